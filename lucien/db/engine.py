@@ -1,0 +1,62 @@
+"""Engines and sessions for a stateless process.
+
+``NullPool``: a connection lives only as long as the request that opened it, so a frozen
+Lambda or a scaled-down Railway replica never holds a server connection, and a small
+``max_connections`` is enough. asyncpg's statement cache is off and prepared statements get
+unique names so a transaction-pooling PgBouncer never mixes them between clients.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from lucien.db.url import dialect_of, normalize_database_url
+
+
+def _unique_statement_name() -> str:
+    return f"__lucien_{uuid.uuid4().hex}__"
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    url = normalize_database_url(url)
+    connect_args: dict[str, Any] = {}
+    if dialect_of(url) == "postgresql":
+        connect_args = {
+            "statement_cache_size": 0,
+            "prepared_statement_name_func": _unique_statement_name,
+            "server_settings": {"application_name": "lucien"},
+            "timeout": 10,
+        }
+    else:
+        # Concurrent writers wait for the lock instead of failing at once.
+        connect_args = {"timeout": 30}
+    engine = create_async_engine(url, poolclass=NullPool, connect_args=connect_args, **kwargs)
+    if dialect_of(url) == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling is disabled so that BEGIN is ours (below).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    # BEGIN IMMEDIATE takes the write lock up front: two transactions never both read a
+    # row and then race to write it, which makes conditional updates safe on SQLite too.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)

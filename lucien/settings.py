@@ -1,0 +1,150 @@
+"""Process configuration from the environment.
+
+Names are contracts (see architecture.md). A bad configuration stops the process at start
+with one line per problem; secrets never appear in those lines or in ``repr``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from lucien.db.url import DatabaseURLError, normalize_database_url
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./lucien.db"
+SANDBOX_TOKEN = "1000000001:sandbox-token-not-for-telegram"
+
+
+class ConfigError(Exception):
+    """Raised with every configuration problem found, one per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    bot_token: SecretStr | None = None
+    admin_user_ids: str = ""
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    public_url: str | None = None
+    cron_secret: SecretStr | None = None
+    lucien_env: Literal["development", "production"] = "development"
+
+    # Tunables with safe defaults; not part of the documented contract.
+    redis_prefix: str = "lucien:"
+    cron_time_budget_seconds: float = Field(default=50.0, gt=0)
+    update_lease_seconds: int = Field(default=120, gt=0)
+    max_body_bytes: int = 1024 * 1024
+
+    @field_validator("bot_token", "webhook_secret", "cron_secret", "redis_url", "public_url",
+                     mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("admin_user_ids")
+    @classmethod
+    def _ids_are_numbers(cls, value: str) -> str:
+        for part in _split_ids(value):
+            if not part.lstrip("-").isdigit():
+                raise ValueError(f"'{part}' is not a numeric Telegram id")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            return normalize_database_url(value)
+        except DatabaseURLError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_charset(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and -.
+        if value is not None:
+            raw = value.get_secret_value()
+            if not (1 <= len(raw) <= 256) or not all(c.isalnum() or c in "_-" for c in raw):
+                raise ValueError("must be 1-256 characters of letters, digits, _ or -")
+        return value
+
+    @model_validator(mode="after")
+    def _production_requirements(self) -> Settings:
+        if self.lucien_env != "production":
+            return self
+        problems = []
+        if self.bot_token is None:
+            problems.append("BOT_TOKEN is required in production")
+        if self.webhook_secret is None:
+            problems.append("WEBHOOK_SECRET is required in production")
+        if not self.database_url.startswith("postgresql"):
+            problems.append("DATABASE_URL must be a PostgreSQL URL in production")
+        if not self.admin_user_ids.strip():
+            problems.append("ADMIN_USER_IDS must name at least the owner in production")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # -- derived values -----------------------------------------------------------------
+
+    @property
+    def admin_ids(self) -> tuple[int, ...]:
+        return tuple(int(p) for p in _split_ids(self.admin_user_ids))
+
+    @property
+    def owner_id(self) -> int | None:
+        ids = self.admin_ids
+        return ids[0] if ids else None
+
+    @property
+    def sandbox(self) -> bool:
+        """No token: Telegram is the in-process double."""
+        return self.bot_token is None
+
+    @property
+    def token(self) -> str:
+        return self.bot_token.get_secret_value() if self.bot_token else SANDBOX_TOKEN
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _split_ids(value: str) -> list[str]:
+    return [p.strip() for p in value.split(",") if p.strip()]
+
+
+def _problem_lines(exc: ValidationError) -> list[str]:
+    lines = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]).upper()
+        message = str(err["msg"]).removeprefix("Value error, ")
+        if field:
+            lines.append(f"{field}: {message}")
+        else:
+            lines.extend(part.strip() for part in message.split(";"))
+    return lines
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment (plus explicit overrides), raising ConfigError on problems."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(_problem_lines(exc)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

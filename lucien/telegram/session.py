@@ -1,0 +1,114 @@
+"""aiogram's ``Bot`` over httpx.
+
+httpx (instead of aiogram's default aiohttp session) lets the tests and the sandbox
+intercept Telegram at the HTTP layer (respx, or an ASGI transport into the Telegram
+double) with the real request encoding. One client is kept per event loop so a warm
+process reuses its connections without carrying a client across loops (Lambda).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from typing import TYPE_CHECKING, Any, cast
+
+import httpx
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramNetworkError
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+
+class HttpxSession(BaseSession):
+    def __init__(
+        self,
+        api_url: str = "https://api.telegram.org",
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        base = api_url.rstrip("/")
+        super().__init__(api=TelegramAPIServer.from_base(base), timeout=timeout)
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _get_client(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop or self._client.is_closed:
+            self._client = httpx.AsyncClient(
+                transport=self._transport,
+                timeout=httpx.Timeout(self.timeout, connect=10.0),
+                limits=httpx.Limits(max_connections=50, max_keepalive_connections=10),
+            )
+            self._loop = loop
+        return self._client
+
+    async def close(self) -> None:
+        if self._client is not None and not self._client.is_closed:
+            await self._client.aclose()
+        self._client = None
+
+    def _build_request(
+        self, bot: Bot, method: TelegramMethod[Any]
+    ) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
+        files: dict[str, Any] = {}
+        data: dict[str, str] = {}
+        for key, value in method.model_dump(warnings=False).items():
+            prepared = self.prepare_value(value, bot=bot, files=files)
+            if not prepared:
+                continue
+            data[key] = prepared
+        uploads: dict[str, tuple[str, bytes]] = {}
+        for key, value in files.items():
+            raw = value.read(bot)
+            if not isinstance(raw, bytes):
+                raise TypeError("streamed uploads are not supported by this session")
+            uploads[key] = (value.filename or key, raw)
+        return data, uploads
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,
+    ) -> TelegramType:
+        client = self._get_client()
+        url = self.api.api_url(token=bot.token, method=method.__api_method__)
+        data, uploads = self._build_request(bot, method)
+        try:
+            response = await client.post(
+                url,
+                data=data,
+                files=uploads or None,
+                timeout=self.timeout if timeout is None else timeout,
+            )
+        except httpx.TimeoutException as exc:
+            raise TelegramNetworkError(method=method, message="Request timeout error") from exc
+        except httpx.HTTPError as exc:
+            raise TelegramNetworkError(
+                method=method, message=f"{type(exc).__name__}: {exc}"
+            ) from exc
+        result = self.check_response(
+            bot=bot, method=method, status_code=response.status_code, content=response.text
+        )
+        return cast(TelegramType, result.result)
+
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
+        client = self._get_client()
+        async with client.stream("GET", url, headers=headers, timeout=timeout) as response:
+            if raise_for_status:
+                response.raise_for_status()
+            async for chunk in response.aiter_bytes(chunk_size):
+                yield chunk

@@ -1,0 +1,103 @@
+"""The webhook function: one Telegram update per request.
+
+Order matters: the secret is checked before the body is read, the body is read with a
+size limit before it is parsed, and only a valid Update reaches the dispatcher. The answer
+tells Telegram whether to deliver again: 2xx only once the update's effects are settled.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Callable
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from lucien.pipeline import InvalidUpdate, Outcome, parse_update, process_update
+from lucien.runtime import Runtime, runtime_provider
+from lucien.web.health import health_endpoint
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "x-telegram-bot-api-secret-token"
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise BodyTooLarge
+    return bytes(body)
+
+
+def secret_ok(runtime: Runtime, given: str | None) -> bool:
+    expected = runtime.settings.webhook_secret
+    if expected is None:
+        # Only development may run without a secret; production refuses to start.
+        return True
+    return given is not None and hmac.compare_digest(
+        given.encode(), expected.get_secret_value().encode()
+    )
+
+
+def _error(status: int, reason: str) -> JSONResponse:
+    return JSONResponse({"ok": False, "error": reason}, status_code=status)
+
+
+async def webhook_endpoint(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime()
+    if not secret_ok(runtime, request.headers.get(SECRET_HEADER)):
+        return _error(401, "unauthorized")
+    try:
+        body = await read_limited(request, runtime.settings.max_body_bytes)
+    except BodyTooLarge:
+        return _error(413, "body too large")
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _error(400, "invalid JSON")
+    try:
+        update = parse_update(runtime, payload)
+    except InvalidUpdate as exc:
+        return _error(400, str(exc))
+
+    outcome = await process_update(runtime, update)
+    if outcome is Outcome.FAILED:
+        return _error(500, "processing failed; deliver again")
+    if outcome is Outcome.BUSY:
+        return JSONResponse(
+            {"ok": False, "error": "already in progress"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+    return JSONResponse({"ok": True, "outcome": outcome.value})
+
+
+def create_webhook_app(runtime: Runtime | Callable[[], Runtime] | None = None) -> Starlette:
+    """The webhook ASGI app; ``runtime`` defaults to the process-wide one, made lazily."""
+    provider = runtime_provider(runtime)
+    routes = [
+        Route("/webhook", webhook_endpoint, methods=["POST"]),
+        Route("/health", health_endpoint, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes)
+    app.state.runtime = provider
+    return app
+
+
+def mount_sandbox(app: Starlette, runtime: Runtime) -> None:
+    """In sandbox mode, expose the Telegram double so people can read what Lucien said."""
+    if runtime.double is not None:
+        app.router.routes.append(Mount("/sandbox", app=runtime.double.app))
