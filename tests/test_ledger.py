@@ -1,0 +1,86 @@
+"""The update ledger on each store: claim once, busy while claimed, done after completion."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from redis.asyncio import Redis
+
+from lucien.ledger import Claim, DatabaseLedger, FallbackLedger, RedisLedger
+from lucien.pipeline import ledger_for
+from lucien.runtime import Runtime
+
+
+async def _ledgers(runtime: Runtime) -> list:
+    found: list = [DatabaseLedger(runtime.sessions, lease_seconds=60)]
+    redis = runtime.redis()
+    if redis is not None:
+        found.append(RedisLedger(redis, runtime.settings.redis_prefix, lease_seconds=60))
+    return found
+
+
+async def test_claim_complete_release(runtime: Runtime) -> None:
+    for ledger in await _ledgers(runtime):
+        assert await ledger.claim(1) is Claim.NEW
+        assert await ledger.claim(1) is Claim.BUSY
+        await ledger.release(1)
+        assert await ledger.claim(1) is Claim.NEW
+        await ledger.complete(1)
+        assert await ledger.claim(1) is Claim.DONE
+        await ledger.release(1)  # never undoes a completed update
+        assert await ledger.claim(1) is Claim.DONE
+
+
+async def test_concurrent_claims_have_one_winner(runtime: Runtime) -> None:
+    for i, ledger in enumerate(await _ledgers(runtime)):
+        results = await asyncio.gather(*(ledger.claim(100 + i) for _ in range(20)))
+        assert results.count(Claim.NEW) == 1
+        assert results.count(Claim.BUSY) == 19
+
+
+async def test_expired_lease_can_be_taken_over(runtime: Runtime) -> None:
+    ledger = DatabaseLedger(runtime.sessions, lease_seconds=60)
+    assert await ledger.claim(7) is Claim.NEW
+    ledger.lease = ledger.lease * 0  # every existing claim is now stale
+    await asyncio.sleep(0.01)
+    assert await ledger.claim(7) is Claim.NEW
+
+
+async def test_fallback_to_database_when_redis_is_down(runtime: Runtime) -> None:
+    dead = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    database = DatabaseLedger(runtime.sessions, lease_seconds=60)
+    ledger = FallbackLedger(RedisLedger(dead, "x:", 60), database)
+    assert await ledger.claim(55) is Claim.NEW
+    await ledger.complete(55)
+    assert await database.claim(55) is Claim.DONE
+    await dead.aclose()
+
+
+def test_ledger_choice(runtime: Runtime) -> None:
+    chosen = ledger_for(runtime)
+    if runtime.settings.redis_url:
+        assert isinstance(chosen, FallbackLedger)
+    else:
+        assert isinstance(chosen, DatabaseLedger)
+
+
+@pytest.mark.parametrize("n", [3])
+async def test_fsm_storage_roundtrip(runtime: Runtime, n: int) -> None:
+    from aiogram.fsm.storage.base import StorageKey
+
+    from lucien.pipeline import storage_for
+
+    storage = storage_for(runtime)
+    key = StorageKey(bot_id=1, chat_id=2, user_id=3)
+    assert await storage.get_state(key) is None
+    await storage.set_state(key, "Wizard:step")
+    await storage.set_data(key, {"n": n, "name": "<b>Ana</b>"})
+    # A new storage object (a new request) sees the same state.
+    again = storage_for(runtime)
+    assert await again.get_state(key) == "Wizard:step"
+    assert await again.get_data(key) == {"n": n, "name": "<b>Ana</b>"}
+    await again.set_state(key, None)
+    await again.set_data(key, {})
+    assert await storage_for(runtime).get_state(key) is None
+    assert await storage_for(runtime).get_data(key) == {}
