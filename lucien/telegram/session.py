@@ -53,7 +53,7 @@ class HttpxSession(BaseSession):
             await self._client.aclose()
         self._client = None
 
-    def _build_request(
+    async def _build_request(
         self, bot: Bot, method: TelegramMethod[Any]
     ) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
         files: dict[str, Any] = {}
@@ -65,9 +65,7 @@ class HttpxSession(BaseSession):
             data[key] = prepared
         uploads: dict[str, tuple[str, bytes]] = {}
         for key, value in files.items():
-            raw = value.read(bot)
-            if not isinstance(raw, bytes):
-                raise TypeError("streamed uploads are not supported by this session")
+            raw = b"".join([chunk async for chunk in value.read(bot)])
             uploads[key] = (value.filename or key, raw)
         return data, uploads
 
@@ -79,7 +77,7 @@ class HttpxSession(BaseSession):
     ) -> TelegramType:
         client = self._get_client()
         url = self.api.api_url(token=bot.token, method=method.__api_method__)
-        data, uploads = self._build_request(bot, method)
+        data, uploads = await self._build_request(bot, method)
         try:
             response = await client.post(
                 url,
