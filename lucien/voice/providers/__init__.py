@@ -1,0 +1,1 @@
+"""Message providers, one module per area. Each is reached as ``voice.<area>``."""

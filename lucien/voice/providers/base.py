@@ -1,0 +1,167 @@
+"""The base provider: composition, variants, dates and shared buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from lucien.bot.callbacks import AdminAction, AdminCB, AdminSection, HomeCB
+from lucien.voice import dates
+from lucien.voice.data import Page
+from lucien.voice.limits import TEXT_LIMIT, fit
+from lucien.voice.message import (
+    DIANA_SIGNATURE,
+    LUCIEN_SIGNATURE,
+    Alert,
+    Message,
+    Speaker,
+    button,
+)
+
+if TYPE_CHECKING:
+    from lucien.voice.service import Voice
+
+#: A variant is its text, or ``(weight, text)`` when it should come up more (or less) often.
+Variant = str | tuple[float, str]
+Variants = Sequence[Variant]
+
+
+class Provider:
+    """Base of every provider: ``area`` prefixes the message keys (``"menus.vip"``)."""
+
+    area: ClassVar[str] = ""
+
+    def __init__(self, voice: Voice) -> None:
+        self.voice = voice
+
+    # -- variants ---------------------------------------------------------------------
+
+    def pick(self, key: str, variants: Variants, /) -> str:
+        """Choose one variant of ``area.key`` (weighted, without recent repeats)."""
+        weights = [v[0] if isinstance(v, tuple) else 1.0 for v in variants]
+        index = self.voice.choose(f"{self.area}.{key}", weights)
+        chosen = variants[index]
+        return chosen[1] if isinstance(chosen, tuple) else chosen
+
+    def say(self, key: str, variants: Variants, /, **values: object) -> str:
+        """Pick a variant and fill its ``{placeholders}`` (values must be escaped HTML)."""
+        return self.pick(key, variants).format(**values)
+
+    # -- composition ------------------------------------------------------------------
+
+    def message(
+        self,
+        name: str,
+        *parts: str | None,
+        keyboard: InlineKeyboardMarkup | None = None,
+        speaker: Speaker = "lucien",
+        limit: int = TEXT_LIMIT,
+    ) -> Message:
+        """Sign, join the non-empty ``parts`` with blank lines and fit the limit."""
+        signature = DIANA_SIGNATURE if speaker == "diana" else LUCIEN_SIGNATURE
+        body = "\n\n".join(p for p in parts if p)
+        text = fit(f"{signature}\n{body}" if body else signature, limit)
+        return Message(text=text, keyboard=keyboard, key=f"{self.area}.{name}", speaker=speaker)
+
+    def alert(self, name: str, text: str, show_alert: bool = False) -> Alert:
+        return Alert(text=text, show_alert=show_alert, key=f"{self.area}.{name}")
+
+    # -- dates ------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.voice.now()
+
+    def when(self, moment: datetime) -> str:
+        """``martes 3 de marzo de 2026, 18:30`` in the display zone."""
+        return dates.long_datetime(moment, self.voice.tz)
+
+    def day(self, moment: datetime) -> str:
+        """``martes 3 de marzo de 2026``"""
+        return dates.long_date(moment, self.voice.tz)
+
+    def short(self, moment: datetime) -> str:
+        """``3 mar 2026, 18:30``"""
+        return dates.short_datetime(moment, self.voice.tz)
+
+    def short_day(self, moment: datetime) -> str:
+        return dates.short_date(moment, self.voice.tz)
+
+    def days_left(self, until: datetime) -> int:
+        return dates.days_between(self.now(), until)
+
+    def period(self, at: datetime | None = None) -> str:
+        return dates.time_of_day(at or self.now(), self.voice.tz)
+
+    # -- shared buttons ---------------------------------------------------------------
+
+    @staticmethod
+    def home_button(label: str = "🏛 Volver al menú") -> InlineKeyboardButton:
+        return button(label, HomeCB())
+
+    @staticmethod
+    def cb(
+        section: AdminSection,
+        action: AdminAction | str = AdminAction.OPEN,
+        *,
+        id: int = 0,
+        page: int = 0,
+        arg: str = "",
+    ) -> AdminCB:
+        return AdminCB(section=section, action=action, id=id, page=page, arg=arg)
+
+    @staticmethod
+    def admin_button(
+        label: str,
+        section: AdminSection,
+        action: AdminAction | str = AdminAction.OPEN,
+        *,
+        id: int = 0,
+        page: int = 0,
+        arg: str = "",
+    ) -> InlineKeyboardButton:
+        return button(label, AdminCB(section=section, action=action, id=id, page=page, arg=arg))
+
+    @classmethod
+    def back_to(cls, section: AdminSection, label: str = "⬅️ Volver") -> InlineKeyboardButton:
+        return cls.admin_button(label, section, AdminAction.OPEN)
+
+    @classmethod
+    def cancel(cls, section: AdminSection = AdminSection.MAIN) -> InlineKeyboardButton:
+        return cls.admin_button("✖️ Cancelar", section, AdminAction.CANCEL)
+
+    @staticmethod
+    def pager(page: Page, make: Callable[[int], CallbackData]) -> list[InlineKeyboardButton]:
+        """``‹ Anterior`` / ``Siguiente ›`` for a paginated list (empty if one page)."""
+        row: list[InlineKeyboardButton] = []
+        if page.has_prev:
+            row.append(button("‹ Anterior", make(page.page - 1)))
+        if page.has_next:
+            row.append(button("Siguiente ›", make(page.page + 1)))
+        return row
+
+    @staticmethod
+    def page_line(page: Page) -> str | None:
+        if page.pages <= 1:
+            return None
+        return f"<i>Página {page.page + 1} de {page.pages}</i>"
+
+    @classmethod
+    def filter_row(
+        cls,
+        section: AdminSection,
+        options: Sequence[tuple[str, str]],
+        current: str,
+        counts: Mapping[str, int] | None = None,
+        action: AdminAction | str = AdminAction.LIST,
+    ) -> list[InlineKeyboardButton]:
+        """Filter buttons (``(arg, label)``); the current one is marked, counts appended."""
+        row: list[InlineKeyboardButton] = []
+        for arg, label in options:
+            count = f" ({counts[arg]})" if counts is not None and arg in counts else ""
+            mark = "· " if arg == current else ""
+            row.append(cls.admin_button(f"{mark}{label}{count}", section, action, arg=arg))
+        return row
