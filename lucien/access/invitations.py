@@ -1,0 +1,216 @@
+"""Single-use invitations: issue (one or a batch), list, revoke, and describe.
+
+A token is ``secrets.token_urlsafe(24)``: 192 random bits in 32 URL-safe characters, well
+inside Telegram's 64-character deep-link limit. Each invitation has its own redeem-by
+deadline (default 7 days), separate from the plan's length.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from lucien.access import audit
+from lucien.db.models import Invitation, Plan, utcnow
+
+BATCH_MAX = 50
+REDEEM_DAYS_DEFAULT = 7
+REDEEM_DAYS_MAX = 365
+TOKEN_BYTES = 24
+#: What a deep-link payload may look like at all (Telegram allows A-Z a-z 0-9 _ -, ≤ 64).
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class InvitationError(ValueError):
+    """``code``: count_range, redeem_days_range, plan_not_found, plan_inactive."""
+
+    def __init__(self, code: str, limit: object = None) -> None:
+        super().__init__(code if limit is None else f"{code} (limit {limit})")
+        self.code = code
+        self.limit = limit
+
+
+class Status(enum.StrEnum):
+    UNUSED = "unused"
+    USED = "used"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+@dataclass(frozen=True)
+class Issued:
+    id: int
+    token: str
+    plan_id: int
+    plan_name: str
+    plan_days: int
+    redeem_by: datetime
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def looks_like_token(payload: str) -> bool:
+    return bool(TOKEN_RE.match(payload))
+
+
+def status_of(invitation: Invitation, now: datetime | None = None) -> Status:
+    now = now or utcnow()
+    if invitation.used_at is not None:
+        return Status.USED
+    if invitation.revoked_at is not None:
+        return Status.REVOKED
+    if invitation.redeem_by <= now:
+        return Status.EXPIRED
+    return Status.UNUSED
+
+
+def status_filter(status: Status, now: datetime) -> ColumnElement[bool]:
+    if status is Status.USED:
+        return Invitation.used_at.is_not(None)
+    if status is Status.REVOKED:
+        return and_(Invitation.used_at.is_(None), Invitation.revoked_at.is_not(None))
+    if status is Status.EXPIRED:
+        return and_(
+            Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.redeem_by <= now,
+        )
+    return and_(
+        Invitation.used_at.is_(None), Invitation.revoked_at.is_(None), Invitation.redeem_by > now
+    )
+
+
+async def issue(
+    session: AsyncSession,
+    plan_id: int,
+    *,
+    count: int = 1,
+    redeem_days: int = REDEEM_DAYS_DEFAULT,
+    created_by: int | None = None,
+    now: datetime | None = None,
+) -> list[Issued]:
+    """Issue ``count`` (1-50) invitations for an active plan."""
+    if not 1 <= count <= BATCH_MAX:
+        raise InvitationError("count_range", (1, BATCH_MAX))
+    if not 1 <= redeem_days <= REDEEM_DAYS_MAX:
+        raise InvitationError("redeem_days_range", (1, REDEEM_DAYS_MAX))
+    plan = await session.get(Plan, plan_id, populate_existing=True)
+    if plan is None:
+        raise InvitationError("plan_not_found")
+    if not plan.active:
+        raise InvitationError("plan_inactive")
+    now = now or utcnow()
+    redeem_by = now + timedelta(days=redeem_days)
+    rows = [
+        {
+            "token": new_token(),
+            "plan_id": plan.id,
+            "created_by": created_by,
+            "created_at": now,
+            "redeem_by": redeem_by,
+        }
+        for _ in range(count)
+    ]
+    result = await session.execute(
+        insert(Invitation).returning(Invitation.id, Invitation.token), rows
+    )
+    ids = {token: id_ for id_, token in result.all()}
+    issued = [
+        Issued(ids[row["token"]], row["token"], plan.id, plan.name, plan.days, redeem_by)
+        for row in rows
+    ]
+    await audit.record(
+        session,
+        "invitation.issued",
+        actor_id=created_by,
+        target_type="plan",
+        target_id=plan.id,
+        after={
+            "count": count,
+            "redeem_by": redeem_by,
+            "first_id": issued[0].id,
+            "last_id": issued[-1].id,
+        },
+        at=now,
+    )
+    return issued
+
+
+async def revoke(
+    session: AsyncSession,
+    invitation_id: int,
+    *,
+    actor_id: int | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Revoke an unused invitation; False when it was used or revoked already."""
+    now = now or utcnow()
+    result = await session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation_id,
+            Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    if result.rowcount != 1:
+        return False
+    await audit.record(
+        session,
+        "invitation.revoked",
+        actor_id=actor_id,
+        target_type="invitation",
+        target_id=invitation_id,
+        at=now,
+    )
+    return True
+
+
+async def get_invitation(session: AsyncSession, invitation_id: int) -> Invitation | None:
+    return await session.get(Invitation, invitation_id, populate_existing=True)
+
+
+async def list_invitations(
+    session: AsyncSession,
+    status: Status | None = None,
+    *,
+    offset: int = 0,
+    limit: int = 10,
+    now: datetime | None = None,
+) -> tuple[list[tuple[Invitation, Plan]], int]:
+    """A page of invitations (newest first) with their plans, and the total count."""
+    now = now or utcnow()
+    where = [status_filter(status, now)] if status is not None else []
+    total = await session.scalar(select(func.count()).select_from(Invitation).where(*where))
+    rows = await session.execute(
+        select(Invitation, Plan)
+        .join(Plan, Plan.id == Invitation.plan_id)
+        .where(*where)
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return [(inv, plan) for inv, plan in rows.all()], int(total or 0)
+
+
+async def count_by_status(session: AsyncSession, now: datetime | None = None) -> dict[str, int]:
+    now = now or utcnow()
+    counts = {}
+    for status in Status:
+        counts[status.value] = int(
+            await session.scalar(
+                select(func.count()).select_from(Invitation).where(status_filter(status, now))
+            )
+            or 0
+        )
+    return counts

@@ -1,0 +1,40 @@
+"""Reading subscriptions: the member's current period and its state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lucien.db.models import Plan, Subscription, utcnow
+
+ACTIVE = "active"
+EXPIRED = "expired"
+REMOVAL_FAILED = "removal_failed"
+
+
+async def current_subscription(
+    session: AsyncSession, user_id: int, now: datetime | None = None
+) -> Subscription | None:
+    """The member's active period (status active, end in the future), latest end first."""
+    now = now or utcnow()
+    found = await session.execute(
+        select(Subscription)
+        .where(
+            Subscription.user_id == user_id,
+            Subscription.status == ACTIVE,
+            Subscription.ends_at > now,
+        )
+        .order_by(Subscription.ends_at.desc(), Subscription.id.desc())
+        .limit(1)
+        .execution_options(populate_existing=True)
+    )
+    return found.scalar_one_or_none()
+
+
+async def plan_name_of(session: AsyncSession, sub: Subscription) -> str | None:
+    if sub.plan_id is None:
+        return None
+    plan = await session.get(Plan, sub.plan_id)
+    return plan.name if plan else None

@@ -1,0 +1,117 @@
+"""What every step of a cron run shares: clock, budget, limiter, configuration, counts."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from aiogram import Bot
+
+from lucien.db.models import BotConfig, utcnow
+from lucien.jobs.limiter import Budget, Limiter
+from lucien.runtime import Runtime
+from lucien.services.config import CONFIG_ID, reminder_offsets
+from lucien.voice import Voice
+
+log = logging.getLogger(__name__)
+
+MAX_ERRORS_KEPT = 20
+
+
+@dataclass(frozen=True)
+class CronConfig:
+    """A read-only snapshot of ``bot_config`` (never creates the row: dry runs read only)."""
+
+    vip_channel_id: int | None = None
+    free_channel_id: int | None = None
+    free_wait_minutes: int = 10
+    free_invite_link: str | None = None
+    creator_username: str | None = None
+    timezone: str = "America/Mexico_City"
+    reminder_offsets: tuple[int, ...] = (72, 24)
+    dry_run: bool = False
+
+    @classmethod
+    def from_row(cls, row: BotConfig | None) -> CronConfig:
+        if row is None:
+            return cls()
+        return cls(
+            vip_channel_id=row.vip_channel_id,
+            free_channel_id=row.free_channel_id,
+            free_wait_minutes=row.free_wait_minutes,
+            free_invite_link=row.free_invite_link,
+            creator_username=row.creator_username,
+            timezone=row.timezone or "America/Mexico_City",
+            reminder_offsets=tuple(reminder_offsets(row)),
+            dry_run=bool(row.dry_run),
+        )
+
+
+async def read_config(runtime: Runtime) -> CronConfig:
+    async with runtime.sessions() as session:
+        return CronConfig.from_row(await session.get(BotConfig, CONFIG_ID))
+
+
+@dataclass
+class CronContext:
+    runtime: Runtime
+    config: CronConfig
+    dry_run: bool
+    budget: Budget
+    limiter: Limiter
+    clock: Callable[[], datetime] = utcnow
+    #: rows claimed per statement, and rows handled at the same time
+    batch_size: int = 20
+    concurrency: int = 5
+    counts: dict[str, Counter[str]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    error_count: int = 0
+    budget_exhausted: bool = False
+
+    @property
+    def bot(self) -> Bot:
+        return self.runtime.bot
+
+    @property
+    def is_postgres(self) -> bool:
+        return not self.runtime.settings.is_sqlite
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @property
+    def lease(self) -> timedelta:
+        """A claimed row stays ours for longer than the whole run could take."""
+        return timedelta(seconds=self.budget.seconds + 120)
+
+    def count(self, step: str, what: str, n: int = 1) -> None:
+        self.counts.setdefault(step, Counter())[what] += n
+
+    def error(self, step: str, message: str) -> None:
+        self.error_count += 1
+        self.count(step, "errors")
+        log.warning("cron %s: %s", step, message)
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(f"{step}: {message}"[:300])
+
+    def voice(self) -> Voice:
+        """System messages: no per-user variant memory (that would cost two round trips)."""
+        return Voice(history=None, user_id=None, tz=self.config.timezone)
+
+    def reserve(self) -> float:
+        """Stop claiming new work when less than this many seconds remain."""
+        return min(10.0, self.budget.seconds * 0.2)
+
+    def may_claim(self) -> bool:
+        if self.budget.allows(self.reserve()):
+            return True
+        self.budget_exhausted = True
+        return False
+
+
+def backoff(attempts: int, *, base: float = 60.0, cap: float = 3600.0) -> timedelta:
+    """60 s, 2 min, 4 min… capped at an hour."""
+    return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))

@@ -1,0 +1,69 @@
+"""The cron function's HTTP face: ``POST /cron`` behind ``Authorization: Bearer <CRON_SECRET>``.
+
+The secret is compared in constant time; a wrong or missing one is 401 and nothing runs.
+In production an unset ``CRON_SECRET`` answers 503 (the endpoint is closed until it is
+configured); in development it is open, like the webhook without its secret.
+``?dry_run=1`` asks for a dry run. The answer is the run's JSON summary: 200 when the run
+finished (``status`` says ok or partial), 500 when every step failed.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from lucien.jobs.runner import run_cron
+from lucien.runtime import Runtime, runtime_provider
+from lucien.web.health import health_endpoint
+
+
+def _authorised(runtime: Runtime, header: str | None) -> bool | None:
+    """True/False, or None when the endpoint is closed (production without a secret)."""
+    secret = runtime.settings.cron_secret
+    if secret is None:
+        return None if runtime.settings.lucien_env == "production" else True
+    scheme, _, given = (header or "").partition(" ")
+    if scheme.lower() != "bearer" or not given:
+        # Still compare, so a missing header takes as long as a wrong one.
+        hmac.compare_digest(b"-", secret.get_secret_value().encode())
+        return False
+    return hmac.compare_digest(given.strip().encode(), secret.get_secret_value().encode())
+
+
+def _flag(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+async def cron_endpoint(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime()
+    allowed = _authorised(runtime, request.headers.get("authorization"))
+    if allowed is None:
+        return JSONResponse(
+            {"ok": False, "error": "CRON_SECRET is not configured"}, status_code=503
+        )
+    if not allowed:
+        return JSONResponse(
+            {"ok": False, "error": "unauthorized"},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    summary = await run_cron(runtime, dry_run=_flag(request.query_params.get("dry_run")))
+    return JSONResponse(summary, status_code=500 if summary["status"] == "failed" else 200)
+
+
+def cron_routes() -> list[Route]:
+    return [Route("/cron", cron_endpoint, methods=["POST"])]
+
+
+def create_cron_app(runtime: Runtime | Callable[[], Runtime] | None = None) -> Starlette:
+    """The cron function's app: ``POST /cron`` and ``GET /health``."""
+    app = Starlette(routes=[*cron_routes(), Route("/health", health_endpoint, methods=["GET"])])
+    app.state.runtime = runtime_provider(runtime)
+    return app
