@@ -52,6 +52,7 @@ class Redemption:
     plan_days: int | None = None
     ritual_stage: int | None = None
     by_self: bool = False  # USED: this same user redeemed it before
+    redeem_by: datetime | None = None  # EXPIRED: when it stopped being redeemable
 
 
 class RedemptionConflict(RuntimeError):
@@ -80,7 +81,7 @@ async def _classify_miss(
     if invitation.revoked_at is not None:
         return Redemption(Outcome.REVOKED, plan_name=plan.name)
     if invitation.redeem_by <= now:
-        return Redemption(Outcome.EXPIRED, plan_name=plan.name)
+        return Redemption(Outcome.EXPIRED, plan_name=plan.name, redeem_by=invitation.redeem_by)
     if not plan.active:
         return Redemption(Outcome.PLAN_INACTIVE, plan_name=plan.name)
     return Redemption(Outcome.USED, plan_name=plan.name)  # taken and released meanwhile

@@ -19,6 +19,7 @@ from lucien.voice import Voice
 log = logging.getLogger(__name__)
 
 MAX_ERRORS_KEPT = 20
+MAX_PLANNED_KEPT = 50
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class CronContext:
     batch_size: int = 20
     concurrency: int = 5
     counts: dict[str, Counter[str]] = field(default_factory=dict)
+    #: dry run: what would have been done (kind, user id, name, when), the first few
+    planned: list[dict[str, object]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     error_count: int = 0
     budget_exhausted: bool = False
@@ -96,6 +99,37 @@ class CronContext:
         log.warning("cron %s: %s", step, message)
         if len(self.errors) < MAX_ERRORS_KEPT:
             self.errors.append(f"{step}: {message}"[:300])
+
+    def plan(self, kind: str, user_id: int, name: str | None, when: datetime | None) -> None:
+        if len(self.planned) < MAX_PLANNED_KEPT:
+            self.planned.append(
+                {
+                    "kind": kind,
+                    "user_id": user_id,
+                    "name": name or "",
+                    "when": when.isoformat() if when else None,
+                }
+            )
+
+    def totals(self) -> dict[str, int]:
+        """Flat counts for the heartbeat (the keys the dashboard's report knows)."""
+        get = lambda step, *keys: sum(self.counts.get(step, Counter())[k] for k in keys)  # noqa: E731
+        return {
+            "reminders": get("reminders", "sent"),
+            "expired": get("expiry", "expired", "renewed", "admin"),
+            "farewells": get("expiry", "farewells"),
+            "removed": get("expiry", "removed"),
+            "links_revoked": get("expiry", "links_revoked"),
+            "approved": get("free", "approved"),
+            "closed": get("free", "closed"),
+            "retried": get("expiry", "retry_later")
+            + get("free", "retry_later")
+            + get("reminders", "retry_later"),
+            "unreachable": get("expiry", "unreachable")
+            + get("reminders", "unreachable")
+            + get("free", "approved_dm_unreachable"),
+            "failed": get("expiry", "gave_up") + get("free", "failed"),
+        }
 
     def voice(self) -> Voice:
         """System messages: no per-user variant memory (that would cost two round trips)."""

@@ -44,7 +44,7 @@ from lucien.access.tgerrors import (
     member_cannot_be_removed,
 )
 from lucien.db.models import Subscription, User
-from lucien.jobs.context import CronContext, backoff
+from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext, backoff
 from lucien.jobs.limiter import BudgetExhausted
 from lucien.jobs.pool import run_pool
 from lucien.services.users import mark_unreachable
@@ -317,11 +317,23 @@ async def process(ctx: CronContext, sub_id: int) -> None:
 
 async def run_expiry(ctx: CronContext) -> None:
     if ctx.dry_run:
+        now = ctx.now()
         async with ctx.runtime.sessions() as session:
             would = await session.scalar(
-                select(func.count()).select_from(Subscription).where(due(ctx.now()))
+                select(func.count()).select_from(Subscription).where(due(now))
             )
+            first = (
+                await session.execute(
+                    select(Subscription.user_id, User.first_name, Subscription.ends_at)
+                    .join(User, User.id == Subscription.user_id)
+                    .where(due(now))
+                    .order_by(Subscription.ends_at)
+                    .limit(MAX_PLANNED_KEPT)
+                )
+            ).all()
         ctx.count(STEP, "would_expire", int(would or 0))
+        for user_id, first_name, ends_at in first:
+            ctx.plan("remove", user_id, first_name, ends_at)
         return
     while ctx.may_claim():
         ids = await claim(ctx, ctx.batch_size)

@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from lucien.access.join_requests import APPROVED, CLOSED, FAILED, PENDING
 from lucien.access.tgerrors import description, is_forbidden, join_request_closed
 from lucien.db.models import JoinRequest, User
-from lucien.jobs.context import CronContext, backoff
+from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext, backoff
 from lucien.jobs.limiter import BudgetExhausted
 from lucien.jobs.pool import run_pool
 from lucien.services.users import mark_unreachable
@@ -156,11 +156,23 @@ async def process(ctx: CronContext, request_id: int) -> None:
 
 async def run_free_approvals(ctx: CronContext) -> None:
     if ctx.dry_run:
+        now = ctx.now()
         async with ctx.runtime.sessions() as session:
             would = await session.scalar(
-                select(func.count()).select_from(JoinRequest).where(ready(ctx, ctx.now()))
+                select(func.count()).select_from(JoinRequest).where(ready(ctx, now))
             )
+            first = (
+                await session.execute(
+                    select(JoinRequest.user_id, User.first_name, JoinRequest.requested_at)
+                    .join(User, User.id == JoinRequest.user_id)
+                    .where(ready(ctx, now))
+                    .order_by(JoinRequest.requested_at)
+                    .limit(MAX_PLANNED_KEPT)
+                )
+            ).all()
         ctx.count(STEP, "would_approve", int(would or 0))
+        for user_id, first_name, requested_at in first:
+            ctx.plan("approve", user_id, first_name, requested_at)
         return
     while ctx.may_claim():
         ids = await claim(ctx, ctx.batch_size)

@@ -19,7 +19,7 @@ from sqlalchemy import and_, delete, exists, or_, select
 from lucien.access.tgerrors import is_forbidden
 from lucien.db.models import Plan, ReminderSent, Subscription, User
 from lucien.db.upsert import insert_ignore
-from lucien.jobs.context import CronContext
+from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext
 from lucien.jobs.limiter import BudgetExhausted
 from lucien.jobs.pool import run_pool
 from lucien.services.users import mark_unreachable
@@ -142,6 +142,8 @@ async def run_reminders(ctx: CronContext) -> None:
     if ctx.dry_run:
         rows = await _candidates(ctx, 10_000, set())
         ctx.count(STEP, "would_send", len(rows))
+        for row in rows[:MAX_PLANNED_KEPT]:
+            ctx.plan("remind", row[1], row[3], row[2])
         return
     seen: set[int] = set()
     while ctx.may_claim():

@@ -66,7 +66,7 @@ async def _finish_heartbeat(runtime: Runtime, run_id: int, summary: dict[str, An
             .values(
                 finished_at=utcnow(),
                 status=summary["status"],
-                counts={k: summary[k] for k in ("counts", "budget_exhausted", "duration_seconds")},
+                counts=summary["totals"],
                 errors=summary["error_count"],
                 detail="\n".join(summary["errors"])[:4000] or None,
             )
@@ -125,6 +125,7 @@ async def run_cron(
         "duration_seconds": round(time.monotonic() - started_mono, 3),
         "budget_seconds": budget.seconds,
         "budget_exhausted": ctx.budget_exhausted,
+        "totals": ctx.totals(),
         "counts": {step: dict(sorted(c.items())) for step, c in ctx.counts.items()},
         "telegram_calls": limiter.calls,
         "flood_waits": len(limiter.flood_waits),
@@ -137,6 +138,8 @@ async def run_cron(
             await _finish_heartbeat(runtime, run_id, summary)
         except Exception:
             log.exception("cron heartbeat could not be written")
+    if dry:
+        summary["planned"] = ctx.planned
     summary["run_id"] = run_id
     log.info("cron run finished: %s", {k: summary[k] for k in ("status", "dry_run", "counts")})
     return summary

@@ -30,6 +30,9 @@ class ContextMiddleware(BaseMiddleware):
         if tg_user is None or tg_user.is_bot:
             return await handler(event, data)
 
+        # A chat_member update is about the VIP channel's door, not a conversation: a
+        # blocked person who slips in must still be removed, so it is never ignored.
+        door = getattr(event, "chat_member", None) is not None
         async with runtime.sessions.begin() as session:
             user = await touch_user(
                 session,
@@ -46,6 +49,7 @@ class ContextMiddleware(BaseMiddleware):
             blocked_notice = (
                 user.is_blocked
                 and role is not Role.ADMIN
+                and not door
                 and await claim_blocked_notice(session, tg_user.id)
             )
 
@@ -54,7 +58,7 @@ class ContextMiddleware(BaseMiddleware):
             user_id=tg_user.id,
             tz=config.timezone,
         )
-        if user.is_blocked and role is not Role.ADMIN:
+        if user.is_blocked and role is not Role.ADMIN and not door:
             if blocked_notice and data.get("event_chat") is not None:
                 await runtime.bot.send_message(
                     tg_user.id, **voice.common.blocked_notice().as_send_kwargs()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from lucien.bot.routers import start
+from lucien.bot.routers import channels, ritual, start
 
 
 def build_routers() -> list[Router]:
-    return [start.build()]
+    # ritual before start: /start <token> and a ritual in progress take precedence.
+    return [ritual.build(), channels.build(), start.build()]
