@@ -31,7 +31,7 @@ def zone(name: str) -> tzinfo:
     """The named zone, or the default one when the name is unknown."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return ZoneInfo(DEFAULT_TZ)
 
 

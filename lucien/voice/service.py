@@ -18,21 +18,20 @@ if TYPE_CHECKING:
     from lucien.voice.providers.admin_content import AdminContentProvider
     from lucien.voice.providers.admin_free import AdminFreeProvider
     from lucien.voice.providers.admin_interests import AdminInterestsProvider
+    from lucien.voice.providers.admin_main import AdminMainProvider
     from lucien.voice.providers.admin_users import AdminUsersProvider
+    from lucien.voice.providers.admin_vip import AdminVipProvider
     from lucien.voice.providers.broadcast import BroadcastProvider
+    from lucien.voice.providers.common import CommonProvider
     from lucien.voice.providers.dashboard import DashboardProvider
     from lucien.voice.providers.diagnostics import DiagnosticsProvider
     from lucien.voice.providers.expiry import ExpiryProvider
-    from lucien.voice.providers.reminders import RemindersProvider
-    from lucien.voice.providers.stats import StatsProvider
-
-    from lucien.voice.providers.admin_main import AdminMainProvider
-    from lucien.voice.providers.admin_vip import AdminVipProvider
-    from lucien.voice.providers.common import CommonProvider
     from lucien.voice.providers.flows import FlowsProvider
     from lucien.voice.providers.menus import MenusProvider
+    from lucien.voice.providers.reminders import RemindersProvider
     from lucien.voice.providers.ritual import RitualProvider
     from lucien.voice.providers.start import StartProvider
+    from lucien.voice.providers.stats import StatsProvider
     from lucien.voice.providers.validation import ValidationProvider
 
 log = logging.getLogger(__name__)

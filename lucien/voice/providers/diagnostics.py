@@ -10,7 +10,7 @@ from lucien.bot.callbacks import AdminSection as S
 from lucien.voice.data import JobRunCard, PlannedAction
 from lucien.voice.dates import short_datetime
 from lucien.voice.limits import TEXT_LIMIT, chunk_blocks
-from lucien.voice.markup import b, code, i
+from lucien.voice.markup import b, code, i, plural
 from lucien.voice.markup import name as person
 from lucien.voice.message import Message, keyboard
 from lucien.voice.providers.base import Provider
@@ -45,7 +45,9 @@ _PLANNED = {
 
 def _counts(run: JobRunCard) -> str:
     parts = [
-        f"{COUNTS.get(k, k.replace('_', ' '))}: {b(str(v))}" for k, v in run.counts.items() if v
+        f"{COUNTS[k] if k in COUNTS else code(k, 32)}: {b(str(v))}"
+        for k, v in run.counts.items()
+        if v
     ]
     return " · ".join(parts) if parts else "nada que hacer"
 
@@ -63,7 +65,9 @@ class DiagnosticsProvider(Provider):
     def run_report(self, *, run: JobRunCard) -> Message:
         """A round's summary for the custodians (on demand, or after a dry run)."""
         trouble = (
-            f"\n{i(f'{run.errors} tropiezos; los reintentaré más adelante.')}" if run.errors else ""
+            f"\n{i(plural(run.errors, 'tropiezo', 'tropiezos') + '; lo reintentaré más adelante.')}"
+            if run.errors
+            else ""
         )
         return self.message(
             "run_report",

@@ -34,17 +34,17 @@ _OPENING: dict[str, tuple[str | tuple[float, str], ...]] = {
 _ROLE_LINE: dict[str, tuple[str | tuple[float, str], ...]] = {
     "admin": (
         "Es un honor recibirle, custodio. Todo está dispuesto para su revisión.",
-        "El panel de custodia le espera, en orden como siempre.",
+        "El panel le espera, custodio, en orden como siempre.",
         "Diana confía en su mirada, custodio. Esto es lo que tenemos hoy.",
     ),
     "vip": (
         "Qué gusto tenerle de vuelta en el círculo 👑 El Diván le espera.",
         "Como miembro del círculo, aquí tiene lo que Diana ha dispuesto para usted.",
-        "El Diván sigue siendo suyo 👑 y Diana no ha estado ociosa.",
+        "Su lugar en el círculo sigue intacto 👑 y Diana no ha estado ociosa.",
     ),
     "free": (
         "Le doy la bienvenida al jardín. Aquí es donde Diana se deja ver por primera vez.",
-        "Es un placer tenerle en el vestíbulo, visitante. Permítame mostrarle lo que está a "
+        "Es un placer tenerle en el jardín, visitante. Permítame mostrarle lo que está a "
         "su alcance.",
         "El jardín está abierto para usted… y quién sabe a dónde llevan sus senderos.",
     ),
