@@ -67,3 +67,17 @@ def _upsert(dialect: str, values: list[dict[str, Any]]) -> Any:
         index_elements=[VoiceHistory.user_id, VoiceHistory.message_key],
         set_={"recent": stmt.excluded.recent, "updated_at": stmt.excluded.updated_at},
     )
+
+
+async def purge_voice_history(
+    session_factory: async_sessionmaker[AsyncSession],
+    now: datetime | None = None,
+    window: timedelta = WINDOW,
+) -> int:
+    """Delete rows older than the window (for the periodic clean-up); returns the count."""
+    from sqlalchemy import delete
+
+    cutoff = (now or datetime.now(UTC)) - window
+    async with session_factory() as session, session.begin():
+        result = await session.execute(delete(VoiceHistory).where(VoiceHistory.updated_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)

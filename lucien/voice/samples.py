@@ -416,6 +416,7 @@ def _member_cases() -> dict[str, list[dict[str, Any]]]:
         "common.rate_limited": [{"retry_seconds": 300}, {}],
         "common.rate_limited_alert": [{}],
         "common.blocked": [{}],
+        "common.blocked_notice": [{}],
         "common.help": [{"role": "free"}, {"role": "vip"}, {"role": "admin"}],
         "common.commands": [{"role": "free"}, {"role": "admin"}],
         "common.cancelled": [{}],

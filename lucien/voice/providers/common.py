@@ -124,6 +124,10 @@ class CommonProvider(Provider):
             "No recibiré más mensajes suyos por aquí.",
         )
 
+    def blocked_notice(self) -> Message:
+        """Alias of :meth:`blocked`."""
+        return self.blocked()
+
     def help(self, role: Role) -> Message:
         lines = [
             "Permítame orientarle:",
