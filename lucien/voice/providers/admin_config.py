@@ -13,14 +13,14 @@ from lucien.voice.providers.base import Provider
 
 
 def _hours(offsets: tuple[int, ...] | list[int]) -> str:
-    return ", ".join(f"{h} h" for h in offsets) or "ninguno"
+    return words.listing([f"{h} h" for h in offsets]) or "ninguno"
 
 
 class AdminConfigProvider(Provider):
     area = "admin_config"
 
     def _channel_line(self, channel: ChannelCard) -> str:
-        label = words.CHANNEL[channel.kind]
+        label = words.CHANNEL_TITLE[channel.kind]
         if channel.chat_id is None:
             return f"{label}: {i('sin definir')}"
         title = b(esc(channel.title, 64)) if channel.title else code(channel.chat_id)
@@ -84,9 +84,9 @@ class AdminConfigProvider(Provider):
 
     def channel_report(self, *, channel: ChannelCard, saved: bool = False) -> Message:
         """The rights check: says exactly which rights are missing (if any)."""
-        label = words.CHANNEL[channel.kind]
+        label = words.CHANNEL_TITLE[channel.kind]
         title = b(esc(channel.title, 64)) if channel.title else code(channel.chat_id)
-        head = f"{label} queda asociado a {title}." if saved else f"{label}: {title}."
+        head = f"{label}: queda asociado a {title}." if saved else f"{label}: {title}."
         if not channel.is_admin:
             verdict = (
                 "⚠️ No soy administrador de ese canal, así que no puedo custodiarlo. "
@@ -134,7 +134,7 @@ class AdminConfigProvider(Provider):
         local = dates.long_datetime(self.now(), dates.zone(current))
         return self.message(
             "timezone_ask",
-            f"Ahora muestro las fechas en {code(current, 64)} (allí son las {b(local)}).",
+            f"Ahora muestro las fechas en {code(current, 64)} (allí es {b(local)}).",
             f"Escriba la zona horaria nueva, por ejemplo {code('America/Mexico_City')}, "
             f"{code('America/Bogota')} o {code('Europe/Madrid')}.",
             keyboard=keyboard([self.cancel(S.CONFIG)]),

@@ -26,14 +26,14 @@ WARNINGS: dict[str, str] = {
 
 
 def _channel(channel: ChannelCard) -> str:
-    label = words.CHANNEL[channel.kind].capitalize()
+    label = words.CHANNEL_TITLE[channel.kind]
     if channel.chat_id is None:
         return f"❌ {label}: sin definir"
     if not channel.is_admin:
         return f"⚠️ {label}: no soy administrador"
     if channel.missing:
-        lacking = ", ".join(words.RIGHT[r] for r in channel.missing)
-        return f"⚠️ {label}: me falta {lacking}"
+        lacking = words.listing([words.RIGHT[r] for r in channel.missing])
+        return f"⚠️ {label}: me falta permiso para {lacking}"
     return f"✅ {label}"
 
 

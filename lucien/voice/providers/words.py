@@ -33,6 +33,15 @@ RIGHT: dict[Right, str] = {
 
 CHANNEL: dict[str, str] = {"vip": "el Diván (canal VIP)", "free": "el Vestíbulo (canal Free)"}
 CHANNEL_SHORT: dict[str, str] = {"vip": "Diván", "free": "Vestíbulo"}
+#: For the start of a line ("Diván (canal VIP): …").
+CHANNEL_TITLE: dict[str, str] = {"vip": "Diván (canal VIP)", "free": "Vestíbulo (canal Free)"}
+
+
+def listing(items: list[str]) -> str:
+    """``a``, ``a y b``, ``a, b y c``."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} y {items[-1]}"
 
 
 def category(value: str) -> str:
