@@ -56,13 +56,17 @@ class DatabaseVariantHistory:
 
 
 def _upsert(dialect: str, values: list[dict[str, Any]]) -> Any:
+    stmt: Any
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(VoiceHistory).values(values)
     elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(VoiceHistory).values(values)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"voice history upsert for {dialect}")
-    stmt = insert(VoiceHistory).values(values)
     return stmt.on_conflict_do_update(
         index_elements=[VoiceHistory.user_id, VoiceHistory.message_key],
         set_={"recent": stmt.excluded.recent, "updated_at": stmt.excluded.updated_at},

@@ -55,7 +55,9 @@ class RedisVariantHistory:
         if not updates:
             return
         stamp = int(self._clock())
-        mapping = {key: f"{encode_recent(recent)}|{stamp}" for key, recent in updates.items()}
+        mapping: dict[Any, Any] = {
+            key: f"{encode_recent(recent)}|{stamp}" for key, recent in updates.items()
+        }
         key = self.key(user_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping=mapping)
