@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access.tgerrors import invite_link_gone
-from lucien.db.models import InviteLink, utcnow
+from lucien.db.models import InviteLink, User, utcnow
 from lucien.jobs.limiter import BudgetExhausted
 from lucien.runtime import Runtime
 
@@ -149,31 +149,38 @@ async def personal_link(
         member_limit=1,
     )
     async with runtime.sessions.begin() as session:
-        new_id = (
-            await session.execute(
-                insert(InviteLink)
-                .values(
-                    user_id=user_id,
-                    subscription_id=subscription_id,
-                    chat_id=chat_id,
-                    link=created.invite_link,
-                    created_at=now,
-                    expires_at=expires_at,
-                )
-                .returning(InviteLink.id)
-            )
-        ).scalar_one()
+        # Serialise with other requests of this member (FOR UPDATE on PostgreSQL; SQLite's
+        # BEGIN IMMEDIATE already does): whoever stores first is kept, the others revoke.
+        await session.execute(select(User.id).where(User.id == user_id).with_for_update())
         current = [
             item
             for item in await _open_links(session, user_id, chat_id)
             if item.expires_at > now + REUSE_MARGIN
         ]
-    keeper = current[0] if current else None
-    if keeper is None or keeper.id == new_id:
+        if not current:
+            new_id = (
+                await session.execute(
+                    insert(InviteLink)
+                    .values(
+                        user_id=user_id,
+                        subscription_id=subscription_id,
+                        chat_id=chat_id,
+                        link=created.invite_link,
+                        created_at=now,
+                        expires_at=expires_at,
+                    )
+                    .returning(InviteLink.id)
+                )
+            ).scalar_one()
+    if not current:
         return PersonalLink(new_id, created.invite_link, expires_at, created=True)
-    # Another request of this member created one first: keep theirs, revoke ours.
-    ours = [item for item in current if item.id == new_id]
-    await revoke_links(runtime, ours, now=now)
+    # Another request of this member stored one first: keep theirs, revoke ours.
+    keeper = current[0]
+    try:
+        await runtime.bot.revoke_chat_invite_link(chat_id, created.invite_link)
+    except Exception as exc:
+        if not invite_link_gone(exc):
+            log.warning("could not revoke a duplicate personal link: %s", exc)
     return PersonalLink(keeper.id, keeper.link, keeper.expires_at, created=False)
 
 
