@@ -93,7 +93,10 @@ class Runtime:
     async def aclose(self) -> None:
         if self._bot is not None:
             await self._bot.session.close()
-        for client in self._redis.values():
+        # A client belongs to the loop that made it; one from another (finished) loop
+        # cannot be closed from here and is simply dropped.
+        client = self._redis.pop(id(asyncio.get_running_loop()), None)
+        if client is not None:
             await client.aclose()
         self._redis.clear()
         await self.engine.dispose()

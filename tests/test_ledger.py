@@ -57,7 +57,7 @@ async def test_fallback_to_database_when_redis_is_down(runtime: Runtime) -> None
     await dead.aclose()
 
 
-def test_ledger_choice(runtime: Runtime) -> None:
+async def test_ledger_choice(runtime: Runtime) -> None:
     chosen = ledger_for(runtime)
     if runtime.settings.redis_url:
         assert isinstance(chosen, FallbackLedger)

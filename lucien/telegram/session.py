@@ -49,7 +49,8 @@ class HttpxSession(BaseSession):
         return self._client
 
     async def close(self) -> None:
-        if self._client is not None and not self._client.is_closed:
+        same_loop = self._loop is asyncio.get_running_loop()
+        if self._client is not None and not self._client.is_closed and same_loop:
             await self._client.aclose()
         self._client = None
 
