@@ -41,7 +41,11 @@ def sample(db: str) -> dict[str, float]:
     env = {"DATABASE_URL": f"sqlite:///{db}", "PATH": "/usr/bin:/bin", "LOG_LEVEL": "WARNING"}
     out = subprocess.run(
         [sys.executable, "-c", PROBE],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -55,8 +59,10 @@ def main() -> None:
         runs = [sample(db) for _ in range(SAMPLES)]
     for key in ("import_ms", "first_update_ms"):
         values = [r[key] for r in runs]
-        print(f"cold_start {key}: median {statistics.median(values):.0f} ms "
-              f"(min {min(values):.0f}, max {max(values):.0f}, n={SAMPLES})")
+        print(
+            f"cold_start {key}: median {statistics.median(values):.0f} ms "
+            f"(min {min(values):.0f}, max {max(values):.0f}, n={SAMPLES})"
+        )
 
 
 if __name__ == "__main__":

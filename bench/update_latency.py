@@ -29,21 +29,27 @@ N = 300
 async def measure(database_url: str, redis_url: str | None) -> list[float]:
     double = TelegramDouble()
     settings = load_settings(
-        bot_token="1:BENCH", database_url=database_url, redis_url=redis_url or "",
-        webhook_secret="bench", redis_prefix=f"bench-{uuid.uuid4().hex[:6]}:",
+        bot_token="1:BENCH",
+        database_url=database_url,
+        redis_url=redis_url or "",
+        webhook_secret="bench",
+        redis_prefix=f"bench-{uuid.uuid4().hex[:6]}:",
     )
-    runtime = Runtime(settings, telegram_transport=httpx.ASGITransport(app=double.app),
-                      double=double)
+    runtime = Runtime(
+        settings, telegram_transport=httpx.ASGITransport(app=double.app), double=double
+    )
     app = create_webhook_app(runtime)
     users = [TgUser(id=10_000 + i, first_name=f"Alma {i}") for i in range(10)]
     timings: list[float] = []
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://bench") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://bench"
+    ) as client:
         for i in range(N):
             update = double.updates.command(users[i % len(users)], "/start")
             started = time.perf_counter()
-            response = await client.post("/webhook", json=update,
-                                         headers={"X-Telegram-Bot-Api-Secret-Token": "bench"})
+            response = await client.post(
+                "/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "bench"}
+            )
             timings.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, response.text
     await runtime.aclose()
@@ -52,8 +58,10 @@ async def measure(database_url: str, redis_url: str | None) -> list[float]:
 
 def report(name: str, timings: list[float]) -> None:
     q = statistics.quantiles(timings, n=100)
-    print(f"update_latency {name}: p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, "
-          f"mean {statistics.fmean(timings):.1f} ms (n={len(timings)})")
+    print(
+        f"update_latency {name}: p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, "
+        f"mean {statistics.fmean(timings):.1f} ms (n={len(timings)})"
+    )
 
 
 def main() -> None:

@@ -51,14 +51,18 @@ async def _set_webhook() -> int:
 
     settings = settings_or_exit()
     if not settings.public_url:
-        print("lucien: configuration: PUBLIC_URL is required to register the webhook", file=sys.stderr)
+        print(
+            "lucien: configuration: PUBLIC_URL is required to register the webhook", file=sys.stderr
+        )
         return 2
     runtime = get_runtime()
     url = settings.public_url.rstrip("/") + "/webhook"
     try:
         await runtime.bot.set_webhook(
             url,
-            secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+            secret_token=settings.webhook_secret.get_secret_value()
+            if settings.webhook_secret
+            else None,
             allowed_updates=ALLOWED_UPDATES,
             drop_pending_updates=False,
             max_connections=40,

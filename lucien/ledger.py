@@ -107,8 +107,11 @@ class RedisLedger:
             return Claim.NEW
         status = await self.redis.get(key)
         if status is None:  # the lease ran out between the two calls
-            return Claim.NEW if await self.redis.set(key, "processing", nx=True,
-                                                     ex=self.lease_seconds) else Claim.BUSY
+            return (
+                Claim.NEW
+                if await self.redis.set(key, "processing", nx=True, ex=self.lease_seconds)
+                else Claim.BUSY
+            )
         return Claim.DONE if status in (b"done", "done") else Claim.BUSY
 
     async def complete(self, update_id: int) -> None:
@@ -145,8 +148,10 @@ class FallbackLedger:
             self._used[update_id] = self.primary
             return result
         except (RedisError, OSError) as exc:
-            log.warning("redis unavailable for the update ledger, using the database: %s",
-                        type(exc).__name__)
+            log.warning(
+                "redis unavailable for the update ledger, using the database: %s",
+                type(exc).__name__,
+            )
             self._used[update_id] = self.fallback
             return await self.fallback.claim(update_id)
 

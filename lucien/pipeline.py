@@ -64,7 +64,9 @@ def storage_for(runtime: Runtime) -> BaseStorage:
 
     primary = RedisStorage(
         redis,
-        key_builder=DefaultKeyBuilder(prefix=runtime.settings.redis_prefix + "fsm", with_destiny=True),
+        key_builder=DefaultKeyBuilder(
+            prefix=runtime.settings.redis_prefix + "fsm", with_destiny=True
+        ),
         state_ttl=7 * 24 * 3600,
         data_ttl=7 * 24 * 3600,
     )

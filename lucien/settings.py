@@ -45,8 +45,9 @@ class Settings(BaseSettings):
     update_lease_seconds: int = Field(default=120, gt=0)
     max_body_bytes: int = 1024 * 1024
 
-    @field_validator("bot_token", "webhook_secret", "cron_secret", "redis_url", "public_url",
-                     mode="before")
+    @field_validator(
+        "bot_token", "webhook_secret", "cron_secret", "redis_url", "public_url", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():

@@ -9,13 +9,26 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # From Railway's config-as-code reference.
 BUILD_KEYS = {
-    "builder", "watchPatterns", "buildCommand", "dockerfilePath", "railpackVersion",
-    "nixpacksConfigPath", "nixpacksPlan", "nixpacksVersion",
+    "builder",
+    "watchPatterns",
+    "buildCommand",
+    "dockerfilePath",
+    "railpackVersion",
+    "nixpacksConfigPath",
+    "nixpacksPlan",
+    "nixpacksVersion",
 }
 DEPLOY_KEYS = {
-    "startCommand", "preDeployCommand", "multiRegionConfig", "healthcheckPath",
-    "healthcheckTimeout", "restartPolicyType", "restartPolicyMaxRetries", "cronSchedule",
-    "overlapSeconds", "drainingSeconds",
+    "startCommand",
+    "preDeployCommand",
+    "multiRegionConfig",
+    "healthcheckPath",
+    "healthcheckTimeout",
+    "restartPolicyType",
+    "restartPolicyMaxRetries",
+    "cronSchedule",
+    "overlapSeconds",
+    "drainingSeconds",
 }
 
 

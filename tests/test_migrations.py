@@ -17,6 +17,7 @@ def _diff(url: str) -> list:
     async def run() -> list:
         engine = create_engine(url)
         async with engine.connect() as conn:
+
             def compare(sync_conn):  # type: ignore[no-untyped-def]
                 ctx = MigrationContext.configure(sync_conn, opts={"compare_type": True})
                 return compare_metadata(ctx, Base.metadata)

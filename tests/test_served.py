@@ -48,20 +48,43 @@ def servers(tmp_path: Path) -> Iterator[tuple[str, str]]:
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'served.db'}"
     upgrade(db_url)
     tg_port, hook_port = _free_port(), _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LUCIEN_", "REDIS", "DATABASE"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("LUCIEN_", "REDIS", "DATABASE"))
+    }
     tg = subprocess.Popen(
-        [sys.executable, "-c",
-         "import uvicorn; from lucien.telegram.double import TelegramDouble; "
-         f"uvicorn.run(TelegramDouble().app, host='127.0.0.1', port={tg_port}, log_level='warning')"],
-        cwd=ROOT, env=env, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-c",
+            "import uvicorn; from lucien.telegram.double import TelegramDouble; "
+            f"uvicorn.run(TelegramDouble().app, host='127.0.0.1', port={tg_port}, "
+            "log_level='warning')",
+        ],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
     )
     hook = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "functions.webhook:app", "--host", "127.0.0.1",
-         "--port", str(hook_port), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "functions.webhook:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(hook_port),
+            "--log-level",
+            "warning",
+        ],
         cwd=ROOT,
-        env={**env, "BOT_TOKEN": "123456:SERVED", "WEBHOOK_SECRET": SECRET,
-             "DATABASE_URL": db_url, "TELEGRAM_API_URL": f"http://127.0.0.1:{tg_port}",
-             "ADMIN_USER_IDS": "1"},
+        env={
+            **env,
+            "BOT_TOKEN": "123456:SERVED",
+            "WEBHOOK_SECRET": SECRET,
+            "DATABASE_URL": db_url,
+            "TELEGRAM_API_URL": f"http://127.0.0.1:{tg_port}",
+            "ADMIN_USER_IDS": "1",
+        },
         stderr=subprocess.PIPE,
     )
     try:
@@ -78,7 +101,9 @@ def _start_update(update_id: int) -> dict:
     return {
         "update_id": update_id,
         "message": {
-            "message_id": 1, "date": 1790000000, "text": "/start",
+            "message_id": 1,
+            "date": 1790000000,
+            "text": "/start",
             "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
             "chat": {"id": 4242, "type": "private", "first_name": "Lucía"},
             "from": {"id": 4242, "is_bot": False, "first_name": "Lucía", "language_code": "es"},
@@ -88,16 +113,26 @@ def _start_update(update_id: int) -> dict:
 
 def test_start_through_uvicorn_reaches_the_bot_api(servers: tuple[str, str]) -> None:
     telegram, webhook = servers
-    wrong = httpx.post(f"{webhook}/webhook", json=_start_update(1),
-                       headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
+    wrong = httpx.post(
+        f"{webhook}/webhook",
+        json=_start_update(1),
+        headers={"X-Telegram-Bot-Api-Secret-Token": "nope"},
+    )
     assert wrong.status_code == 401
-    assert [c for c in httpx.get(f"{telegram}/_double/calls").json()
-            if c["method"] == "sendMessage"] == []
+    assert [
+        c for c in httpx.get(f"{telegram}/_double/calls").json() if c["method"] == "sendMessage"
+    ] == []
 
-    ok = httpx.post(f"{webhook}/webhook", json=_start_update(2),
-                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}, timeout=30)
+    ok = httpx.post(
+        f"{webhook}/webhook",
+        json=_start_update(2),
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+        timeout=30,
+    )
     assert ok.status_code == 200, ok.text
-    sent = [c for c in httpx.get(f"{telegram}/_double/calls").json() if c["method"] == "sendMessage"]
+    sent = [
+        c for c in httpx.get(f"{telegram}/_double/calls").json() if c["method"] == "sendMessage"
+    ]
     assert len(sent) == 1
     text = json.dumps(sent[0]["params"], ensure_ascii=False)
     assert "Lucien" in text and "Lucía" in text

@@ -57,7 +57,9 @@ def test_production_lists_every_problem_without_secrets() -> None:
 
 def test_each_bad_field_is_its_own_line() -> None:
     with pytest.raises(ConfigError) as caught:
-        load_settings(admin_user_ids="12,abc", database_url="oracle://x", webhook_secret="bad secret!")
+        load_settings(
+            admin_user_ids="12,abc", database_url="oracle://x", webhook_secret="bad secret!"
+        )
     lines = caught.value.problems
     assert len(lines) == 3
     assert any(line.startswith("ADMIN_USER_IDS") for line in lines)

@@ -53,8 +53,14 @@ async def test_body_over_limit_without_content_length_is_413(app: Harness) -> No
 
 async def test_invalid_json_and_non_updates_are_400(app: Harness) -> None:
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-    for body in (b"{not json", b"\xff\xfe", b"[1,2]", b'{"hello": 1}', b'{"update_id": "7"}',
-                 b'{"update_id": 5, "message": {"text": 3}}'):
+    for body in (
+        b"{not json",
+        b"\xff\xfe",
+        b"[1,2]",
+        b'{"hello": 1}',
+        b'{"update_id": "7"}',
+        b'{"update_id": 5, "message": {"text": 3}}',
+    ):
         response = await app.client.post("/webhook", content=body, headers=headers)
         assert response.status_code == 400, body
     assert app.double.calls == []
@@ -94,14 +100,19 @@ async def test_failure_is_non_2xx_and_redelivery_succeeds(app: Harness, ana: TgU
 
 
 async def test_redis_down_at_request_time_still_answers(
-    app: Harness, backend, redis_prefix: str, ana: TgUser  # type: ignore[no-untyped-def]
+    app: Harness,
+    backend,
+    redis_prefix: str,
+    ana: TgUser,  # type: ignore[no-untyped-def]
 ) -> None:
     settings = make_settings(backend, redis_prefix, redis_url="redis://127.0.0.1:1/0")
-    runtime = Runtime(settings, telegram_transport=httpx.ASGITransport(app=app.double.app),
-                      double=app.double)
+    runtime = Runtime(
+        settings, telegram_transport=httpx.ASGITransport(app=app.double.app), double=app.double
+    )
     webhook = create_webhook_app(runtime)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=webhook),
-                                 base_url="http://lucien.test") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=webhook), base_url="http://lucien.test"
+    ) as client:
         update = app.updates.command(ana, "/start")
         headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
         first = await client.post("/webhook", json=update, headers=headers)
@@ -148,8 +159,9 @@ async def test_health_503_when_schema_is_behind(app: Harness) -> None:
         from lucien.db.migrations import expected_head
 
         async with app.runtime.engine.begin() as conn:
-            await conn.execute(text("UPDATE alembic_version SET version_num = :v"),
-                               {"v": expected_head()})
+            await conn.execute(
+                text("UPDATE alembic_version SET version_num = :v"), {"v": expected_head()}
+            )
 
 
 def _apigw_v2_event(method: str, path: str, body: str = "", headers: dict | None = None) -> dict:
@@ -164,8 +176,13 @@ def _apigw_v2_event(method: str, path: str, body: str = "", headers: dict | None
             "apiId": "lucien",
             "domainName": "abc.lambda-url.eu-west-1.on.aws",
             "domainPrefix": "abc",
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
-                     "sourceIp": "149.154.167.220", "userAgent": "TelegramBot"},
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "149.154.167.220",
+                "userAgent": "TelegramBot",
+            },
             "requestId": "req-1",
             "routeKey": "$default",
             "stage": "$default",
@@ -190,8 +207,7 @@ async def test_lambda_handler_function_url_events(app: Harness, ana: TgUser) -> 
     assert unauthorized["statusCode"] == 401
     ok = await asyncio.to_thread(
         invoke,
-        _apigw_v2_event("POST", "/webhook", update,
-                        {"x-telegram-bot-api-secret-token": SECRET}),
+        _apigw_v2_event("POST", "/webhook", update, {"x-telegram-bot-api-secret-token": SECRET}),
     )
     assert ok["statusCode"] == 200, ok
     health = await asyncio.to_thread(invoke, _apigw_v2_event("GET", "/health"))

@@ -11,7 +11,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from aiogram.fsm.state import State
-from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
+from aiogram.fsm.storage.base import (
+    BaseStorage,
+    DefaultKeyBuilder,
+    KeyBuilder,
+    StateType,
+    StorageKey,
+)
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -31,7 +37,9 @@ class DatabaseStorage(BaseStorage):
     async def _write(self, key: StorageKey, values: dict[str, Any]) -> None:
         row = {"key": self.key_builder.build(key), "updated_at": utcnow(), **values}
         async with self.sessions.begin() as session:
-            await session.execute(upsert(session, FSMRecord, row, ["key"], list(values) + ["updated_at"]))
+            await session.execute(
+                upsert(session, FSMRecord, row, ["key"], [*values, "updated_at"])
+            )
             # A record with neither state nor data is garbage: drop it.
             await session.execute(
                 delete(FSMRecord).where(

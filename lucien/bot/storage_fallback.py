@@ -29,8 +29,9 @@ class FallbackStorage(BaseStorage):
             try:
                 return await op(self.primary)
             except (RedisError, OSError) as exc:
-                log.warning("redis unavailable for FSM storage, using the database: %s",
-                            type(exc).__name__)
+                log.warning(
+                    "redis unavailable for FSM storage, using the database: %s", type(exc).__name__
+                )
                 self._down = True
         return await op(self.fallback)
 

@@ -39,4 +39,6 @@ def variant_history_for(runtime: Runtime) -> VariantHistory:
     redis = runtime.redis()
     if redis is None:
         return database
-    return _FallbackHistory(RedisVariantHistory(redis, prefix=runtime.settings.redis_prefix), database)
+    return _FallbackHistory(
+        RedisVariantHistory(redis, prefix=runtime.settings.redis_prefix), database
+    )

@@ -176,9 +176,7 @@ class ReminderSent(Base):
     __tablename__ = "reminders_sent"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(
-        ForeignKey("subscriptions.id", ondelete="CASCADE")
-    )
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
     offset_hours: Mapped[int] = mapped_column(Integer)
     period_end: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -284,9 +282,7 @@ class Interest(Base):
     user_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    package_id: Mapped[int | None] = mapped_column(
-        ForeignKey("packages.id", ondelete="SET NULL")
-    )
+    package_id: Mapped[int | None] = mapped_column(ForeignKey("packages.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attended_by: Mapped[int | None] = mapped_column(BigInteger)

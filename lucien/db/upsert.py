@@ -38,5 +38,7 @@ def upsert(
     )
 
 
-def insert_ignore(session: AsyncSession, model: Any, values: dict[str, Any], conflict: Sequence[str]) -> Any:
+def insert_ignore(
+    session: AsyncSession, model: Any, values: dict[str, Any], conflict: Sequence[str]
+) -> Any:
     return upsert(session, model, values, conflict, None)

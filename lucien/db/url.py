@@ -27,7 +27,9 @@ def normalize_database_url(url: str) -> str:
         if url.startswith(prefix):
             return replacement + url[len(prefix) :]
     scheme = url.split("://", 1)[0] if "://" in url else url[:20]
-    raise DatabaseURLError(f"unsupported database scheme '{scheme}' (use postgresql:// or sqlite:///)")
+    raise DatabaseURLError(
+        f"unsupported database scheme '{scheme}' (use postgresql:// or sqlite:///)"
+    )
 
 
 def dialect_of(url: str) -> str:

@@ -18,7 +18,9 @@ async def get_config(session: AsyncSession) -> BotConfig:
     config = await session.get(BotConfig, CONFIG_ID)
     if config is None:
         await session.execute(insert_ignore(session, BotConfig, {"id": CONFIG_ID}, ["id"]))
-        config = (await session.execute(select(BotConfig).where(BotConfig.id == CONFIG_ID))).scalar_one()
+        config = (
+            await session.execute(select(BotConfig).where(BotConfig.id == CONFIG_ID))
+        ).scalar_one()
     return config
 
 

@@ -25,9 +25,7 @@ class Role(enum.StrEnum):
 async def is_granted_admin(session: AsyncSession, user_id: int) -> bool:
     return bool(
         await session.scalar(
-            select(
-                exists().where(AdminGrant.user_id == user_id, AdminGrant.revoked_at.is_(None))
-            )
+            select(exists().where(AdminGrant.user_id == user_id, AdminGrant.revoked_at.is_(None)))
         )
     )
 

@@ -25,7 +25,11 @@ async def _database(runtime: Runtime) -> dict[str, Any]:
     async with runtime.engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
         try:
-            current = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
+            current = (
+                (await conn.execute(text("SELECT version_num FROM alembic_version")))
+                .scalars()
+                .all()
+            )
         except Exception:
             current = []
     head = expected_head()

@@ -11,14 +11,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User as TgUser
+from aiogram.types import TelegramObject
+from aiogram.types import User as TgUser
 
+from lucien.bot.voice_history import variant_history_for
 from lucien.runtime import Runtime
 from lucien.services.config import get_config
 from lucien.services.roles import Role, derive_role
 from lucien.services.users import TelegramIdentity, claim_blocked_notice, touch_user
 from lucien.voice import Voice
-from lucien.bot.voice_history import variant_history_for
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
