@@ -1,17 +1,10 @@
 """Expiry and removal: periods whose end has passed.
 
-Rows are claimed with a lease, in one statement::
-
-    UPDATE subscriptions SET claimed_until = now + lease
-    WHERE id IN (SELECT id FROM subscriptions WHERE <due> ORDER BY ends_at LIMIT n
-                 [FOR UPDATE SKIP LOCKED])          -- PostgreSQL only
-      AND <due>
-    RETURNING id
-
-where <due> is: active, ended, not claimed by a live lease, not waiting for a retry. On
-PostgreSQL concurrent runs skip each other's locked rows; on SQLite the transaction holds
-the write lock from BEGIN, so the second run sees the first run's lease. Either way two
-runs never work on the same row.
+Rows are claimed with a lease (``claimed_until``, see ``claims.claim_rows``) where <due> is:
+active, ended, not claimed by a live lease, not waiting for a retry. On PostgreSQL
+concurrent runs skip each other's locked rows; on SQLite the transaction holds the write
+lock from BEGIN, so the second run sees the first run's lease. Either way two runs never
+work on the same row.
 
 For each claimed period: if the member has another active period (a renewal), it is only
 marked expired. Otherwise the farewell is sent once (``farewell_sent_at``), the member is
@@ -30,7 +23,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, update
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from lucien.access import audit
@@ -44,6 +36,7 @@ from lucien.access.tgerrors import (
     member_cannot_be_removed,
 )
 from lucien.db.models import Subscription, User
+from lucien.jobs.claims import claim_rows
 from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext, backoff
 from lucien.jobs.limiter import BudgetExhausted
 from lucien.jobs.pool import run_pool
@@ -64,18 +57,8 @@ def due(now: datetime, sub: Any = Subscription) -> ColumnElement[bool]:
 
 async def claim(ctx: CronContext, limit: int) -> list[int]:
     now = ctx.now()
-    pick = aliased(Subscription, name="pick")  # not correlated with the UPDATE's table
-    inner = select(pick.id).where(due(now, pick)).order_by(pick.ends_at, pick.id).limit(limit)
-    if ctx.is_postgres:
-        inner = inner.with_for_update(skip_locked=True)
-    async with ctx.runtime.sessions.begin() as session:
-        claimed = await session.execute(
-            update(Subscription)
-            .where(Subscription.id.in_(inner), due(now))
-            .values(claimed_until=now + ctx.lease)
-            .returning(Subscription.id)
-        )
-        return sorted(claimed.scalars())
+    pick = select(Subscription.id).where(due(now)).order_by(Subscription.ends_at, Subscription.id)
+    return await claim_rows(ctx, Subscription, pick.limit(limit), due(now), now + ctx.lease)
 
 
 async def release(ctx: CronContext, sub_id: int) -> None:

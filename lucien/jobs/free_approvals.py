@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from lucien.access.join_requests import APPROVED, CLOSED, FAILED, PENDING
 from lucien.access.tgerrors import description, is_forbidden, join_request_closed
 from lucien.db.models import JoinRequest, User
+from lucien.jobs.claims import claim_rows
 from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext, backoff
 from lucien.jobs.limiter import BudgetExhausted
 from lucien.jobs.pool import run_pool
@@ -41,23 +41,9 @@ def ready(ctx: CronContext, now: datetime, req: Any = JoinRequest) -> ColumnElem
 
 async def claim(ctx: CronContext, limit: int) -> list[int]:
     now = ctx.now()
-    pick = aliased(JoinRequest, name="pick")
-    inner = (
-        select(pick.id)
-        .where(ready(ctx, now, pick))
-        .order_by(pick.requested_at, pick.id)
-        .limit(limit)
-    )
-    if ctx.is_postgres:
-        inner = inner.with_for_update(skip_locked=True)
-    async with ctx.runtime.sessions.begin() as session:
-        claimed = await session.execute(
-            update(JoinRequest)
-            .where(JoinRequest.id.in_(inner), ready(ctx, now))
-            .values(claimed_until=now + ctx.lease)
-            .returning(JoinRequest.id)
-        )
-        return sorted(claimed.scalars())
+    pick = select(JoinRequest.id).where(ready(ctx, now))
+    pick = pick.order_by(JoinRequest.requested_at, JoinRequest.id).limit(limit)
+    return await claim_rows(ctx, JoinRequest, pick, ready(ctx, now), now + ctx.lease)
 
 
 async def release(ctx: CronContext, request_id: int) -> None:
