@@ -395,6 +395,7 @@ def _admin_cases() -> dict[str, list[dict[str, Any]]]:
         "validation.invalid_currency": [{}],
         "validation.invalid_url": [{"section": s.FREE}],
         "validation.invalid_username": [{}],
+        "validation.invalid_invite_link": [{}],
         "validation.invalid_timezone": [{"value": "Luna/Base_Alfa"}],
         "validation.invalid_offsets": [{"max_count": 5, "max_hours": 720}],
         "validation.invalid_channel": [{}],

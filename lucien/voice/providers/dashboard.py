@@ -22,6 +22,10 @@ WARNINGS: dict[str, str] = {
     "dry_run": "El modo ensayo está activado: las rondas no tocan los canales.",
     "unreachable_admins": "Algún custodio me tiene bloqueado y no recibe avisos.",
     "redis_down": "La memoria rápida no responde; trabajo con la de respaldo.",
+    "vip_channel_missing": "El Diván aún no está definido: las invitaciones no llevan a nada.",
+    "free_channel_missing": "El Vestíbulo aún no está definido: no puedo atender solicitudes.",
+    "vip_channel_rights": "En el Diván me faltan permisos para cuidar la puerta.",
+    "free_channel_rights": "En el Vestíbulo me faltan permisos para abrir la puerta.",
 }
 
 

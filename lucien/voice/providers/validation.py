@@ -137,6 +137,15 @@ class ValidationProvider(Provider):
             section,
         )
 
+    def invalid_invite_link(self, *, section: AdminSection = AdminSection.FREE) -> Message:
+        return self._refuse(
+            "invalid_invite_link",
+            "El enlace de invitación del Vestíbulo tiene la forma "
+            f"{code('https://t.me/+AbCdEf123')} (el que Telegram da al crear un enlace que "
+            f"pide aprobación), con hasta {b('255')} caracteres.",
+            section,
+        )
+
     def invalid_username(self, *, section: AdminSection = AdminSection.MAIN) -> Message:
         return self._refuse(
             "invalid_username",
