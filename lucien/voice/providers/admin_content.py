@@ -14,7 +14,7 @@ from lucien.voice.providers import words
 from lucien.voice.providers.base import Provider
 
 PackageField = Literal["name", "description", "price", "category"]
-LIMITS: dict[str, int] = {"name": 100, "description": 2000, "price": 1_000_000}
+LIMITS: dict[str, int] = {"name": 100, "description": 1000, "price": 1_000_000}
 CATEGORY_FILTERS: tuple[tuple[str, str], ...] = (
     ("all", "Todo"),
     ("FREE_CONTENT", "Jardín"),
@@ -190,7 +190,14 @@ class AdminContentProvider(Provider):
             question,
             keyboard=keyboard(
                 [
-                    self.admin_button(label, S.CONTENT, A.TOGGLE_OK, id=package.id),
+                    # arg: the state asked for, so a double tap cannot flip it back.
+                    self.admin_button(
+                        label,
+                        S.CONTENT,
+                        A.TOGGLE_OK,
+                        id=package.id,
+                        arg="off" if package.active else "on",
+                    ),
                     self.admin_button("No", S.CONTENT, A.VIEW, id=package.id),
                 ]
             ),

@@ -1,9 +1,459 @@
-"""Admin panel section: content (handlers arrive with the admin panel work)."""
+"""Admin panel › catalogue: package list, create wizard, edit any field, (de)activate.
+
+Behind the admin router's ADMIN filter. The create wizard (name → description → price →
+category → confirm) and the single-field edits keep their answers in the FSM storage, so
+they continue across stateless requests; a refused answer keeps the step. Saving a draft
+is claimed once (a double tap on "Añadir" creates one package); (de)activation asks for
+confirmation and is a conditional update. Every change is audited by the service.
+"""
 
 from __future__ import annotations
 
-from aiogram import Router
+import uuid
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from lucien.bot.callbacks import AdminAction as A
+from lucien.bot.callbacks import AdminCB
+from lucien.bot.callbacks import AdminSection as S
+from lucien.bot.routers.members.ui import show
+from lucien.db.models import Package, User
+from lucien.runtime import Runtime
+from lucien.services import packages
+from lucien.voice import Voice
+from lucien.voice.data import CATEGORIES, PackageDraft, Page
+from lucien.voice.message import Message as VoiceMessage
+
+PER_PAGE = 8
+STEPS = 4
+FILTERS = ("all", *CATEGORIES)
+
+
+class ContentWizard(StatesGroup):
+    name = State()
+    description = State()
+    price = State()
+    category = State()
+    confirm = State()
+
+
+class ContentEdit(StatesGroup):
+    value = State()  # data: edit_id, edit_field
+
+
+def _on(action: str) -> Any:
+    return AdminCB.filter((F.section == S.CONTENT) & (F.action == action))
+
+
+def _draft(data: dict[str, Any]) -> PackageDraft:
+    return PackageDraft(
+        name=data.get("name"),
+        description=data.get("description"),
+        price=packages.price_from_text(data.get("price")),
+        free=bool(data.get("free")),
+        category=data.get("category"),
+    )
+
+
+def _refusal(voice: Voice, exc: packages.InvalidValue) -> VoiceMessage:
+    field = exc.field if exc.field in ("name", "description", "price") else "text"
+    if exc.problem == "too_long":
+        return voice.validation.too_long(
+            field=field,  # type: ignore[arg-type]
+            limit=exc.limit,
+            length=exc.length,
+            section=S.CONTENT,
+        )
+    if exc.problem == "price":
+        return voice.validation.invalid_price(maximum=int(packages.PRICE_MAX), section=S.CONTENT)
+    return voice.validation.too_short(field=field, minimum=1, section=S.CONTENT)  # type: ignore[arg-type]
+
+
+# -- list and detail ----------------------------------------------------------------------
+
+
+async def _list(runtime: Runtime, voice: Voice, category: str, page: int) -> VoiceMessage:
+    category = category if category in FILTERS else "all"
+    async with runtime.sessions() as session:
+        found = await packages.list_packages(
+            session,
+            categories=None if category == "all" else [category],
+            page=page,
+            per_page=PER_PAGE,
+        )
+    return voice.admin_content.packages(
+        packages=[packages.card(p) for p in found.items],
+        page=Page.of(found.total, found.page, PER_PAGE),
+        category=category,
+    )
+
+
+async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice) -> None:
+    await query.answer()
+    await show(query, await _list(runtime, voice, "all", 0))
+
+
+async def on_list(
+    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
+) -> None:
+    await query.answer()
+    await show(query, await _list(runtime, voice, callback_data.arg, callback_data.page))
+
+
+async def _package_or_alert(
+    query: CallbackQuery, runtime: Runtime, voice: Voice, package_id: int
+) -> Package | None:
+    async with runtime.sessions() as session:
+        package = await packages.get_package(session, package_id)
+    if package is None:
+        await query.answer(**voice.common.not_found_alert("package").as_answer_kwargs())
+    return package
+
+
+async def on_view(
+    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
+) -> None:
+    package = await _package_or_alert(query, runtime, voice, callback_data.id)
+    if package is None:
+        return
+    await query.answer()
+    await show(query, voice.admin_content.package(package=packages.card(package)))
+
+
+# -- the create wizard --------------------------------------------------------------------
+
+
+async def on_new(query: CallbackQuery, state: FSMContext, voice: Voice) -> None:
+    await state.clear()
+    await state.set_state(ContentWizard.name)
+    await state.set_data({"draft": uuid.uuid4().hex})
+    await query.answer()
+    await show(query, voice.admin_content.ask(field="name", step=1, total=STEPS))
+
+
+async def on_name(message: Message, state: FSMContext, voice: Voice) -> None:
+    if message.text is None:
+        await message.answer(
+            **voice.validation.text_required(field="name", section=S.CONTENT).as_send_kwargs()
+        )
+        return
+    try:
+        name = packages.clean_name(message.text)
+    except packages.InvalidValue as exc:
+        await message.answer(**_refusal(voice, exc).as_send_kwargs())
+        return
+    await state.update_data(name=name)
+    await state.set_state(ContentWizard.description)
+    await message.answer(
+        **voice.admin_content.ask(field="description", step=2, total=STEPS).as_send_kwargs()
+    )
+
+
+async def on_description(message: Message, state: FSMContext, voice: Voice) -> None:
+    if message.text is None:
+        await message.answer(
+            **voice.validation.text_required(
+                field="description", section=S.CONTENT
+            ).as_send_kwargs()
+        )
+        return
+    try:
+        description = packages.clean_description(message.text)
+    except packages.InvalidValue as exc:
+        await message.answer(**_refusal(voice, exc).as_send_kwargs())
+        return
+    await state.update_data(description=description)
+    await state.set_state(ContentWizard.price)
+    await message.answer(
+        **voice.admin_content.ask(field="price", step=3, total=STEPS).as_send_kwargs()
+    )
+
+
+async def _to_category(state: FSMContext, price: str | None) -> None:
+    await state.update_data(price=price, free=price is None)
+    await state.set_state(ContentWizard.category)
+
+
+async def on_price(message: Message, state: FSMContext, voice: Voice) -> None:
+    if message.text is None:
+        await message.answer(
+            **voice.validation.text_required(field="price", section=S.CONTENT).as_send_kwargs()
+        )
+        return
+    try:
+        price = packages.parse_price(message.text)
+    except packages.InvalidValue as exc:
+        await message.answer(**_refusal(voice, exc).as_send_kwargs())
+        return
+    await _to_category(state, packages.price_text(price))
+    await message.answer(
+        **voice.admin_content.ask(field="category", step=4, total=STEPS).as_send_kwargs()
+    )
+
+
+async def on_category_text(message: Message, state: FSMContext, voice: Voice) -> None:
+    """The category is chosen with the buttons; a typed code is accepted too."""
+    try:
+        category = packages.clean_category(message.text)
+    except packages.InvalidValue:
+        await message.answer(
+            **voice.admin_content.ask(field="category", step=4, total=STEPS).as_send_kwargs()
+        )
+        return
+    await state.update_data(category=category)
+    await state.set_state(ContentWizard.confirm)
+    await message.answer(
+        **voice.admin_content.draft_confirm(draft=_draft(await state.get_data())).as_send_kwargs()
+    )
+
+
+async def on_confirm_text(message: Message, state: FSMContext, voice: Voice) -> None:
+    await message.answer(
+        **voice.admin_content.draft_confirm(draft=_draft(await state.get_data())).as_send_kwargs()
+    )
+
+
+async def on_save(
+    query: CallbackQuery, state: FSMContext, runtime: Runtime, user: User, voice: Voice
+) -> None:
+    if await state.get_state() != ContentWizard.confirm.state:
+        await query.answer(**voice.common.stale().as_answer_kwargs())
+        return
+    data = await state.get_data()
+    draft = _draft(data)
+    if not (draft.name and draft.description and draft.category and data.get("draft")):
+        await state.clear()
+        await query.answer(**voice.common.stale().as_answer_kwargs())
+        return
+    async with runtime.sessions.begin() as session:
+        claimed = await packages.claim_once(session, f"pkgdraft:{data.get('draft')}")
+        package = None
+        if claimed:
+            package = await packages.create_package(
+                session,
+                name=draft.name or "",
+                description=draft.description or "",
+                price=draft.price,
+                category=draft.category or "",
+                actor_id=user.id,
+            )
+    if package is None:  # a second tap on the same draft
+        await query.answer(**voice.common.unchanged().as_answer_kwargs())
+        return
+    await state.clear()
+    await query.answer(**voice.common.saved().as_answer_kwargs())
+    await show(query, voice.admin_content.created(package=packages.card(package)))
+
+
+# -- single-field edits and the wizard's buttons -----------------------------------------
+
+
+async def on_edit(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    state: FSMContext,
+    runtime: Runtime,
+    voice: Voice,
+) -> None:
+    field = callback_data.arg
+    if field not in packages.FIELDS:
+        await query.answer(**voice.common.stale().as_answer_kwargs())
+        return
+    package = await _package_or_alert(query, runtime, voice, callback_data.id)
+    if package is None:
+        return
+    current: dict[str, str] = {
+        "name": package.name,
+        "description": package.description or "",
+        "price": "gratuito" if not package.price else str(package.price),
+        "category": package.category,
+    }
+    await state.clear()
+    if field != "category":  # the category is chosen with buttons, no typing
+        await state.set_state(ContentEdit.value)
+        await state.set_data({"edit_id": package.id, "edit_field": field})
+    await query.answer()
+    await show(
+        query,
+        voice.admin_content.ask(
+            field=field,  # type: ignore[arg-type]
+            package_id=package.id,
+            current=current[field],
+        ),
+    )
+
+
+async def _apply_edit(
+    runtime: Runtime, user: User, package_id: int, field: str, value: Any
+) -> Package | None:
+    async with runtime.sessions.begin() as session:
+        return await packages.edit_package(session, package_id, field, value, actor_id=user.id)
+
+
+async def on_edit_value(
+    message: Message, state: FSMContext, runtime: Runtime, user: User, voice: Voice
+) -> None:
+    data = await state.get_data()
+    field, package_id = data.get("edit_field"), data.get("edit_id")
+    if field not in ("name", "description", "price") or not isinstance(package_id, int):
+        await state.clear()
+        await message.answer(**voice.common.stale_message().as_send_kwargs())
+        return
+    if message.text is None:
+        await message.answer(
+            **voice.validation.text_required(field=field, section=S.CONTENT).as_send_kwargs()
+        )
+        return
+    try:
+        package = await _apply_edit(runtime, user, package_id, field, message.text)
+    except packages.InvalidValue as exc:
+        await message.answer(**_refusal(voice, exc).as_send_kwargs())
+        return
+    await state.clear()
+    if package is None:
+        await message.answer(**voice.common.not_found("package").as_send_kwargs())
+        return
+    await message.answer(
+        **voice.admin_content.edited(package=packages.card(package), field=field).as_send_kwargs()  # type: ignore[arg-type]
+    )
+
+
+async def on_set_free(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    state: FSMContext,
+    runtime: Runtime,
+    user: User,
+    voice: Voice,
+) -> None:
+    if callback_data.id == 0:  # the create wizard's price step
+        if await state.get_state() != ContentWizard.price.state:
+            await query.answer(**voice.common.stale().as_answer_kwargs())
+            return
+        await _to_category(state, None)
+        await query.answer()
+        await show(query, voice.admin_content.ask(field="category", step=4, total=STEPS))
+        return
+    package = await _apply_edit(runtime, user, callback_data.id, "price", None)
+    if package is None:
+        await query.answer(**voice.common.not_found_alert("package").as_answer_kwargs())
+        return
+    await _leave_edit(state, package.id)
+    await query.answer(**voice.common.saved().as_answer_kwargs())
+    await show(query, voice.admin_content.edited(package=packages.card(package), field="price"))
+
+
+async def on_set_category(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    state: FSMContext,
+    runtime: Runtime,
+    user: User,
+    voice: Voice,
+) -> None:
+    if callback_data.arg not in CATEGORIES:
+        await query.answer(**voice.common.stale().as_answer_kwargs())
+        return
+    if callback_data.id == 0:  # the create wizard's category step
+        if await state.get_state() != ContentWizard.category.state:
+            await query.answer(**voice.common.stale().as_answer_kwargs())
+            return
+        await state.update_data(category=callback_data.arg)
+        await state.set_state(ContentWizard.confirm)
+        await query.answer()
+        await show(query, voice.admin_content.draft_confirm(draft=_draft(await state.get_data())))
+        return
+    package = await _apply_edit(runtime, user, callback_data.id, "category", callback_data.arg)
+    if package is None:
+        await query.answer(**voice.common.not_found_alert("package").as_answer_kwargs())
+        return
+    await _leave_edit(state, package.id)
+    await query.answer(**voice.common.saved().as_answer_kwargs())
+    await show(query, voice.admin_content.edited(package=packages.card(package), field="category"))
+
+
+async def _leave_edit(state: FSMContext, package_id: int) -> None:
+    """A button finished the edit a typed answer was awaited for: stop waiting."""
+    if await state.get_state() == ContentEdit.value.state:
+        if (await state.get_data()).get("edit_id") == package_id:
+            await state.clear()
+
+
+# -- (de)activation -----------------------------------------------------------------------
+
+
+async def on_toggle(
+    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
+) -> None:
+    package = await _package_or_alert(query, runtime, voice, callback_data.id)
+    if package is None:
+        return
+    await query.answer()
+    await show(query, voice.admin_content.toggle_confirm(package=packages.card(package)))
+
+
+async def on_toggle_ok(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    runtime: Runtime,
+    user: User,
+    voice: Voice,
+) -> None:
+    if callback_data.arg not in ("on", "off"):
+        await query.answer(**voice.common.stale().as_answer_kwargs())
+        return
+    async with runtime.sessions.begin() as session:
+        changed = await packages.set_active(
+            session, callback_data.id, callback_data.arg == "on", actor_id=user.id
+        )
+        package = await packages.get_package(session, callback_data.id)
+    if package is None:
+        await query.answer(**voice.common.not_found_alert("package").as_answer_kwargs())
+        return
+    card = packages.card(package)
+    alert = voice.admin_content.toggled(package=card) if changed else voice.common.unchanged()
+    await query.answer(**alert.as_answer_kwargs())
+    await show(query, voice.admin_content.package(package=card))
+
+
+# -- leaving ------------------------------------------------------------------------------
+
+
+async def on_cancel(
+    query: CallbackQuery, state: FSMContext, runtime: Runtime, voice: Voice
+) -> None:
+    await state.clear()
+    await query.answer()
+    await show(query, voice.common.cancelled())
+    await query.bot.send_message(  # type: ignore[union-attr]
+        query.from_user.id, **(await _list(runtime, voice, "all", 0)).as_send_kwargs()
+    )
 
 
 def build() -> Router:
-    return Router(name="admin.content")
+    router = Router(name="admin.content")
+    cq = router.callback_query
+    cq.register(on_open, _on(A.OPEN))
+    cq.register(on_list, _on(A.LIST))
+    cq.register(on_view, _on(A.VIEW))
+    cq.register(on_new, _on(A.NEW))
+    cq.register(on_save, _on(A.SAVE))
+    cq.register(on_edit, _on(A.EDIT))
+    cq.register(on_set_free, _on(A.SET_FREE))
+    cq.register(on_set_category, _on(A.SET_CATEGORY))
+    cq.register(on_toggle, _on(A.TOGGLE))
+    cq.register(on_toggle_ok, _on(A.TOGGLE_OK))
+    cq.register(on_cancel, _on(A.CANCEL))
+
+    msg = router.message
+    msg.register(on_name, ContentWizard.name)
+    msg.register(on_description, ContentWizard.description)
+    msg.register(on_price, ContentWizard.price)
+    msg.register(on_category_text, ContentWizard.category)
+    msg.register(on_confirm_text, ContentWizard.confirm)
+    msg.register(on_edit_value, ContentEdit.value)
+    return router

@@ -1,9 +1,116 @@
-"""Admin panel section: interests (handlers arrive with the admin panel work)."""
+"""Admin panel › interests: the "Me interesa" notes with filters, detail, mark attended.
+
+Behind the admin router's ADMIN filter. Lists are paginated in SQL with their counts per
+filter; marking attended is a conditional update (the first custodian wins, the others are
+told who did it) and is audited.
+"""
 
 from __future__ import annotations
 
-from aiogram import Router
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery
+
+from lucien.bot.callbacks import AdminAction as A
+from lucien.bot.callbacks import AdminCB
+from lucien.bot.callbacks import AdminSection as S
+from lucien.bot.routers.members.ui import show
+from lucien.db.models import User
+from lucien.runtime import Runtime
+from lucien.services import interests
+from lucien.services.roles import derive_role
+from lucien.voice import Voice
+from lucien.voice.data import Page
+from lucien.voice.message import Message as VoiceMessage
+
+PER_PAGE = 8
+
+
+def _on(action: str) -> Any:
+    return AdminCB.filter((F.section == S.INTERESTS) & (F.action == action))
+
+
+async def _list(runtime: Runtime, voice: Voice, filter: str, page: int) -> VoiceMessage:
+    filter = interests.normalize_filter(filter)
+    async with runtime.sessions() as session:
+        found = await interests.list_interests(session, filter, page=page, per_page=PER_PAGE)
+        counts = await interests.counts(session)
+    return voice.admin_interests.interests(
+        interests=[interests.card(row) for row in found.items],
+        filter=filter,  # type: ignore[arg-type]
+        page=Page.of(found.total, found.page, PER_PAGE),
+        counts=counts,
+    )
+
+
+async def _detail(
+    runtime: Runtime, voice: Voice, interest_id: int, back_filter: str
+) -> VoiceMessage | None:
+    async with runtime.sessions() as session:
+        row = await interests.get_interest(session, interest_id)
+        if row is None:
+            return None
+        role = await derive_role(session, runtime.settings, row.user.id)
+    return voice.admin_interests.interest(
+        interest=interests.card(row, role.value),  # type: ignore[arg-type]
+        back_filter=interests.normalize_filter(back_filter),
+    )
+
+
+async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice) -> None:
+    await query.answer()
+    await show(query, await _list(runtime, voice, "pending", 0))
+
+
+async def on_list(
+    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
+) -> None:
+    await query.answer()
+    await show(query, await _list(runtime, voice, callback_data.arg, callback_data.page))
+
+
+async def on_view(
+    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
+) -> None:
+    shown = await _detail(runtime, voice, callback_data.id, callback_data.arg)
+    if shown is None:
+        await query.answer(**voice.common.not_found_alert("interest").as_answer_kwargs())
+        return
+    await query.answer()
+    await show(query, shown)
+
+
+async def on_attend(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    runtime: Runtime,
+    user: User,
+    voice: Voice,
+) -> None:
+    async with runtime.sessions.begin() as session:
+        result = await interests.mark_attended(session, callback_data.id, user.id)
+    if not result.found:
+        await query.answer(**voice.common.not_found_alert("interest").as_answer_kwargs())
+        return
+    if result.done:
+        await query.answer(**voice.admin_interests.attended().as_answer_kwargs())
+    else:
+        await query.answer(
+            **voice.admin_interests.already_attended(
+                by=result.attended_by_name, at=result.attended_at
+            ).as_answer_kwargs()
+        )
+    shown = await _detail(runtime, voice, callback_data.id, callback_data.arg or "pending")
+    if shown is not None:
+        await show(query, shown)
 
 
 def build() -> Router:
-    return Router(name="admin.interests")
+    router = Router(name="admin.interests")
+    cq = router.callback_query
+    cq.register(on_open, _on(A.OPEN))
+    cq.register(on_list, _on(A.LIST))
+    cq.register(on_view, _on(A.VIEW))
+    cq.register(on_attend, _on(A.ATTEND))
+    return router

@@ -1,0 +1,43 @@
+"""Member menus: the VIP member's (``VipCB``) and the Free visitor's (``FreeCB``).
+
+Each audience has its own router behind its role filter. A Free button pressed by someone
+whose role has changed since (now VIP, or a custodian) is answered as outdated and their
+own menu is shown in its place; a VIP button pressed by a non-VIP falls through to the
+fallback router's refusal.
+"""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.types import CallbackQuery
+
+from lucien.bot.callbacks import FreeCB
+from lucien.bot.filters import RoleIs
+from lucien.bot.routers.members import free, vip
+from lucien.bot.routers.members.ui import menu_for, show
+from lucien.db.models import BotConfig, User
+from lucien.runtime import Runtime
+from lucien.services.roles import Role
+from lucien.voice import Voice
+
+
+async def on_free_button_elsewhere(
+    query: CallbackQuery,
+    runtime: Runtime,
+    user: User,
+    role: Role,
+    config: BotConfig,
+    voice: Voice,
+) -> None:
+    await query.answer(**voice.common.stale().as_answer_kwargs())
+    await show(query, await menu_for(runtime, user, role, config, voice))
+
+
+def build() -> Router:
+    router = Router(name="members")
+    moved_on = Router(name="members.moved_on")
+    moved_on.callback_query.register(
+        on_free_button_elsewhere, FreeCB.filter(), RoleIs(Role.VIP, Role.ADMIN)
+    )
+    router.include_routers(vip.build(), free.build(), moved_on)
+    return router

@@ -1,0 +1,143 @@
+"""The Free visitor menu: the garden's content, package detail, the VIP circle, Diana's
+social profiles.
+
+Behind the FREE filter. Only FREE_CONTENT packages are ever listed or opened here, so no
+callback data, forged or not, shows a visitor what belongs to the Diván.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery
+
+from lucien.access.plans import list_plans
+from lucien.bot.callbacks import FreeAction, FreeCB
+from lucien.bot.filters import FREE
+from lucien.bot.routers.members import interest
+from lucien.bot.routers.members.ui import free_menu, show, social_of
+from lucien.db.models import BotConfig, User
+from lucien.runtime import Runtime
+from lucien.services import packages
+from lucien.services.roles import Role
+from lucien.voice import Voice
+from lucien.voice.data import Page, PlanCard
+
+PER_PAGE = 6
+CATEGORIES = packages.FREE_CATEGORIES
+
+
+async def on_menu(query: CallbackQuery, user: User, config: BotConfig, voice: Voice) -> None:
+    await query.answer()
+    await show(query, free_menu(user, config, voice))
+
+
+async def on_content(
+    query: CallbackQuery, callback_data: FreeCB, runtime: Runtime, voice: Voice
+) -> None:
+    async with runtime.sessions() as session:
+        found = await packages.list_packages(
+            session, categories=CATEGORIES, active=True, page=callback_data.page, per_page=PER_PAGE
+        )
+    await query.answer()
+    await show(
+        query,
+        voice.menus.content(
+            audience="free",
+            packages=[packages.card(p) for p in found.items],
+            page=Page.of(found.total, found.page, PER_PAGE),
+        ),
+    )
+
+
+async def on_package(
+    query: CallbackQuery, callback_data: FreeCB, runtime: Runtime, voice: Voice
+) -> None:
+    async with runtime.sessions() as session:
+        package = await packages.get_visible(session, callback_data.id, CATEGORIES)
+    if package is None:
+        await query.answer(**voice.common.not_found_alert("package").as_answer_kwargs())
+        return
+    await query.answer()
+    await show(
+        query,
+        voice.menus.package(
+            audience="free", package=packages.card(package), page=callback_data.page
+        ),
+    )
+
+
+async def on_interest(
+    query: CallbackQuery,
+    callback_data: FreeCB,
+    runtime: Runtime,
+    user: User,
+    role: Role,
+    config: BotConfig,
+    voice: Voice,
+) -> None:
+    await interest.express(
+        query,
+        runtime=runtime,
+        user=user,
+        role=role,
+        config=config,
+        voice=voice,
+        package_id=callback_data.id,
+        categories=CATEGORIES,
+    )
+
+
+async def on_circle(
+    query: CallbackQuery, runtime: Runtime, config: BotConfig, voice: Voice
+) -> None:
+    async with runtime.sessions() as session:
+        plans = await list_plans(session, active_only=True)
+    cards = [
+        PlanCard(id=p.id, name=p.name, days=p.days, price=p.price, currency=p.currency)
+        for p in plans
+    ]
+    await query.answer()
+    await show(query, voice.menus.circle(plans=cards, creator_username=config.creator_username))
+
+
+async def on_circle_interest(
+    query: CallbackQuery,
+    runtime: Runtime,
+    user: User,
+    role: Role,
+    config: BotConfig,
+    voice: Voice,
+) -> None:
+    await interest.express(
+        query,
+        runtime=runtime,
+        user=user,
+        role=role,
+        config=config,
+        voice=voice,
+        package_id=None,
+    )
+
+
+async def on_social(query: CallbackQuery, config: BotConfig, voice: Voice) -> None:
+    await query.answer()
+    await show(query, voice.menus.social(links=social_of(config), audience="free"))
+
+
+async def on_unknown(query: CallbackQuery, voice: Voice) -> None:
+    await query.answer(**voice.common.stale().as_answer_kwargs())
+
+
+def build() -> Router:
+    router = Router(name="members.free")
+    router.callback_query.filter(FREE)
+    cb = FreeCB.filter
+    router.callback_query.register(on_menu, cb(F.action == FreeAction.MENU))
+    router.callback_query.register(on_content, cb(F.action == FreeAction.CONTENT))
+    router.callback_query.register(on_package, cb(F.action == FreeAction.PACKAGE))
+    router.callback_query.register(on_interest, cb(F.action == FreeAction.INTEREST))
+    router.callback_query.register(on_circle, cb(F.action == FreeAction.CIRCLE))
+    router.callback_query.register(on_circle_interest, cb(F.action == FreeAction.CIRCLE_INTEREST))
+    router.callback_query.register(on_social, cb(F.action == FreeAction.SOCIAL))
+    router.callback_query.register(on_unknown, cb())
+    return router

@@ -1,0 +1,91 @@
+"""Shared pieces of the member screens: edit in place, the menu of each derived role."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, Message
+
+from lucien.access.join_requests import count_pending as free_pending
+from lucien.access.subscriptions import current_subscription
+from lucien.db.models import BotConfig, User
+from lucien.runtime import Runtime
+from lucien.services import interests
+from lucien.services.roles import Role
+from lucien.voice import Voice
+from lucien.voice.data import SocialLinks
+from lucien.voice.message import Message as VoiceMessage
+
+log = logging.getLogger(__name__)
+
+
+def not_modified(exc: TelegramBadRequest) -> bool:
+    return "not modified" in str(exc.message).lower()
+
+
+async def show(query: CallbackQuery, shown: VoiceMessage) -> None:
+    """Edit the pressed message in place; send anew when it can no longer be edited.
+
+    The caller answers the callback query (with or without an alert).
+    """
+    target = query.message
+    if isinstance(target, Message):
+        try:
+            await target.edit_text(**shown.as_edit_kwargs())
+            return
+        except TelegramBadRequest as exc:
+            if not_modified(exc):
+                return
+            log.info("could not edit message %s: %s", target.message_id, exc.message)
+    await query.bot.send_message(query.from_user.id, **shown.as_send_kwargs())  # type: ignore[union-attr]
+
+
+def social_of(config: BotConfig) -> SocialLinks:
+    """Diana's profiles as configured (unset ones are simply absent)."""
+    return SocialLinks(instagram=config.instagram_url, tiktok=config.tiktok_url, x=config.x_url)
+
+
+async def admin_home(runtime: Runtime, user: User, config: BotConfig, voice: Voice) -> VoiceMessage:
+    async with runtime.sessions() as session:
+        waiting = await interests.count_pending(session)
+        requests = await free_pending(session, config.free_channel_id)
+    missing = sum(1 for c in (config.vip_channel_id, config.free_channel_id) if c is None)
+    return voice.admin_main.home(
+        name=user.first_name, interests_pending=waiting, free_pending=requests, warnings=missing
+    )
+
+
+async def vip_menu(runtime: Runtime, user: User, voice: Voice) -> VoiceMessage | None:
+    """The VIP menu, or ``None`` if the membership ended meanwhile."""
+    async with runtime.sessions() as session:
+        sub = await current_subscription(session, user.id)
+    if sub is None:
+        return None
+    return voice.menus.vip(name=user.first_name, ends_at=sub.ends_at)
+
+
+def free_menu(
+    user: User, config: BotConfig, voice: Voice, *, first_visit: bool = False
+) -> VoiceMessage:
+    has_social = bool(social_of(config).items())
+    return voice.menus.free(name=user.first_name, has_social=has_social, first_visit=first_visit)
+
+
+async def menu_for(
+    runtime: Runtime,
+    user: User,
+    role: Role,
+    config: BotConfig,
+    voice: Voice,
+    *,
+    first_visit: bool = False,
+) -> VoiceMessage:
+    """The home screen of the role derived for this update."""
+    if role is Role.ADMIN:
+        return await admin_home(runtime, user, config, voice)
+    if role is Role.VIP:
+        shown = await vip_menu(runtime, user, voice)
+        if shown is not None:
+            return shown
+    return free_menu(user, config, voice, first_visit=first_visit)

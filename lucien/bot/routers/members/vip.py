@@ -1,0 +1,160 @@
+"""The VIP member menu: the Diván's content, package detail, membership status, renewal.
+
+Every handler sits behind the VIP filter (the role derived for this update), so a Free
+visitor's forged ``VipCB`` never reaches them: it falls through to the fallback router's
+polite refusal and nothing is shown or changed.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery
+
+from lucien.access.plans import get_plan
+from lucien.access.subscriptions import current_subscription
+from lucien.bot.callbacks import VipAction, VipCB
+from lucien.bot.filters import VIP
+from lucien.bot.routers.members import interest
+from lucien.bot.routers.members.ui import show, vip_menu
+from lucien.db.models import BotConfig, User
+from lucien.runtime import Runtime
+from lucien.services import packages
+from lucien.services.roles import Role
+from lucien.voice import Voice
+from lucien.voice.data import Page
+
+PER_PAGE = 6
+CATEGORIES = packages.VIP_CATEGORIES
+
+
+async def on_menu(query: CallbackQuery, runtime: Runtime, user: User, voice: Voice) -> None:
+    shown = await vip_menu(runtime, user, voice)
+    if shown is None:  # the membership ended between the filter and here
+        await query.answer(**voice.common.vip_only().as_answer_kwargs())
+        return
+    await query.answer()
+    await show(query, shown)
+
+
+async def on_content(
+    query: CallbackQuery, callback_data: VipCB, runtime: Runtime, voice: Voice
+) -> None:
+    async with runtime.sessions() as session:
+        found = await packages.list_packages(
+            session, categories=CATEGORIES, active=True, page=callback_data.page, per_page=PER_PAGE
+        )
+    await query.answer()
+    await show(
+        query,
+        voice.menus.content(
+            audience="vip",
+            packages=[packages.card(p) for p in found.items],
+            page=Page.of(found.total, found.page, PER_PAGE),
+        ),
+    )
+
+
+async def on_package(
+    query: CallbackQuery, callback_data: VipCB, runtime: Runtime, voice: Voice
+) -> None:
+    async with runtime.sessions() as session:
+        package = await packages.get_visible(session, callback_data.id, CATEGORIES)
+    if package is None:
+        await query.answer(**voice.common.not_found_alert("package").as_answer_kwargs())
+        return
+    await query.answer()
+    await show(
+        query,
+        voice.menus.package(
+            audience="vip", package=packages.card(package), page=callback_data.page
+        ),
+    )
+
+
+async def on_interest(
+    query: CallbackQuery,
+    callback_data: VipCB,
+    runtime: Runtime,
+    user: User,
+    role: Role,
+    config: BotConfig,
+    voice: Voice,
+) -> None:
+    await interest.express(
+        query,
+        runtime=runtime,
+        user=user,
+        role=role,
+        config=config,
+        voice=voice,
+        package_id=callback_data.id,
+        categories=CATEGORIES,
+    )
+
+
+async def on_renew_interest(
+    query: CallbackQuery,
+    runtime: Runtime,
+    user: User,
+    role: Role,
+    config: BotConfig,
+    voice: Voice,
+) -> None:
+    await interest.express(
+        query,
+        runtime=runtime,
+        user=user,
+        role=role,
+        config=config,
+        voice=voice,
+        package_id=None,
+    )
+
+
+async def on_status(query: CallbackQuery, runtime: Runtime, user: User, voice: Voice) -> None:
+    async with runtime.sessions() as session:
+        sub = await current_subscription(session, user.id)
+        plan = await get_plan(session, sub.plan_id) if sub and sub.plan_id else None
+    if sub is None:
+        await query.answer(**voice.common.vip_only().as_answer_kwargs())
+        return
+    await query.answer()
+    await show(
+        query,
+        voice.menus.vip_status(
+            plan_name=plan.name if plan else None, started_at=sub.started_at, ends_at=sub.ends_at
+        ),
+    )
+
+
+async def on_renew(
+    query: CallbackQuery, runtime: Runtime, user: User, config: BotConfig, voice: Voice
+) -> None:
+    async with runtime.sessions() as session:
+        sub = await current_subscription(session, user.id)
+    if sub is None:
+        await query.answer(**voice.common.vip_only().as_answer_kwargs())
+        return
+    await query.answer()
+    await show(
+        query, voice.menus.vip_renew(ends_at=sub.ends_at, creator_username=config.creator_username)
+    )
+
+
+async def on_unknown(query: CallbackQuery, voice: Voice) -> None:
+    await query.answer(**voice.common.stale().as_answer_kwargs())
+
+
+def build() -> Router:
+    router = Router(name="members.vip")
+    router.callback_query.filter(VIP)
+    cb = VipCB.filter
+    router.callback_query.register(on_menu, cb(F.action == VipAction.MENU))
+    router.callback_query.register(on_content, cb(F.action == VipAction.CONTENT))
+    router.callback_query.register(on_package, cb(F.action == VipAction.PACKAGE))
+    router.callback_query.register(on_interest, cb(F.action == VipAction.INTEREST))
+    router.callback_query.register(on_status, cb(F.action == VipAction.STATUS))
+    router.callback_query.register(on_renew, cb(F.action == VipAction.RENEW))
+    router.callback_query.register(on_renew_interest, cb(F.action == VipAction.RENEW_INTEREST))
+    router.callback_query.register(on_unknown, cb())
+    return router
