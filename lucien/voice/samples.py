@@ -375,6 +375,7 @@ def _admin_cases() -> dict[str, list[dict[str, Any]]]:
         ],
         "admin_config.channel_not_found": [{"kind": "vip", "value": "@no_existe"}],
         "admin_config.channel_not_a_channel": [{}],
+        "admin_config.channel_taken": [{"kind": "vip"}, {"kind": "free"}],
         "admin_config.timezone_ask": [{"current": "America/Mexico_City"}],
         "admin_config.timezone_set": [{"timezone": "Europe/Madrid"}],
         "admin_config.offsets_ask": [{"current": (72, 24)}],

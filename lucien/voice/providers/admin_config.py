@@ -130,6 +130,18 @@ class AdminConfigProvider(Provider):
             keyboard=keyboard([self.cancel(S.CONFIG)]),
         )
 
+    def channel_taken(self, *, kind: ChannelKind) -> Message:
+        """The chat given is already the other channel (one chat cannot be both)."""
+        other = "free" if kind == "vip" else "vip"
+        return self.message(
+            "channel_taken",
+            f"Ese canal ya es {words.CHANNEL[other]}. Un mismo canal no puede ser ambos: "
+            f"necesito otro distinto para {words.CHANNEL[kind]}.",
+            "Reenvíeme una publicación del canal correcto, o escriba su número o su "
+            f"{code('@nombre')}.",
+            keyboard=keyboard([self.cancel(S.CONFIG)]),
+        )
+
     def timezone_ask(self, *, current: str) -> Message:
         local = dates.long_datetime(self.now(), dates.zone(current))
         return self.message(

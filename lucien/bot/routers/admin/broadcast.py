@@ -1,9 +1,244 @@
-"""Admin panel section: broadcast (handlers arrive with the admin panel work)."""
+"""Admin panel · broadcast: a post to the VIP or the Free channel, previewed first.
+
+1. ``open`` → choose the channel (only configured ones are offered); ``to`` (arg vip|free)
+   → ``target_missing`` when that channel is not configured, else ask for the content.
+2. The admin sends the post: text, photo, video, document, animation, audio or voice note,
+   with its formatting. Other kinds (stickers, polls, locations…) are refused with
+   ``broadcast.unsupported`` and the step stays. (Albums are not grouped: each item
+   would be a draft of its own, the last one wins.) The draft — the admin's chat id and
+   message id — is kept in the FSM, so the preview and the confirmation can arrive in
+   separate requests. The preview is ``copyMessage`` back to the admin's own chat: exactly
+   what the channel will get. Sending another message replaces the draft.
+3. ``send`` → ``copyMessage(channel, from_chat_id=admin chat, message_id)`` (formatting and
+   media kept by Telegram), claimed once so a double tap never posts twice, audited.
+   ``cancel`` (or ``/cancel``) drops the draft; nothing is posted.
+"""
 
 from __future__ import annotations
 
-from aiogram import Router
+import logging
+
+from aiogram import F, Router
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackQueryFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from lucien.bot.callbacks import AdminAction as A
+from lucien.bot.callbacks import AdminCB
+from lucien.bot.callbacks import AdminSection as S
+from lucien.db.models import BotConfig
+from lucien.runtime import Runtime
+from lucien.services import broadcast as svc
+from lucien.services.config import get_config
+from lucien.voice import Voice
+from lucien.voice.data import ChannelKind
+from lucien.voice.message import Message as VoiceMessage
+
+log = logging.getLogger(__name__)
+
+#: Message kinds copied to a channel (``Message.content_type``).
+SUPPORTED = frozenset({"text", "photo", "video", "document", "animation", "audio", "voice"})
+TARGETS: tuple[ChannelKind, ...] = ("vip", "free")
+
+
+class BroadcastWizard(StatesGroup):
+    content = State()
+    confirm = State()
+
+
+async def show(query: CallbackQuery, runtime: Runtime, msg: VoiceMessage) -> None:
+    """Edit the pressed message in place (a new message when it cannot be edited)."""
+    target = query.message
+    if isinstance(target, Message):
+        try:
+            await target.edit_text(**msg.as_send_kwargs())
+            return
+        except TelegramBadRequest as exc:
+            if "not modified" in str(exc.message).lower():
+                return
+    await runtime.bot.send_message(query.from_user.id, **msg.as_send_kwargs())
+
+
+def _channel(config: BotConfig, target: str) -> int | None:
+    value = config.vip_channel_id if target == "vip" else config.free_channel_id
+    return int(value) if value is not None else None
+
+
+async def _fresh_config(runtime: Runtime) -> BotConfig:
+    async with runtime.sessions.begin() as session:
+        return await get_config(session)
+
+
+async def _leave_wizard(state: FSMContext) -> None:
+    current = await state.get_state()
+    if current is not None and current in BroadcastWizard.__state_names__:
+        await state.clear()
+
+
+# ----------------------------------------------------------------------------- buttons
+
+
+async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext) -> None:
+    await _leave_wizard(state)
+    config = await _fresh_config(runtime)
+    msg = voice.broadcast.choose(
+        vip_ready=config.vip_channel_id is not None,
+        free_ready=config.free_channel_id is not None,
+    )
+    await query.answer()
+    await show(query, runtime, msg)
+
+
+async def on_target(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    runtime: Runtime,
+    voice: Voice,
+    state: FSMContext,
+) -> None:
+    target = callback_data.arg
+    if target not in TARGETS:
+        await query.answer(**voice.common.stale().as_answer_kwargs())
+        return
+    if _channel(await _fresh_config(runtime), target) is None:
+        await query.answer()
+        await show(query, runtime, voice.broadcast.target_missing(target=target))  # type: ignore[arg-type]
+        return
+    await state.set_state(BroadcastWizard.content)
+    await state.set_data({"target": target})
+    await query.answer()
+    await show(query, runtime, voice.broadcast.ask_content(target=target))  # type: ignore[arg-type]
+
+
+async def on_cancel(
+    query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext
+) -> None:
+    await _leave_wizard(state)
+    await query.answer()
+    await show(query, runtime, voice.broadcast.cancelled())
+
+
+async def on_send(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    runtime: Runtime,
+    voice: Voice,
+    state: FSMContext,
+) -> None:
+    data = await state.get_data()
+    target = str(data.get("target", ""))
+    draft_chat, draft_id = data.get("chat_id"), data.get("message_id")
+    if (
+        await state.get_state() != BroadcastWizard.confirm.state
+        or target not in TARGETS
+        or callback_data.arg != target
+        or not isinstance(draft_chat, int)
+        or not isinstance(draft_id, int)
+    ):
+        await query.answer(**voice.common.stale().as_answer_kwargs())
+        return
+    channel_id = _channel(await _fresh_config(runtime), target)
+    if channel_id is None:
+        await query.answer()
+        await show(query, runtime, voice.broadcast.target_missing(target=target))  # type: ignore[arg-type]
+        return
+    key = svc.claim_key(target, draft_chat, draft_id)
+    async with runtime.sessions.begin() as session:
+        claimed = await svc.claim(session, key)
+    if not claimed:  # another tap is publishing (or has published) this very draft
+        await query.answer(**voice.common.working().as_answer_kwargs())
+        return
+    try:
+        posted = await runtime.bot.copy_message(
+            chat_id=channel_id, from_chat_id=draft_chat, message_id=draft_id
+        )
+    except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter):
+        await _release(runtime, key)
+        raise  # the update fails; Telegram delivers it again and the draft is still there
+    except TelegramAPIError as exc:
+        log.warning("broadcast to %s refused: %s", channel_id, exc)
+        await _release(runtime, key)
+        await query.answer()
+        # A new message: the preview's buttons stay, to publish once the rights are fixed.
+        await runtime.bot.send_message(
+            query.from_user.id,
+            **voice.broadcast.failed(target=target).as_send_kwargs(),  # type: ignore[arg-type]
+        )
+        return
+    async with runtime.sessions.begin() as session:
+        await svc.record_sent(
+            session,
+            actor_id=query.from_user.id,
+            target=target,
+            channel_id=channel_id,
+            from_chat_id=draft_chat,
+            message_id=draft_id,
+            posted_id=posted.message_id,
+            kind=str(data.get("kind", "text")),
+        )
+    await state.clear()
+    await query.answer()
+    await show(query, runtime, voice.broadcast.sent(target=target))  # type: ignore[arg-type]
+
+
+async def _release(runtime: Runtime, key: str) -> None:
+    async with runtime.sessions.begin() as session:
+        await svc.release(session, key)
+
+
+# ----------------------------------------------------------------------------- the post
+
+
+async def on_content(message: Message, runtime: Runtime, voice: Voice, state: FSMContext) -> None:
+    data = await state.get_data()
+    target = str(data.get("target", ""))
+    if target not in TARGETS:
+        await state.clear()
+        await message.answer(**voice.common.stale_message().as_send_kwargs())
+        return
+    kind = str(message.content_type)
+    if kind not in SUPPORTED:
+        await message.answer(**voice.broadcast.unsupported().as_send_kwargs())
+        return
+    chat_id = message.chat.id
+    await state.set_data(
+        {"target": target, "chat_id": chat_id, "message_id": message.message_id, "kind": kind}
+    )
+    await state.set_state(BroadcastWizard.confirm)
+    bot = runtime.bot
+    await message.answer(**voice.broadcast.preview_header(target=target).as_send_kwargs())  # type: ignore[arg-type]
+    await bot.copy_message(chat_id=chat_id, from_chat_id=chat_id, message_id=message.message_id)
+    await message.answer(**voice.broadcast.confirm(target=target, kind=kind).as_send_kwargs())  # type: ignore[arg-type]
+
+
+async def on_cancel_command(message: Message, voice: Voice, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(**voice.broadcast.cancelled().as_send_kwargs())
+
+
+def _on(*actions: str) -> CallbackQueryFilter:
+    return AdminCB.filter((F.section == S.BROADCAST) & F.action.in_(set(actions)))
+
+
+def _not_a_command(message: Message) -> bool:
+    return not (message.text or "").startswith("/")
 
 
 def build() -> Router:
-    return Router(name="admin.broadcast")
+    router = Router(name="admin.broadcast")
+    router.callback_query.register(on_open, _on(A.OPEN))
+    router.callback_query.register(on_target, _on(A.TARGET))
+    router.callback_query.register(on_cancel, _on(A.CANCEL))
+    router.callback_query.register(on_send, _on(A.SEND))
+    router.message.register(on_cancel_command, BroadcastWizard(), Command("cancel"))
+    router.message.register(on_content, BroadcastWizard(), _not_a_command)
+    return router

@@ -1,9 +1,309 @@
-"""Admin panel section: config (handlers arrive with the admin panel work)."""
+"""Admin panel · calibration: the channels (with the rights check), zone, reminders,
+creator username, dry run and the unauthorised-join notice.
+
+- ``open`` → the menu, with each configured channel checked live in Telegram (title, and
+  whether the bot has the rights it needs).
+- ``chan`` (arg vip|free) → wizard: forward a post from the channel, or send its id or
+  ``@username``. It must resolve (``getChat``) and be a channel; then the rights are
+  checked and the channel is saved — also when rights are missing, with the report saying
+  exactly which (see :mod:`lucien.services.channels` for why).
+- ``chk`` (arg) → the rights report again. ``tz``, ``offs``, ``creator`` → one-step wizards
+  validated with the limits in the refusal. ``dry``, ``notif`` → switches.
+
+Each change is audited (``config.update``, value before and after).
+"""
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackQueryFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from lucien.bot.callbacks import AdminAction as A
+from lucien.bot.callbacks import AdminCB
+from lucien.bot.callbacks import AdminSection as S
+from lucien.runtime import Runtime
+from lucien.services import calibration, channels
+from lucien.services.config import get_config
+from lucien.voice import Voice
+from lucien.voice.data import ChannelCard, ChannelKind, ConfigCard, SocialLinks
+from lucien.voice.message import Message as VoiceMessage
+
+
+class ConfigWizard(StatesGroup):
+    channel = State()
+    timezone = State()
+    offsets = State()
+    creator = State()
+
+
+async def show(query: CallbackQuery, runtime: Runtime, msg: VoiceMessage) -> None:
+    """Edit the pressed message in place (a new message when it cannot be edited)."""
+    target = query.message
+    if isinstance(target, Message):
+        try:
+            await target.edit_text(**msg.as_send_kwargs())
+            return
+        except TelegramBadRequest as exc:
+            if "not modified" in str(exc.message).lower():
+                return
+    await runtime.bot.send_message(query.from_user.id, **msg.as_send_kwargs())
+
+
+async def _leave_wizard(state: FSMContext) -> None:
+    current = await state.get_state()
+    if current is not None and current in ConfigWizard.__state_names__:
+        await state.clear()
+
+
+async def menu_message(runtime: Runtime, voice: Voice) -> VoiceMessage:
+    async with runtime.sessions.begin() as session:
+        config = await get_config(session)
+    cards: dict[str, ChannelCard] = {}
+    for kind in channels.KINDS:
+        chat_id = channels.configured(config, kind)
+        cards[kind] = (
+            await channels.inspect(runtime.bot, kind, chat_id)
+            if chat_id is not None
+            else ChannelCard(kind)
+        )
+    card = ConfigCard(
+        vip=cards["vip"],
+        free=cards["free"],
+        free_wait_minutes=config.free_wait_minutes,
+        social=SocialLinks(config.instagram_url, config.tiktok_url, config.x_url),
+        free_invite_link=config.free_invite_link,
+        creator_username=config.creator_username,
+        timezone=config.timezone,
+        reminder_offsets=calibration.offsets_of(config),
+        dry_run=config.dry_run,
+        notify_unauthorized_joins=config.notify_unauthorized_joins,
+    )
+    return voice.admin_config.menu(config=card)
+
+
+def _kind(arg: str) -> ChannelKind | None:
+    return arg if arg in channels.KINDS else None  # type: ignore[return-value]
+
+
+# ----------------------------------------------------------------------------- buttons
+
+
+async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext) -> None:
+    await _leave_wizard(state)
+    await query.answer()
+    await show(query, runtime, await menu_message(runtime, voice))
+
+
+async def on_channel(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    runtime: Runtime,
+    voice: Voice,
+    state: FSMContext,
+) -> None:
+    kind = _kind(callback_data.arg)
+    if kind is None:
+        await query.answer(**voice.common.stale().as_answer_kwargs())
+        return
+    await state.set_state(ConfigWizard.channel)
+    await state.set_data({"kind": kind})
+    await query.answer()
+    await show(query, runtime, voice.admin_config.channel_ask(kind=kind))
+
+
+async def on_check(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    runtime: Runtime,
+    voice: Voice,
+    state: FSMContext,
+) -> None:
+    kind = _kind(callback_data.arg)
+    if kind is None:
+        await query.answer(**voice.common.stale().as_answer_kwargs())
+        return
+    async with runtime.sessions.begin() as session:
+        chat_id = channels.configured(await get_config(session), kind)
+    if chat_id is None:  # nothing to check yet: ask for the channel instead
+        await on_channel(query, callback_data, runtime, voice, state)
+        return
+    card = await channels.inspect(runtime.bot, kind, chat_id)
+    await query.answer()
+    await show(query, runtime, voice.admin_config.channel_report(channel=card, saved=False))
+
+
+async def on_ask(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    runtime: Runtime,
+    voice: Voice,
+    state: FSMContext,
+) -> None:
+    async with runtime.sessions.begin() as session:
+        config = await get_config(session)
+    action = callback_data.action
+    if action == A.TIMEZONE:
+        await state.set_state(ConfigWizard.timezone)
+        msg = voice.admin_config.timezone_ask(current=config.timezone)
+    elif action == A.OFFSETS:
+        await state.set_state(ConfigWizard.offsets)
+        msg = voice.admin_config.offsets_ask(
+            current=calibration.offsets_of(config),
+            max_count=calibration.OFFSETS_MAX_COUNT,
+            max_hours=calibration.OFFSETS_MAX_HOURS,
+        )
+    else:
+        await state.set_state(ConfigWizard.creator)
+        msg = voice.admin_config.creator_ask(current=config.creator_username)
+    await query.answer()
+    await show(query, runtime, msg)
+
+
+async def on_toggle(
+    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
+) -> None:
+    field = "dry_run" if callback_data.action == A.DRY_RUN else "notify_unauthorized_joins"
+    async with runtime.sessions.begin() as session:
+        on = await calibration.toggle(session, field, actor_id=query.from_user.id)
+    msg = (
+        voice.admin_config.dry_run_set(on=on)
+        if field == "dry_run"
+        else voice.admin_config.notify_joins_set(on=on)
+    )
+    await query.answer()
+    await show(query, runtime, msg)
+
+
+# ----------------------------------------------------------------------------- typed answers
+
+
+async def on_channel_input(
+    message: Message, runtime: Runtime, voice: Voice, state: FSMContext
+) -> None:
+    kind = _kind(str((await state.get_data()).get("kind", "")))
+    if kind is None:  # a state without its data: start again
+        await state.clear()
+        await message.answer(**voice.common.stale_message().as_send_kwargs())
+        return
+    ref = channels.parse_reference(message)
+    if ref is None:
+        await message.answer(**voice.validation.invalid_channel(section=S.CONFIG).as_send_kwargs())
+        return
+    if ref.not_a_channel:
+        await message.answer(**voice.admin_config.channel_not_a_channel().as_send_kwargs())
+        return
+    bot = runtime.bot
+    resolved = await channels.resolve(bot, ref)
+    if resolved is None and not ref.forwarded:
+        await message.answer(
+            **voice.admin_config.channel_not_found(kind=kind, value=ref.shown).as_send_kwargs()
+        )
+        return
+    if resolved is not None and resolved.type != "channel":
+        await message.answer(**voice.admin_config.channel_not_a_channel().as_send_kwargs())
+        return
+    # A forwarded post proves the channel exists even when the bot cannot see it yet.
+    chat_id = resolved.chat_id if resolved is not None else int(ref.chat_id or 0)
+    title = resolved.title if resolved is not None else ref.title
+    card = await channels.check_rights(bot, kind, chat_id, title=title)
+    async with runtime.sessions.begin() as session:
+        outcome = await channels.save_channel(
+            session, kind, chat_id, actor_id=message.from_user.id if message.from_user else 0
+        )
+    if outcome == "taken":
+        await message.answer(**voice.admin_config.channel_taken(kind=kind).as_send_kwargs())
+        return
+    await state.clear()
+    await message.answer(
+        **voice.admin_config.channel_report(channel=card, saved=True).as_send_kwargs()
+    )
+
+
+def _actor(message: Message) -> int:
+    return message.from_user.id if message.from_user else 0
+
+
+async def on_timezone_input(
+    message: Message, runtime: Runtime, voice: Voice, state: FSMContext
+) -> None:
+    if message.text is None:
+        await message.answer(
+            **voice.validation.text_required(field="timezone", section=S.CONFIG).as_send_kwargs()
+        )
+        return
+    zone = calibration.parse_timezone(message.text)
+    if zone is None:
+        await message.answer(
+            **voice.validation.invalid_timezone(value=message.text.strip()[:64]).as_send_kwargs()
+        )
+        return
+    async with runtime.sessions.begin() as session:
+        await calibration.set_timezone(session, zone, actor_id=_actor(message))
+    await state.clear()
+    await message.answer(**voice.admin_config.timezone_set(timezone=zone).as_send_kwargs())
+
+
+async def on_offsets_input(
+    message: Message, runtime: Runtime, voice: Voice, state: FSMContext
+) -> None:
+    offsets = calibration.parse_offsets(message.text)
+    if offsets is None:
+        await message.answer(
+            **voice.validation.invalid_offsets(
+                max_count=calibration.OFFSETS_MAX_COUNT,
+                max_hours=calibration.OFFSETS_MAX_HOURS,
+                section=S.CONFIG,
+            ).as_send_kwargs()
+        )
+        return
+    async with runtime.sessions.begin() as session:
+        await calibration.set_offsets(session, offsets, actor_id=_actor(message))
+    await state.clear()
+    await message.answer(**voice.admin_config.offsets_set(offsets=offsets).as_send_kwargs())
+
+
+async def on_creator_input(
+    message: Message, runtime: Runtime, voice: Voice, state: FSMContext
+) -> None:
+    parsed = calibration.parse_username(message.text)
+    if parsed is None:
+        await message.answer(**voice.validation.invalid_username(section=S.CONFIG).as_send_kwargs())
+        return
+    username = None if parsed is True else str(parsed)
+    async with runtime.sessions.begin() as session:
+        await calibration.set_creator(session, username, actor_id=_actor(message))
+    await state.clear()
+    await message.answer(**voice.admin_config.creator_set(username=username).as_send_kwargs())
+
+
+async def on_cancel_command(message: Message, voice: Voice, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(**voice.common.cancelled().as_send_kwargs())
+
+
+def _on(*actions: str) -> CallbackQueryFilter:
+    return AdminCB.filter((F.section == S.CONFIG) & F.action.in_(set(actions)))
+
+
+def _not_a_command(message: Message) -> bool:
+    return not (message.text or "").startswith("/")
 
 
 def build() -> Router:
-    return Router(name="admin.config")
+    router = Router(name="admin.config")
+    router.callback_query.register(on_open, _on(A.OPEN, A.CANCEL))
+    router.callback_query.register(on_channel, _on(A.CHANNEL))
+    router.callback_query.register(on_check, _on(A.CHECK))
+    router.callback_query.register(on_ask, _on(A.TIMEZONE, A.OFFSETS, A.CREATOR))
+    router.callback_query.register(on_toggle, _on(A.DRY_RUN, A.NOTIFY_JOINS))
+    router.message.register(on_cancel_command, ConfigWizard(), Command("cancel"))
+    router.message.register(on_channel_input, ConfigWizard.channel, _not_a_command)
+    router.message.register(on_timezone_input, ConfigWizard.timezone, _not_a_command)
+    router.message.register(on_offsets_input, ConfigWizard.offsets, _not_a_command)
+    router.message.register(on_creator_input, ConfigWizard.creator, _not_a_command)
+    return router

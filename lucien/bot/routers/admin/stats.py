@@ -1,9 +1,47 @@
-"""Admin panel section: stats (handlers arrive with the admin panel work)."""
+"""Admin panel · observations: aggregate figures (VIP, invitations, Free, interests).
+
+``open`` (also the "Actualizar" button) runs the aggregate queries of
+:mod:`lucien.services.stats` and edits the message in place.
+"""
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, Message
+
+from lucien.bot.callbacks import AdminAction as A
+from lucien.bot.callbacks import AdminCB
+from lucien.bot.callbacks import AdminSection as S
+from lucien.runtime import Runtime
+from lucien.services import stats
+from lucien.voice import Voice
+
+
+async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice) -> None:
+    async with runtime.sessions.begin() as session:
+        data = await stats.collect(session)
+    msg = voice.stats.overview(data=data)
+    await query.answer()
+    target = query.message
+    if isinstance(target, Message):
+        try:
+            await target.edit_text(**msg.as_send_kwargs())
+            return
+        except TelegramBadRequest as exc:
+            if "not modified" in str(exc.message).lower():
+                return
+    await runtime.bot.send_message(query.from_user.id, **msg.as_send_kwargs())
+
+
+async def on_other(query: CallbackQuery, voice: Voice) -> None:
+    await query.answer(**voice.common.stale().as_answer_kwargs())
 
 
 def build() -> Router:
-    return Router(name="admin.stats")
+    router = Router(name="admin.stats")
+    router.callback_query.register(
+        on_open, AdminCB.filter((F.section == S.STATS) & F.action.in_({A.OPEN, A.CANCEL}))
+    )
+    router.callback_query.register(on_other, AdminCB.filter(F.section == S.STATS))
+    return router

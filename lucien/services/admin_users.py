@@ -1,0 +1,697 @@
+"""Admin · people: search, lists by role, profile tabs, and what an admin may do to a person.
+
+The role of each listed person is derived **in SQL**, with the same precedence as
+:func:`lucien.services.roles.derive_role` — an env admin or an active grant, then an active
+subscription (status active and end in the future), then Free — so the counts on the menu and
+the paginated lists always agree (:func:`role_expr` is the one expression both use).
+
+Every change is one conditional statement (never read-check-write) and writes the audit log
+in the same transaction. Telegram calls (removal from the channels, revoking links) happen
+after the transaction is closed: see :func:`remove_from_channels`.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from redis.exceptions import RedisError
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from lucien.access import audit
+from lucien.access.join_requests import DECLINED, PENDING
+from lucien.access.subscriptions import ACTIVE, EXPIRED
+from lucien.access.tgerrors import invite_link_gone, member_already_gone
+from lucien.db.models import (
+    AdminGrant,
+    AuditEntry,
+    FSMRecord,
+    Interest,
+    InviteLink,
+    JoinRequest,
+    Package,
+    Plan,
+    RateLimit,
+    Subscription,
+    User,
+    VoiceHistory,
+    utcnow,
+)
+from lucien.db.upsert import insert_for
+from lucien.runtime import Runtime
+from lucien.settings import Settings
+from lucien.voice.data import (
+    AuditCard,
+    InterestCard,
+    PackageCard,
+    Page,
+    RoleCounts,
+    SubscriptionCard,
+    UserCard,
+)
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 10
+SEARCH_LIMIT = 20
+SEARCH_MAX_LENGTH = 64
+SUBSCRIPTIONS_SHOWN = 15
+RoleFilter = Literal["admin", "vip", "free", "blocked"]
+ROLE_FILTERS: tuple[RoleFilter, ...] = ("admin", "vip", "free", "blocked")
+
+_ID_RE = re.compile(r"^\d{1,19}$")
+_USERNAME_RE = re.compile(r"^@?([A-Za-z0-9_]{1,32})$")
+_INT64_MAX = 2**63 - 1
+
+
+# ----------------------------------------------------------------------------- roles in SQL
+
+
+def role_expr(settings: Settings, now: datetime) -> ColumnElement[str]:
+    """``'admin' | 'vip' | 'free'`` for the ``users`` row in scope (correlated EXISTS)."""
+    env_ids = list(settings.admin_ids)
+    env = User.id.in_(env_ids) if env_ids else false()
+    granted = (
+        exists()
+        .where(AdminGrant.user_id == User.id, AdminGrant.revoked_at.is_(None))
+        .correlate(User)
+    )
+    active = (
+        exists()
+        .where(
+            Subscription.user_id == User.id,
+            Subscription.status == ACTIVE,
+            Subscription.ends_at > now,
+        )
+        .correlate(User)
+    )
+    return case((or_(env, granted), "admin"), (active, "vip"), else_="free")
+
+
+def _role_filter(settings: Settings, role: RoleFilter, now: datetime) -> ColumnElement[bool]:
+    if role == "blocked":
+        return User.is_blocked.is_(True)
+    return role_expr(settings, now) == role
+
+
+def _card(user: User, role: str, settings: Settings) -> UserCard:
+    return UserCard(
+        id=user.id,
+        first_name=user.first_name or "",
+        last_name=user.last_name,
+        username=user.username,
+        role=role if role in ("admin", "vip", "free") else "free",  # type: ignore[arg-type]
+        is_owner=user.id == settings.owner_id,
+        is_blocked=bool(user.is_blocked),
+        unreachable=bool(user.unreachable),
+        first_seen_at=user.first_seen_at,
+        last_seen_at=user.last_seen_at,
+    )
+
+
+async def role_counts(
+    session: AsyncSession, settings: Settings, now: datetime | None = None
+) -> RoleCounts:
+    """How many people per derived role (one grouped query) and how many are blocked."""
+    now = now or utcnow()
+    roles = select(role_expr(settings, now).label("role")).select_from(User).subquery()
+    grouped = await session.execute(select(roles.c.role, func.count()).group_by(roles.c.role))
+    by_role = {str(role): int(n) for role, n in grouped.all()}
+    blocked = await session.scalar(
+        select(func.count()).select_from(User).where(User.is_blocked.is_(True))
+    )
+    return RoleCounts(
+        admins=by_role.get("admin", 0),
+        vip=by_role.get("vip", 0),
+        free=by_role.get("free", 0),
+        blocked=int(blocked or 0),
+    )
+
+
+async def list_users(
+    session: AsyncSession,
+    settings: Settings,
+    role: RoleFilter,
+    page: int = 0,
+    *,
+    per_page: int = PER_PAGE,
+    now: datetime | None = None,
+) -> tuple[list[UserCard], Page]:
+    """One page of people with this role (or blocked), most recently seen first."""
+    now = now or utcnow()
+    where = _role_filter(settings, role, now)
+    total = int(await session.scalar(select(func.count()).select_from(User).where(where)) or 0)
+    where_page = Page.of(total, page, per_page)
+    rows = await session.execute(
+        select(User, role_expr(settings, now).label("role"))
+        .where(where)
+        .order_by(User.last_seen_at.desc(), User.id.desc())
+        .offset(where_page.page * per_page)
+        .limit(per_page)
+    )
+    return [_card(user, str(r), settings) for user, r in rows.all()], where_page
+
+
+# ----------------------------------------------------------------------------- search
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    user_id: int | None = None
+    username: str | None = None
+
+
+def parse_search(text: str | None) -> SearchQuery | None:
+    """A Telegram id (digits) or a username (``@name`` or ``name``); None if neither."""
+    value = (text or "").strip()
+    if not value or len(value) > SEARCH_MAX_LENGTH:
+        return None
+    if _ID_RE.match(value):
+        number = int(value)
+        return SearchQuery(user_id=number) if 0 < number <= _INT64_MAX else None
+    found = _USERNAME_RE.match(value)
+    if found:
+        return SearchQuery(username=found.group(1))
+    return None
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def search(
+    session: AsyncSession, settings: Settings, query: SearchQuery, now: datetime | None = None
+) -> list[UserCard]:
+    now = now or utcnow()
+    role = role_expr(settings, now).label("role")
+    if query.user_id is not None:
+        stmt = select(User, role).where(User.id == query.user_id)
+    else:
+        wanted = (query.username or "").lower()
+        lowered = func.lower(User.username)
+        stmt = (
+            select(User, role)
+            .where(lowered.like(_like_escape(wanted) + "%", escape="\\"))
+            .order_by(case((lowered == wanted, 0), else_=1), lowered, User.id)
+        )
+    rows = await session.execute(stmt.limit(SEARCH_LIMIT))
+    return [_card(user, str(r), settings) for user, r in rows.all()]
+
+
+# ----------------------------------------------------------------------------- profile
+
+
+async def get_card(
+    session: AsyncSession, settings: Settings, user_id: int, now: datetime | None = None
+) -> UserCard | None:
+    now = now or utcnow()
+    row = (
+        await session.execute(
+            select(User, role_expr(settings, now).label("role"))
+            .where(User.id == user_id)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    return _card(row[0], str(row[1]), settings) if row else None
+
+
+def _sub_status(sub: Subscription, now: datetime) -> Literal["active", "expired", "removed"]:
+    if sub.status == ACTIVE and sub.ends_at > now:
+        return "active"
+    if sub.removed_at is not None:
+        return "removed"
+    return "expired"
+
+
+async def subscriptions_of(
+    session: AsyncSession, card: UserCard, now: datetime | None = None
+) -> list[SubscriptionCard]:
+    now = now or utcnow()
+    rows = await session.execute(
+        select(Subscription, Plan.name)
+        .outerjoin(Plan, Plan.id == Subscription.plan_id)
+        .where(Subscription.user_id == card.id)
+        .order_by(Subscription.started_at.desc(), Subscription.id.desc())
+        .limit(SUBSCRIPTIONS_SHOWN)
+    )
+    return [
+        SubscriptionCard(
+            id=sub.id,
+            user=card,
+            plan_name=plan_name,
+            started_at=sub.started_at,
+            ends_at=sub.ends_at,
+            status=_sub_status(sub, now),
+            ritual_stage=sub.ritual_stage,
+            removed_at=sub.removed_at,
+        )
+        for sub, plan_name in rows.all()
+    ]
+
+
+def _about(user_id: int) -> ColumnElement[bool]:
+    """Audit entries about this person: as target, as actor, or about their memberships."""
+    their_subs = select(cast(Subscription.id, String(64))).where(Subscription.user_id == user_id)
+    return or_(
+        and_(AuditEntry.target_type == "user", AuditEntry.target_id == str(user_id)),
+        AuditEntry.actor_id == user_id,
+        and_(AuditEntry.target_type == "subscription", AuditEntry.target_id.in_(their_subs)),
+    )
+
+
+async def audit_of(
+    session: AsyncSession, user_id: int, page: int = 0, *, per_page: int = PER_PAGE
+) -> tuple[list[AuditCard], Page]:
+    where = _about(user_id)
+    total = int(
+        await session.scalar(select(func.count()).select_from(AuditEntry).where(where)) or 0
+    )
+    at = Page.of(total, page, per_page)
+    actor = aliased(User, name="actor")
+    rows = await session.execute(
+        select(AuditEntry, actor.first_name, actor.last_name)
+        .outerjoin(actor, actor.id == AuditEntry.actor_id)
+        .where(where)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .offset(at.page * per_page)
+        .limit(per_page)
+    )
+    cards = []
+    for entry, first, last in rows.all():
+        name = " ".join(p for p in (first or "", last or "") if p) or None
+        if name is None and entry.actor_id is not None:
+            name = str(entry.actor_id)
+        cards.append(
+            AuditCard(
+                id=entry.id,
+                action=entry.action,
+                created_at=entry.created_at,
+                actor_name=name,
+                reason=entry.reason,
+            )
+        )
+    return cards, at
+
+
+async def interests_of(
+    session: AsyncSession, card: UserCard, page: int = 0, *, per_page: int = PER_PAGE
+) -> tuple[list[InterestCard], Page]:
+    where = Interest.user_id == card.id
+    total = int(await session.scalar(select(func.count()).select_from(Interest).where(where)) or 0)
+    at = Page.of(total, page, per_page)
+    rows = await session.execute(
+        select(Interest, Package)
+        .outerjoin(Package, Package.id == Interest.package_id)
+        .where(where)
+        .order_by(Interest.created_at.desc(), Interest.id.desc())
+        .offset(at.page * per_page)
+        .limit(per_page)
+    )
+    cards = []
+    for interest, package in rows.all():
+        pack = (
+            PackageCard(
+                id=package.id,
+                name=package.name,
+                description=package.description or "",
+                price=package.price,
+                currency=package.currency,
+                category=package.category,
+                active=package.active,
+            )
+            if package is not None
+            else None
+        )
+        cards.append(
+            InterestCard(
+                id=interest.id,
+                user=card,
+                package=pack,
+                created_at=interest.created_at,
+                attended_at=interest.attended_at,
+            )
+        )
+    return cards, at
+
+
+# ----------------------------------------------------------------------------- actions
+
+
+class Result(enum.StrEnum):
+    DONE = "done"
+    UNCHANGED = "unchanged"  # already so (a double tap, an old button)
+    NOT_FOUND = "not_found"
+    SELF = "self"  # nobody acts on themselves here
+    PROTECTED = "protected"  # an admin (env or granted) cannot be blocked/removed/deleted
+
+
+def _is_env_admin(settings: Settings, user_id: int) -> bool:
+    return user_id in settings.admin_ids
+
+
+async def _exists(session: AsyncSession, user_id: int) -> bool:
+    return bool(await session.scalar(select(exists().where(User.id == user_id))))
+
+
+def _granted(user_id: int) -> ColumnElement[bool]:
+    return exists().where(AdminGrant.user_id == user_id, AdminGrant.revoked_at.is_(None))
+
+
+async def _is_admin(session: AsyncSession, settings: Settings, user_id: int) -> bool:
+    return _is_env_admin(settings, user_id) or bool(await session.scalar(select(_granted(user_id))))
+
+
+async def _role_of(session: AsyncSession, settings: Settings, user_id: int, now: datetime) -> str:
+    card = await get_card(session, settings, user_id, now)
+    return card.role if card else "free"
+
+
+async def grant_admin(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    actor_id: int,
+    user_id: int,
+    now: datetime | None = None,
+) -> Result:
+    """Owner only (the caller checks): an active grant, at most one per person."""
+    now = now or utcnow()
+    if user_id == actor_id:
+        return Result.SELF
+    if _is_env_admin(settings, user_id):
+        return Result.PROTECTED
+    if not await _exists(session, user_id):
+        return Result.NOT_FOUND
+    before = await _role_of(session, settings, user_id, now)
+    inserted = await session.execute(
+        insert_for(session, AdminGrant)
+        .values(user_id=user_id, granted_by=actor_id, granted_at=now)
+        .on_conflict_do_nothing(index_elements=["user_id"], index_where=text("revoked_at IS NULL"))
+    )
+    if inserted.rowcount != 1:
+        return Result.UNCHANGED
+    await audit.record(
+        session,
+        "admin.grant",
+        actor_id=actor_id,
+        target_type="user",
+        target_id=user_id,
+        before={"role": before},
+        after={"role": "admin"},
+        at=now,
+    )
+    return Result.DONE
+
+
+async def revoke_admin(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    actor_id: int,
+    user_id: int,
+    now: datetime | None = None,
+) -> Result:
+    now = now or utcnow()
+    if user_id == actor_id:
+        return Result.SELF
+    if _is_env_admin(settings, user_id):
+        return Result.PROTECTED
+    revoked = await session.execute(
+        update(AdminGrant)
+        .where(AdminGrant.user_id == user_id, AdminGrant.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_by=actor_id)
+    )
+    if revoked.rowcount == 0:
+        return Result.UNCHANGED if await _exists(session, user_id) else Result.NOT_FOUND
+    await audit.record(
+        session,
+        "admin.revoke",
+        actor_id=actor_id,
+        target_type="user",
+        target_id=user_id,
+        before={"role": "admin"},
+        after={"role": await _role_of(session, settings, user_id, now)},
+        at=now,
+    )
+    return Result.DONE
+
+
+async def set_blocked(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    actor_id: int,
+    user_id: int,
+    blocked: bool,
+    now: datetime | None = None,
+) -> Result:
+    """Block (admins never) or unblock; a new block earns the person one notice again."""
+    now = now or utcnow()
+    if user_id == actor_id:
+        return Result.SELF
+    if blocked and _is_env_admin(settings, user_id):
+        return Result.PROTECTED
+    where = [User.id == user_id, User.is_blocked.is_(not blocked)]
+    if blocked:
+        where.append(~_granted(user_id))
+    changed = await session.execute(
+        update(User).where(*where).values(is_blocked=blocked, blocked_notice_sent=False)
+    )
+    if changed.rowcount != 1:
+        if not await _exists(session, user_id):
+            return Result.NOT_FOUND
+        if blocked and await _is_admin(session, settings, user_id):
+            return Result.PROTECTED
+        return Result.UNCHANGED
+    await audit.record(
+        session,
+        "user.block" if blocked else "user.unblock",
+        actor_id=actor_id,
+        target_type="user",
+        target_id=user_id,
+        before={"is_blocked": not blocked},
+        after={"is_blocked": blocked},
+        at=now,
+    )
+    return Result.DONE
+
+
+@dataclass
+class Removal:
+    """What is left to do in Telegram once the database says the person is out."""
+
+    result: Result
+    user_id: int
+    channels: list[int] = field(default_factory=list)
+    links: list[tuple[int, str]] = field(default_factory=list)  # (chat id, link) to revoke
+
+
+async def _precheck(
+    session: AsyncSession, settings: Settings, actor_id: int, user_id: int
+) -> Result | None:
+    if user_id == actor_id:
+        return Result.SELF
+    if await _is_admin(session, settings, user_id):
+        return Result.PROTECTED
+    if not await _exists(session, user_id):
+        return Result.NOT_FOUND
+    return None
+
+
+async def _end_memberships(
+    session: AsyncSession, user_id: int, now: datetime
+) -> tuple[list[int], int]:
+    """Active periods → expired now; pending Free requests → declined (so the cron never
+    lets the person back in). Returns (ended subscription ids, declined requests)."""
+    ended = await session.execute(
+        update(Subscription)
+        .where(Subscription.user_id == user_id, Subscription.status == ACTIVE)
+        .values(
+            status=EXPIRED,
+            removed_at=now,
+            ends_at=case((Subscription.ends_at > now, now), else_=Subscription.ends_at),
+            claimed_until=None,
+        )
+        .returning(Subscription.id)
+    )
+    ended_ids = sorted(ended.scalars())
+    declined = await session.execute(
+        update(JoinRequest)
+        .where(JoinRequest.user_id == user_id, JoinRequest.status == PENDING)
+        .values(status=DECLINED, decided_at=now, last_error="removed by an admin")
+    )
+    return ended_ids, int(declined.rowcount or 0)
+
+
+def _channels(vip_channel_id: int | None, free_channel_id: int | None) -> list[int]:
+    return [c for c in (vip_channel_id, free_channel_id) if c is not None]
+
+
+async def _open_links(session: AsyncSession, user_id: int) -> list[tuple[int, str]]:
+    rows = await session.execute(
+        select(InviteLink.chat_id, InviteLink.link).where(
+            InviteLink.user_id == user_id,
+            InviteLink.used_at.is_(None),
+            InviteLink.revoked_at.is_(None),
+        )
+    )
+    return [(int(c), str(link)) for c, link in rows.all()]
+
+
+async def begin_removal(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    actor_id: int,
+    user_id: int,
+    vip_channel_id: int | None,
+    free_channel_id: int | None,
+    now: datetime | None = None,
+) -> Removal:
+    """ "Remove from the channels", database half: memberships end now, audited."""
+    now = now or utcnow()
+    refused = await _precheck(session, settings, actor_id, user_id)
+    if refused is not None:
+        return Removal(refused, user_id)
+    links = await _open_links(session, user_id)
+    ended, declined = await _end_memberships(session, user_id, now)
+    if links:
+        await session.execute(
+            update(InviteLink)
+            .where(
+                InviteLink.user_id == user_id,
+                InviteLink.used_at.is_(None),
+                InviteLink.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+    channels = _channels(vip_channel_id, free_channel_id)
+    await audit.record(
+        session,
+        "user.kick",
+        actor_id=actor_id,
+        target_type="user",
+        target_id=user_id,
+        before={"active_subscriptions": len(ended), "pending_free_requests": declined},
+        after={
+            "ended_subscriptions": ",".join(str(i) for i in ended),
+            "channels": ",".join(str(c) for c in channels),
+            "links_revoked": len(links),
+        },
+        at=now,
+    )
+    return Removal(Result.DONE, user_id, channels, links)
+
+
+async def begin_wipe(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    actor_id: int,
+    user_id: int,
+    vip_channel_id: int | None,
+    free_channel_id: int | None,
+    now: datetime | None = None,
+) -> Removal:
+    """Delete every row of this person (foreign keys cascade to grants, memberships,
+    links, requests, interests and marks; invitations they used keep only "used").
+
+    The audit entry of the deletion is kept, with the id and counts only (no name).
+    """
+    now = now or utcnow()
+    refused = await _precheck(session, settings, actor_id, user_id)
+    if refused is not None:
+        return Removal(refused, user_id)
+    links = await _open_links(session, user_id)
+    counts: dict[str, Any] = {}
+    for label, model in (
+        ("subscriptions", Subscription),
+        ("interests", Interest),
+        ("join_requests", JoinRequest),
+    ):
+        counts[label] = int(
+            await session.scalar(
+                select(func.count()).select_from(model).where(model.user_id == user_id)
+            )
+            or 0
+        )
+    # Rows that name the person without a foreign key.
+    await session.execute(delete(VoiceHistory).where(VoiceHistory.user_id == user_id))
+    await session.execute(delete(FSMRecord).where(FSMRecord.key.like(f"%:{user_id}:{user_id}:%")))
+    await session.execute(delete(RateLimit).where(RateLimit.key.like(f"%:{user_id}")))
+    deleted = await session.execute(delete(User).where(User.id == user_id))
+    if deleted.rowcount != 1:
+        return Removal(Result.NOT_FOUND, user_id)
+    await audit.record(
+        session,
+        "user.delete",
+        actor_id=actor_id,
+        target_type="user",
+        target_id=user_id,
+        before=counts,
+        after={"deleted": True},
+        at=now,
+    )
+    return Removal(Result.DONE, user_id, _channels(vip_channel_id, free_channel_id), links)
+
+
+async def remove_from_channels(bot: Bot, removal: Removal) -> list[str]:
+    """Telegram half (no transaction open): ban then unban ``only_if_banned`` in each
+    channel, so a future invitation still works, and revoke the person's open links.
+
+    Returns what could not be done (logged); "not a member" counts as done.
+    """
+    problems: list[str] = []
+    for chat_id in removal.channels:
+        try:
+            await bot.ban_chat_member(chat_id, removal.user_id)
+            await bot.unban_chat_member(chat_id, removal.user_id, only_if_banned=True)
+        except TelegramAPIError as exc:
+            if not member_already_gone(exc):
+                log.warning("removing %s from %s failed: %s", removal.user_id, chat_id, exc)
+                problems.append(f"{chat_id}: {exc}")
+    for chat_id, link in removal.links:
+        try:
+            await bot.revoke_chat_invite_link(chat_id, link)
+        except TelegramAPIError as exc:
+            if not invite_link_gone(exc):
+                log.warning("revoking a link of %s failed: %s", removal.user_id, exc)
+                problems.append(f"link: {exc}")
+    return problems
+
+
+async def forget_in_redis(runtime: Runtime, user_id: int) -> None:
+    """Best effort: the person's variant memory, wizard state and counters in Redis."""
+    redis = runtime.redis()
+    if redis is None:
+        return
+    prefix = runtime.settings.redis_prefix
+    try:
+        keys: list[Any] = [f"{prefix}voice:{user_id}"]
+        for pattern in (f"{prefix}fsm:*:{user_id}:{user_id}:*", f"{prefix}rl:*:{user_id}"):
+            keys.extend([k async for k in redis.scan_iter(match=pattern, count=500)])
+        await redis.delete(*keys)
+    except (RedisError, OSError) as exc:
+        log.warning("could not forget user %s in redis: %s", user_id, type(exc).__name__)
