@@ -1,9 +1,690 @@
-"""Admin panel section: vip (handlers arrive with the admin panel work)."""
+"""Admin panel › VIP: the section menu, invitations, subscribers and plans.
+
+Sections (``AdminCB.section``): ``VIP`` (menu), ``TOKENS`` (issue, list, revoke),
+``SUBS`` (list, detail, extend, remove) and ``PLANS`` (list, detail, create, edit,
+activate/deactivate, delete). Button flows carry what they need in the callback data;
+typed numbers and texts go through FSM wizards kept in the configured storage (database
+or Redis), so a wizard continues across stateless requests. Every change is audited by
+the service that makes it; Telegram is only called with no transaction open.
+"""
 
 from __future__ import annotations
 
-from aiogram import Router
+import re
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from lucien.access import botinfo, invitations, plans
+from lucien.access.invitations import BATCH_MAX, REDEEM_DAYS_DEFAULT, REDEEM_DAYS_MAX
+from lucien.access.plans import PlanError
+from lucien.bot.callbacks import AdminAction as A
+from lucien.bot.callbacks import AdminCB, split_arg
+from lucien.bot.callbacks import AdminSection as S
+from lucien.bot.routers.admin.home import answer, reply, show
+from lucien.db.models import User
+from lucien.runtime import Runtime
+from lucien.services import admin_vip
+from lucien.services.admin_vip import EXTEND_DAYS_MAX, ExtensionBusy
+from lucien.voice import Voice
+from lucien.voice.data import PlanCard, PlanDraft, TokenCard
+from lucien.voice.message import Alert
+from lucien.voice.message import Message as VoiceMessage
+from lucien.voice.providers.admin_vip import PLAN_LIMITS
+
+PRICE_MAX = PLAN_LIMITS["price"]
+PLAN_FIELDS = ("name", "days", "price", "currency")
+_DIGITS = re.compile(r"^\d{1,9}$")
+
+
+class IssueWizard(StatesGroup):
+    quantity = State()
+    days = State()
+
+
+class ExtendWizard(StatesGroup):
+    days = State()
+
+
+class PlanWizard(StatesGroup):
+    name = State()
+    days = State()
+    price = State()
+    currency = State()
+    confirm = State()
+
+
+class PlanEdit(StatesGroup):
+    value = State()
+
+
+WIZARDS = (IssueWizard, ExtendWizard, PlanWizard, PlanEdit)
+
+
+def _number(text: str) -> int | None:
+    value = text.strip()
+    return int(value) if _DIGITS.match(value) else None
+
+
+def _bad_number(
+    voice: Voice, text: str, field: Any, minimum: int, maximum: int, section: S
+) -> VoiceMessage | None:
+    """The refusal for a number outside ``minimum..maximum`` (None when it is fine)."""
+    value = _number(text)
+    if value is None:
+        return voice.validation.not_a_number(
+            field=field, minimum=minimum, maximum=maximum, section=section
+        )
+    if not minimum <= value <= maximum:
+        return voice.validation.out_of_range(
+            field=field, minimum=minimum, maximum=maximum, section=section
+        )
+    return None
+
+
+def not_command(message: Message) -> bool:
+    """Wizard input is anything but a command. (``/cancel`` — which clears any wizard —
+    ``/start``, ``/admin`` and the other commands are answered by the start router, which
+    is consulted before the panel.)"""
+    return not (message.text or "").startswith("/")
+
+
+# -- the section menu -----------------------------------------------------------------------
+
+
+async def _menu(runtime: Runtime, voice: Voice) -> VoiceMessage:
+    async with runtime.sessions() as session:
+        o = await admin_vip.overview(session)
+    return voice.admin_vip.menu(
+        active=o.active,
+        expiring_7d=o.expiring_7d,
+        tokens_unused=o.tokens_unused,
+        plans_active=o.plans_active,
+    )
+
+
+async def on_vip(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    voice: Voice,
+    runtime: Runtime,
+    state: FSMContext,
+) -> None:
+    if callback_data.action not in (A.OPEN, A.CANCEL):
+        await answer(query, voice.common.stale())
+        return
+    await state.clear()
+    await answer(query)
+    await show(query, await _menu(runtime, voice))
+
+
+# -- invitations ----------------------------------------------------------------------------
+
+
+async def _tokens(runtime: Runtime, voice: Voice, status: str, page: int) -> VoiceMessage:
+    if status not in admin_vip.TOKEN_FILTERS:
+        status = "unused"
+    username = await botinfo.bot_username(runtime)
+    async with runtime.sessions() as session:
+        cards, at, counts = await admin_vip.token_page(session, status, page, username)
+    return voice.admin_vip.tokens(tokens=cards, filter=status, page=at, counts=counts)  # type: ignore[arg-type]
+
+
+async def _active_plan(runtime: Runtime, plan_id: int) -> PlanCard | None:
+    async with runtime.sessions() as session:
+        card = await admin_vip.plan(session, plan_id)
+    return card if card is not None and card.active else None
+
+
+async def _choose_plan(runtime: Runtime, voice: Voice) -> VoiceMessage:
+    async with runtime.sessions() as session:
+        active = await admin_vip.active_plans(session)
+    return voice.admin_vip.issue_choose_plan(plans=active)
+
+
+async def _issue(
+    runtime: Runtime, voice: Voice, user: User, plan_id: int, quantity: int, days: int
+) -> list[VoiceMessage] | Alert:
+    username = await botinfo.bot_username(runtime)  # before: tokens are never issued unseen
+    try:
+        async with runtime.sessions.begin() as session:
+            issued = await invitations.issue(
+                session, plan_id, count=quantity, redeem_days=days, created_by=user.id
+            )
+            card = await admin_vip.plan(session, plan_id)
+    except invitations.InvitationError:
+        return voice.common.not_found_alert("plan")
+    assert card is not None
+    tokens = [
+        TokenCard(
+            id=item.id,
+            token=item.token,
+            link=botinfo.deep_link(username, item.token),
+            plan_name=item.plan_name,
+            redeem_by=item.redeem_by,
+        )
+        for item in issued
+    ]
+    return voice.admin_vip.issued(tokens=tokens, plan=card)
+
+
+async def _ask_deadline(
+    state: FSMContext, voice: Voice, plan: PlanCard, quantity: int
+) -> VoiceMessage:
+    await state.set_state(IssueWizard.days)
+    await state.set_data({"plan_id": plan.id, "quantity": quantity})
+    return voice.admin_vip.issue_ask_deadline(
+        plan=plan, quantity=quantity, default_days=REDEEM_DAYS_DEFAULT, maximum=REDEEM_DAYS_MAX
+    )
+
+
+async def on_tokens(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    user: User,
+    voice: Voice,
+    runtime: Runtime,
+    state: FSMContext,
+) -> None:
+    action, item_id = callback_data.action, callback_data.id
+    if action in (A.OPEN, A.LIST):
+        await state.clear()
+        await answer(query)
+        await show(query, await _tokens(runtime, voice, callback_data.arg, callback_data.page))
+    elif action == A.CANCEL:
+        await state.clear()
+        await answer(query)
+        await show(query, await _menu(runtime, voice))
+    elif action == A.ISSUE:
+        await state.clear()
+        await answer(query)
+        await show(query, await _choose_plan(runtime, voice))
+    elif action == A.ISSUE_PLAN:
+        plan = await _active_plan(runtime, item_id)
+        if plan is None:
+            await answer(query, voice.common.not_found_alert("plan"))
+            await show(query, await _choose_plan(runtime, voice))
+            return
+        await state.set_state(IssueWizard.quantity)
+        await state.set_data({"plan_id": plan.id})
+        await answer(query)
+        await show(query, voice.admin_vip.issue_ask_quantity(plan=plan, maximum=BATCH_MAX))
+    elif action == A.ISSUE_QTY:
+        plan = await _active_plan(runtime, item_id)
+        quantity = _number(callback_data.arg)
+        if plan is None or quantity is None or not 1 <= quantity <= BATCH_MAX:
+            await answer(query, voice.common.stale())
+            return
+        await answer(query)
+        await show(query, await _ask_deadline(state, voice, plan, quantity))
+    elif action == A.ISSUE_GO:
+        parts = [_number(p) for p in split_arg(callback_data.arg)]
+        if (
+            len(parts) != 2
+            or parts[0] is None
+            or parts[1] is None
+            or not 1 <= parts[0] <= BATCH_MAX
+            or not 1 <= parts[1] <= REDEEM_DAYS_MAX
+        ):
+            await answer(query, voice.common.stale())
+            return
+        result = await _issue(runtime, voice, user, item_id, parts[0], parts[1])
+        if isinstance(result, Alert):
+            await answer(query, result)
+            return
+        await state.clear()
+        await answer(query)
+        await show(query, result)
+    elif action == A.REVOKE:
+        card = await _token_card(runtime, item_id)
+        if card is None:
+            await answer(query, voice.common.not_found_alert("invitation"))
+        elif card.status != "unused":
+            await answer(query, voice.admin_vip.token_not_revocable(status=card.status))
+        else:
+            await answer(query)
+            await show(query, voice.admin_vip.token_revoke_confirm(token=card))
+    elif action == A.REVOKE_OK:
+        async with runtime.sessions.begin() as session:
+            done = await invitations.revoke(session, item_id, actor_id=user.id)
+        card = await _token_card(runtime, item_id)
+        if card is None:
+            await answer(query, voice.common.not_found_alert("invitation"))
+        elif not done:
+            await answer(query, voice.admin_vip.token_not_revocable(status=card.status))
+        else:
+            await answer(query)
+            await show(query, voice.admin_vip.token_revoked(token=card))
+    else:
+        await answer(query, voice.common.stale())
+
+
+async def _token_card(runtime: Runtime, invitation_id: int) -> TokenCard | None:
+    username = await botinfo.bot_username(runtime)
+    async with runtime.sessions() as session:
+        return await admin_vip.token(session, invitation_id, username)
+
+
+async def on_issue_quantity(
+    message: Message, voice: Voice, runtime: Runtime, state: FSMContext
+) -> None:
+    if message.text is None:
+        await reply(message, voice.validation.text_required(field="quantity", section=S.VIP))
+        return
+    refusal = _bad_number(voice, message.text, "quantity", 1, BATCH_MAX, S.VIP)
+    if refusal is not None:
+        await reply(message, refusal)
+        return
+    plan = await _active_plan(runtime, int((await state.get_data()).get("plan_id", 0)))
+    if plan is None:
+        await state.clear()
+        await reply(message, voice.common.not_found("plan"))
+        return
+    await reply(message, await _ask_deadline(state, voice, plan, int(message.text.strip())))
+
+
+async def on_issue_days(
+    message: Message, user: User, voice: Voice, runtime: Runtime, state: FSMContext
+) -> None:
+    if message.text is None:
+        await reply(message, voice.validation.text_required(field="days", section=S.VIP))
+        return
+    refusal = _bad_number(voice, message.text, "days", 1, REDEEM_DAYS_MAX, S.VIP)
+    if refusal is not None:
+        await reply(message, refusal)
+        return
+    data = await state.get_data()
+    result = await _issue(
+        runtime,
+        voice,
+        user,
+        int(data.get("plan_id", 0)),
+        int(data.get("quantity", 1)),
+        int(message.text.strip()),
+    )
+    await state.clear()
+    if isinstance(result, Alert):
+        await reply(message, voice.common.not_found("plan"))
+        return
+    await reply(message, result)
+
+
+# -- subscribers --------------------------------------------------------------------------
+
+
+async def _subscribers(runtime: Runtime, voice: Voice, kind: str, page: int) -> VoiceMessage:
+    if kind not in admin_vip.SUB_FILTERS:
+        kind = "active"
+    async with runtime.sessions() as session:
+        cards, at, counts = await admin_vip.sub_page(session, kind, page)
+    return voice.admin_vip.subscribers(subs=cards, filter=kind, page=at, counts=counts)  # type: ignore[arg-type]
+
+
+async def _extend(
+    runtime: Runtime, voice: Voice, user: User, sub_id: int, days: int
+) -> VoiceMessage | None:
+    """The confirmation of an extension; None when the period does not exist.
+
+    Raises ``ExtensionBusy`` when the period kept changing under it (try again).
+    """
+    async with runtime.sessions.begin() as session:
+        done = await admin_vip.extend(session, sub_id, days, actor_id=user.id)
+    if done is None:
+        return None
+    async with runtime.sessions() as session:
+        card = await admin_vip.subscription(session, done.subscription_id)
+    assert card is not None
+    return voice.admin_vip.extended(sub=card, days=days, new_end=done.new_end)
+
+
+async def on_subs(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    user: User,
+    voice: Voice,
+    runtime: Runtime,
+    state: FSMContext,
+) -> None:
+    action, item_id = callback_data.action, callback_data.id
+    if action in (A.OPEN, A.LIST, A.CANCEL):
+        await state.clear()
+        await answer(query)
+        kind = callback_data.arg or "active"
+        await show(query, await _subscribers(runtime, voice, kind, callback_data.page))
+        return
+    if action not in (A.VIEW, A.EXTEND, A.EXTEND_ASK, A.REMOVE, A.REMOVE_OK):
+        await answer(query, voice.common.stale())
+        return
+    async with runtime.sessions() as session:
+        card = await admin_vip.subscription(session, item_id)
+    if card is None:
+        await answer(query, voice.common.not_found_alert("subscription"))
+        return
+    if action == A.VIEW:
+        await state.clear()
+        await answer(query)
+        back = callback_data.arg if callback_data.arg in admin_vip.SUB_FILTERS else "active"
+        await show(query, voice.admin_vip.subscriber(sub=card, back_filter=back))
+    elif action == A.EXTEND:
+        days = _number(callback_data.arg)
+        if days is None or not 1 <= days <= EXTEND_DAYS_MAX:
+            await answer(query, voice.common.stale())
+            return
+        try:
+            result = await _extend(runtime, voice, user, item_id, days)
+        except ExtensionBusy:
+            await answer(query, voice.common.failure_alert())
+            return
+        if result is None:
+            await answer(query, voice.common.not_found_alert("subscription"))
+            return
+        await state.clear()
+        await answer(query)
+        await show(query, result)
+    elif action == A.EXTEND_ASK:
+        await state.set_state(ExtendWizard.days)
+        await state.set_data({"sub_id": card.id})
+        await answer(query)
+        await show(query, voice.admin_vip.extend_ask(sub=card, maximum=EXTEND_DAYS_MAX))
+    elif action == A.REMOVE:
+        if card.status != "active":
+            await answer(query, voice.common.not_found_alert("subscription"))
+            return
+        await answer(query)
+        await show(query, voice.admin_vip.remove_confirm(sub=card))
+    else:  # REMOVE_OK
+        if card.status != "active":
+            await answer(query, voice.common.not_found_alert("subscription"))
+            await show(query, voice.admin_vip.subscriber(sub=card))
+            return
+        await answer(query, voice.common.working())
+        removal = await admin_vip.remove_now(runtime, item_id, actor_id=user.id)
+        async with runtime.sessions() as session:
+            card = await admin_vip.subscription(session, item_id) or card
+        if removal is None:  # someone else got there first
+            await show(query, voice.admin_vip.subscriber(sub=card))
+            return
+        await show(query, voice.admin_vip.removed(sub=card, from_channel=removal.from_channel))
+
+
+async def on_extend_days(
+    message: Message, user: User, voice: Voice, runtime: Runtime, state: FSMContext
+) -> None:
+    if message.text is None:
+        await reply(message, voice.validation.text_required(field="days", section=S.SUBS))
+        return
+    refusal = _bad_number(voice, message.text, "days", 1, EXTEND_DAYS_MAX, S.SUBS)
+    if refusal is not None:
+        await reply(message, refusal)
+        return
+    sub_id = int((await state.get_data()).get("sub_id", 0))
+    try:
+        result = await _extend(runtime, voice, user, sub_id, int(message.text.strip()))
+    except ExtensionBusy:  # stay on the step: they may send it again
+        await reply(message, voice.common.failure())
+        return
+    if result is None:
+        await state.clear()
+        await reply(message, voice.common.not_found("subscription"))
+        return
+    await state.clear()
+    await reply(message, result)
+
+
+# -- plans --------------------------------------------------------------------------------
+
+
+async def _plans(runtime: Runtime, voice: Voice, page: int) -> VoiceMessage:
+    async with runtime.sessions() as session:
+        cards, at = await admin_vip.plan_page(session, page)
+    return voice.admin_vip.plans(plans=cards, page=at)
+
+
+async def _plan(runtime: Runtime, plan_id: int) -> PlanCard | None:
+    async with runtime.sessions() as session:
+        return await admin_vip.plan(session, plan_id)
+
+
+def _draft(data: dict[str, Any]) -> PlanDraft:
+    price = data.get("price")
+    return PlanDraft(
+        name=data.get("name"),
+        days=data.get("days"),
+        price=Decimal(price) if price is not None else None,
+        currency=data.get("currency", "USD"),
+    )
+
+
+async def on_plans(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    user: User,
+    voice: Voice,
+    runtime: Runtime,
+    state: FSMContext,
+) -> None:
+    action, item_id = callback_data.action, callback_data.id
+    if action in (A.OPEN, A.LIST, A.CANCEL):
+        await state.clear()
+        await answer(query)
+        await show(query, await _plans(runtime, voice, callback_data.page))
+        return
+    if action == A.NEW:
+        await state.set_state(PlanWizard.name)
+        await state.set_data({})
+        await answer(query)
+        await show(query, voice.admin_vip.plan_ask(field="name", step=1, total=4))
+        return
+    if action == A.SAVE:
+        await _save_new_plan(query, user, voice, runtime, state)
+        return
+    if action not in (A.VIEW, A.EDIT, A.TOGGLE, A.DELETE, A.DELETE_OK):
+        await answer(query, voice.common.stale())
+        return
+    card = await _plan(runtime, item_id)
+    if card is None:
+        await answer(query, voice.common.not_found_alert("plan"))
+        return
+    if action == A.VIEW:
+        await state.clear()
+        await answer(query)
+        await show(query, voice.admin_vip.plan(plan=card))
+    elif action == A.EDIT:
+        field = callback_data.arg
+        if field not in PLAN_FIELDS:
+            await answer(query, voice.common.stale())
+            return
+        await state.set_state(PlanEdit.value)
+        await state.set_data({"plan_id": card.id, "field": field})
+        await answer(query)
+        current = str(getattr(card, field))
+        await show(query, voice.admin_vip.plan_ask(field=field, current=current))  # type: ignore[arg-type]
+    elif action == A.TOGGLE:
+        async with runtime.sessions.begin() as session:
+            changed = await plans.set_active(session, card.id, not card.active, actor_id=user.id)
+        card = await _plan(runtime, item_id) or card
+        await answer(query, voice.admin_vip.plan_toggled(plan=card) if changed else None)
+        await show(query, voice.admin_vip.plan(plan=card))
+    elif action == A.DELETE:
+        if card.in_use:
+            await answer(query, voice.admin_vip.plan_in_use())
+            return
+        await answer(query)
+        await show(query, voice.admin_vip.plan_delete_confirm(plan=card))
+    else:  # DELETE_OK
+        try:
+            async with runtime.sessions.begin() as session:
+                await plans.delete_plan(session, card.id, actor_id=user.id)
+        except PlanError as exc:
+            if exc.code == "in_use":
+                await answer(query, voice.admin_vip.plan_in_use())
+            else:
+                await answer(query, voice.common.not_found_alert("plan"))
+            return
+        await answer(query)
+        await show(query, voice.admin_vip.plan_deleted(name=card.name))
+
+
+async def _save_new_plan(
+    query: CallbackQuery, user: User, voice: Voice, runtime: Runtime, state: FSMContext
+) -> None:
+    if await state.get_state() != PlanWizard.confirm.state:
+        await answer(query, voice.common.stale())
+        return
+    draft = _draft(await state.get_data())
+    try:
+        async with runtime.sessions.begin() as session:
+            created = await plans.create_plan(
+                session,
+                draft.name or "",
+                draft.days,
+                draft.price,
+                draft.currency,
+                actor_id=user.id,
+            )
+            card = admin_vip.plan_card(created)
+    except PlanError as exc:
+        if exc.code == "duplicate":
+            await state.set_state(PlanWizard.name)
+            await answer(query)
+            await show(query, voice.validation.name_taken(value=draft.name or "", section=S.PLANS))
+            return
+        await answer(query, voice.common.stale())
+        return
+    await state.clear()
+    await answer(query)
+    await show(query, voice.admin_vip.plan_saved(plan=card, created=True))
+
+
+def _plan_refusal(voice: Voice, field: str, text: str) -> VoiceMessage | None:
+    """The validation message for one plan field (None when the value is acceptable)."""
+    try:
+        if field == "name":
+            plans.clean_name(text)
+        elif field == "days":
+            return _bad_number(voice, text, "days", plans.DAYS_MIN, plans.DAYS_MAX, S.PLANS)
+        elif field == "price":
+            if plans.clean_price(text) > PRICE_MAX:
+                raise PlanError("price_range", PRICE_MAX)
+        else:
+            plans.clean_currency(text)
+    except PlanError as exc:
+        if exc.code == "name_empty":
+            return voice.validation.too_short(field="name", minimum=1, section=S.PLANS)
+        if exc.code == "name_too_long":
+            length = len(" ".join(text.split()))
+            return voice.validation.too_long(
+                field="name", limit=plans.NAME_MAX, length=length, section=S.PLANS
+            )
+        if exc.code in ("price_invalid", "price_range"):
+            return voice.validation.invalid_price(maximum=PRICE_MAX, section=S.PLANS)
+        return voice.validation.invalid_currency(section=S.PLANS)
+    return None
+
+
+def _plan_value(field: str, text: str) -> Any:
+    if field == "name":
+        return plans.clean_name(text)
+    if field == "days":
+        return plans.clean_days(text)
+    if field == "price":
+        return str(plans.clean_price(text))
+    return plans.clean_currency(text)
+
+
+_NEXT: dict[str, tuple[State, str, int]] = {
+    "name": (PlanWizard.days, "days", 2),
+    "days": (PlanWizard.price, "price", 3),
+    "price": (PlanWizard.currency, "currency", 4),
+}
+
+
+def _plan_step(field: str) -> Callable[..., Awaitable[None]]:
+    """The handler of one create-wizard step (name → days → price → currency)."""
+
+    async def step(message: Message, voice: Voice, runtime: Runtime, state: FSMContext) -> None:
+        if message.text is None:
+            await reply(message, voice.validation.text_required(field=field, section=S.PLANS))  # type: ignore[arg-type]
+            return
+        refusal = _plan_refusal(voice, field, message.text)
+        if refusal is not None:
+            await reply(message, refusal)
+            return
+        value = _plan_value(field, message.text)
+        if field == "name":
+            async with runtime.sessions() as session:
+                taken = await admin_vip.plan_name_taken(session, value)
+            if taken:
+                await reply(message, voice.validation.name_taken(value=value, section=S.PLANS))
+                return
+        await state.update_data({field: value})
+        if field in _NEXT:
+            next_state, next_field, number = _NEXT[field]
+            await state.set_state(next_state)
+            await reply(
+                message,
+                voice.admin_vip.plan_ask(field=next_field, step=number, total=4),  # type: ignore[arg-type]
+            )
+            return
+        await state.set_state(PlanWizard.confirm)
+        await reply(message, voice.admin_vip.plan_confirm(draft=_draft(await state.get_data())))
+
+    step.__name__ = f"on_plan_{field}"
+    return step
+
+
+async def on_plan_edit(
+    message: Message, user: User, voice: Voice, runtime: Runtime, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    field = str(data.get("field", ""))
+    if field not in PLAN_FIELDS:
+        await state.clear()
+        await reply(message, voice.common.stale_message())
+        return
+    if message.text is None:
+        await reply(message, voice.validation.text_required(field=field, section=S.PLANS))  # type: ignore[arg-type]
+        return
+    refusal = _plan_refusal(voice, field, message.text)
+    if refusal is not None:
+        await reply(message, refusal)
+        return
+    value = _plan_value(field, message.text)
+    try:
+        async with runtime.sessions.begin() as session:
+            edited = await plans.edit_plan(
+                session, int(data.get("plan_id", 0)), actor_id=user.id, **{field: value}
+            )
+            card = admin_vip.plan_card(edited)
+    except PlanError as exc:
+        if exc.code == "duplicate":
+            await reply(message, voice.validation.name_taken(value=value, section=S.PLANS))
+            return
+        await state.clear()
+        await reply(message, voice.common.not_found("plan"))
+        return
+    await state.clear()
+    await reply(message, voice.admin_vip.plan_saved(plan=card, created=False))
 
 
 def build() -> Router:
-    return Router(name="admin.vip")
+    router = Router(name="admin.vip")
+    cb = router.callback_query
+    cb.register(on_vip, AdminCB.filter(F.section == S.VIP))
+    cb.register(on_tokens, AdminCB.filter(F.section == S.TOKENS))
+    cb.register(on_subs, AdminCB.filter(F.section == S.SUBS))
+    cb.register(on_plans, AdminCB.filter(F.section == S.PLANS))
+
+    msg = router.message
+    msg.register(on_issue_quantity, IssueWizard.quantity, not_command)
+    msg.register(on_issue_days, IssueWizard.days, not_command)
+    msg.register(on_extend_days, ExtendWizard.days, not_command)
+    for field in PLAN_FIELDS:
+        msg.register(_plan_step(field), getattr(PlanWizard, field), not_command)
+    msg.register(on_plan_edit, PlanEdit.value, not_command)
+    return router

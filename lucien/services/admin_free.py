@@ -1,0 +1,379 @@
+"""Queries and actions behind the admin panel's Free section.
+
+- The queue: pending requests split by whether they have waited long enough (``waiting``
+  / ``ready``), resolved ones (``done``: approved, closed, declined) and ``failed`` ones,
+  counted in one statement and listed a page at a time with their users (no N+1).
+- "Approve all now" claims pending rows with a lease exactly like the cron does
+  (``lucien.jobs.claims``: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), then
+  hands each to the cron's own per-request step (``lucien.jobs.free_approvals.process``):
+  approve in Telegram with no transaction open, close on terminal answers, retry later
+  on the others, DM the approval.
+- "Reject all" claims the same way and declines each request — the only place a request
+  is ever declined, by an explicit admin action.
+- The wait time, Diana's social links and the Free channel invite link, validated and
+  audited.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lucien.access import audit
+from lucien.access.join_requests import APPROVED, CLOSED, DECLINED, FAILED, PENDING
+from lucien.access.tgerrors import description, join_request_closed
+from lucien.db.models import BotConfig, JoinRequest, User, utcnow
+from lucien.runtime import Runtime
+from lucien.services.admin_vip import user_card
+from lucien.services.config import get_config, update_config
+from lucien.voice.data import JoinRequestCard, Network, Page
+
+log = logging.getLogger(__name__)
+
+QUEUE_PER_PAGE = 10
+WAIT_MAX = 10080  # a week, in minutes
+URL_MAX = 255
+#: A bulk action runs inside the webhook request: it stops claiming after this long and
+#: leaves the rest pending (the cron, or another press, carries on).
+BULK_BUDGET_SECONDS = 25.0
+BULK_BATCH = 20
+
+QueueFilter = Literal["waiting", "ready", "done", "failed"]
+QUEUE_FILTERS: tuple[QueueFilter, ...] = ("waiting", "ready", "done", "failed")
+DONE = (APPROVED, CLOSED, DECLINED)
+NETWORK_COLUMN: dict[Network, str] = {
+    "instagram": "instagram_url",
+    "tiktok": "tiktok_url",
+    "x": "x_url",
+}
+_INVITE_RE = re.compile(r"^https://(?:t\.me|telegram\.me)/(?:\+|joinchat/)[A-Za-z0-9_-]{8,64}$")
+
+
+# -- validation -----------------------------------------------------------------------------
+
+
+def clean_https_url(value: str) -> str | None:
+    """A profile URL: ``https://host.tld/…``, no spaces or credentials, ≤ 255 characters."""
+    text = value.strip()
+    if not text or len(text) > URL_MAX or any(ch.isspace() for ch in text):
+        return None
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if parts.scheme != "https" or "." not in host or parts.username or parts.password:
+        return None
+    if any(ch in text for ch in "<>\"'"):
+        return None
+    return text
+
+
+def clean_invite_link(value: str) -> str | None:
+    """A private channel invite link: ``https://t.me/+…`` (or ``…/joinchat/…``)."""
+    text = value.strip()
+    if text.startswith("t.me/"):
+        text = "https://" + text
+    return text if _INVITE_RE.match(text) else None
+
+
+# -- the queue ----------------------------------------------------------------------------
+
+
+def queue_filter(kind: str, wait_minutes: int, now: datetime) -> Any:
+    ready_before = now - timedelta(minutes=max(0, wait_minutes))
+    if kind == "ready":
+        return and_(JoinRequest.status == PENDING, JoinRequest.requested_at <= ready_before)
+    if kind == "done":
+        return JoinRequest.status.in_(DONE)
+    if kind == "failed":
+        return JoinRequest.status == FAILED
+    return and_(JoinRequest.status == PENDING, JoinRequest.requested_at > ready_before)
+
+
+def _count(*where: Any) -> Any:
+    return select(func.count()).select_from(JoinRequest).where(*where).scalar_subquery()
+
+
+async def queue_counts(
+    session: AsyncSession, wait_minutes: int, now: datetime | None = None
+) -> dict[str, int]:
+    now = now or utcnow()
+    row = (
+        await session.execute(
+            select(*(_count(queue_filter(k, wait_minutes, now)) for k in QUEUE_FILTERS))
+        )
+    ).one()
+    return {k: int(v or 0) for k, v in zip(QUEUE_FILTERS, row, strict=True)}
+
+
+def _card(req: JoinRequest, user: User, wait_minutes: int, now: datetime) -> JoinRequestCard:
+    ready_at = req.requested_at + timedelta(minutes=max(0, wait_minutes))
+    if req.status == PENDING:
+        state = "ready" if ready_at <= now else "waiting"
+    elif req.status == FAILED:
+        state = "failed"
+    else:
+        state = "done"
+    return JoinRequestCard(
+        id=req.id,
+        user=user_card(user),
+        requested_at=req.requested_at,
+        state=state,  # type: ignore[arg-type]
+        ready_at=ready_at,
+        attempts=req.attempts,
+        decided_at=req.decided_at,
+    )
+
+
+async def queue_page(
+    session: AsyncSession,
+    kind: str,
+    page: int,
+    wait_minutes: int,
+    *,
+    per_page: int = QUEUE_PER_PAGE,
+    now: datetime | None = None,
+) -> tuple[list[JoinRequestCard], Page, dict[str, int]]:
+    now = now or utcnow()
+    if kind not in QUEUE_FILTERS:
+        kind = "waiting"
+    counts = await queue_counts(session, wait_minutes, now)
+    at = Page.of(counts[kind], page, per_page)
+    order = (
+        (JoinRequest.decided_at.desc(), JoinRequest.id.desc())
+        if kind in ("done", "failed")
+        else (JoinRequest.requested_at.asc(), JoinRequest.id.asc())
+    )
+    rows = await session.execute(
+        select(JoinRequest, User)
+        .join(User, User.id == JoinRequest.user_id)
+        .where(queue_filter(kind, wait_minutes, now))
+        .order_by(*order)
+        .offset(at.page * per_page)
+        .limit(per_page)
+    )
+    return [_card(req, user, wait_minutes, now) for req, user in rows.all()], at, counts
+
+
+# -- approve all / reject all -------------------------------------------------------------
+
+
+def _claimable(now: datetime, after_id: int) -> Any:
+    return and_(
+        JoinRequest.status == PENDING,
+        JoinRequest.id > after_id,
+        or_(JoinRequest.claimed_until.is_(None), JoinRequest.claimed_until < now),
+    )
+
+
+async def claim_pending(ctx: Any, *, after_id: int, limit: int) -> list[int]:
+    """Take up to ``limit`` pending requests (id order, past ``after_id``) for this run,
+    with the cron's own claim (lock, then lease; concurrent runs skip each other's rows)."""
+    from lucien.jobs.claims import claim_rows
+
+    now = ctx.now()
+    pick = select(JoinRequest.id).where(_claimable(now, after_id))
+    pick = pick.order_by(JoinRequest.id).limit(limit)
+    return await claim_rows(ctx, JoinRequest, pick, _claimable(now, after_id), now + ctx.lease)
+
+
+async def count_pending(session: AsyncSession) -> int:
+    stmt = select(func.count()).select_from(JoinRequest).where(JoinRequest.status == PENDING)
+    return int(await session.scalar(stmt) or 0)
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    done: int  # approved (approve all) or declined (reject all)
+    closed: int  # Telegram said there was nothing left to do
+    failed: int  # to be retried later (still pending) or given up
+    unfinished: bool  # the time budget ran out before every request was handled
+
+
+def _context(runtime: Runtime, config: Any) -> Any:
+    from lucien.jobs.context import CronContext
+    from lucien.jobs.limiter import Budget, Limiter
+
+    budget = Budget(BULK_BUDGET_SECONDS)
+    return CronContext(
+        runtime=runtime,
+        config=config,
+        dry_run=False,  # an explicit admin action, not the scheduled round
+        budget=budget,
+        limiter=Limiter(budget=budget),
+    )
+
+
+async def _each_claimed(ctx: Any, step: str, work: Any, release: Any) -> None:
+    from lucien.jobs.pool import run_pool
+
+    after = 0
+    while ctx.may_claim():
+        ids = await claim_pending(ctx, after_id=after, limit=BULK_BATCH)
+        if not ids:
+            break
+        after = ids[-1]
+        await run_pool(ctx, step, ids, work, release=release)
+        if ctx.budget_exhausted:
+            break
+
+
+async def approve_all(runtime: Runtime, *, actor_id: int | None) -> BulkResult:
+    """Approve every pending request now, without waiting (the cron's step per request)."""
+    from lucien.jobs import free_approvals
+    from lucien.jobs.context import read_config
+
+    ctx = _context(runtime, await read_config(runtime))
+    step = free_approvals.STEP
+    await _each_claimed(
+        ctx,
+        step,
+        lambda request_id: free_approvals.process(ctx, request_id),
+        lambda request_id: free_approvals.release(ctx, request_id),
+    )
+    got = ctx.counts.get(step, {})
+    result = BulkResult(
+        done=got.get("approved", 0),
+        closed=got.get("closed", 0),
+        failed=got.get("retry_later", 0) + got.get("failed", 0),
+        unfinished=ctx.budget_exhausted,
+    )
+    async with runtime.sessions.begin() as session:
+        await audit.record(
+            session,
+            "free.approve_all",
+            actor_id=actor_id,
+            target_type="join_requests",
+            after=_summary(result),
+        )
+    return result
+
+
+def _summary(result: BulkResult) -> dict[str, Any]:
+    return {
+        "done": result.done,
+        "closed": result.closed,
+        "failed": result.failed,
+        "unfinished": result.unfinished,
+    }
+
+
+async def _settle(runtime: Runtime, request_id: int, **values: Any) -> None:
+    async with runtime.sessions.begin() as session:
+        await session.execute(
+            update(JoinRequest)
+            .where(JoinRequest.id == request_id, JoinRequest.status == PENDING)
+            .values(claimed_until=None, **values)
+        )
+
+
+async def _decline(ctx: Any, request_id: int) -> None:
+    from lucien.jobs.limiter import BudgetExhausted
+
+    async with ctx.runtime.sessions() as session:
+        row = (
+            await session.execute(
+                select(JoinRequest.user_id, JoinRequest.chat_id, JoinRequest.status).where(
+                    JoinRequest.id == request_id
+                )
+            )
+        ).first()
+    if row is None or row.status != PENDING:
+        return
+    try:
+        await ctx.limiter.run(lambda: ctx.bot.decline_chat_join_request(row.chat_id, row.user_id))
+    except BudgetExhausted:
+        raise
+    except Exception as exc:  # classified below
+        error = description(exc)[:1000]
+        if join_request_closed(exc):
+            await _settle(
+                ctx.runtime, request_id, status=CLOSED, last_error=error, decided_at=ctx.now()
+            )
+            ctx.count("reject", "closed")
+        else:
+            await _settle(ctx.runtime, request_id, last_error=error)
+            ctx.count("reject", "failed")
+            ctx.error("reject", f"decline of {row.user_id}: {error}")
+        return
+    await _settle(ctx.runtime, request_id, status=DECLINED, decided_at=ctx.now(), last_error=None)
+    ctx.count("reject", "declined")
+
+
+async def reject_all(runtime: Runtime, *, actor_id: int | None) -> BulkResult:
+    """Decline every pending request (explicit admin action; no message to the requester)."""
+    from lucien.jobs.context import read_config
+
+    ctx = _context(runtime, await read_config(runtime))
+
+    async def release(request_id: int) -> None:
+        await _settle(runtime, request_id)
+
+    await _each_claimed(ctx, "reject", lambda request_id: _decline(ctx, request_id), release)
+    got = ctx.counts.get("reject", {})
+    result = BulkResult(
+        done=got.get("declined", 0),
+        closed=got.get("closed", 0),
+        failed=got.get("failed", 0),
+        unfinished=ctx.budget_exhausted,
+    )
+    async with runtime.sessions.begin() as session:
+        await audit.record(
+            session,
+            "free.reject_all",
+            actor_id=actor_id,
+            target_type="join_requests",
+            after=_summary(result),
+        )
+    return result
+
+
+# -- settings -------------------------------------------------------------------------------
+
+
+async def _set(session: AsyncSession, actor_id: int | None, field: str, value: Any) -> BotConfig:
+    config = await get_config(session)
+    before = getattr(config, field)
+    if before == value:
+        return config
+    config = await update_config(session, **{field: value})
+    await audit.record(
+        session,
+        "config.updated",
+        actor_id=actor_id,
+        target_type="config",
+        target_id=field,
+        before={field: before},
+        after={field: value},
+    )
+    return config
+
+
+async def set_wait(session: AsyncSession, minutes: int, *, actor_id: int | None) -> BotConfig:
+    if not 0 <= minutes <= WAIT_MAX:
+        raise ValueError(f"minutes must be 0..{WAIT_MAX}")
+    return await _set(session, actor_id, "free_wait_minutes", minutes)
+
+
+async def set_social(
+    session: AsyncSession, network: Network, url: str | None, *, actor_id: int | None
+) -> BotConfig:
+    if url is not None and clean_https_url(url) != url:
+        raise ValueError("not a valid https URL")
+    return await _set(session, actor_id, NETWORK_COLUMN[network], url)
+
+
+async def set_invite_link(
+    session: AsyncSession, link: str | None, *, actor_id: int | None
+) -> BotConfig:
+    if link is not None and clean_invite_link(link) != link:
+        raise ValueError("not a Telegram invite link")
+    return await _set(session, actor_id, "free_invite_link", link)

@@ -1,0 +1,524 @@
+"""Queries and actions behind the admin panel's VIP section.
+
+Plans, invitations and the cron's removal live in ``lucien.access`` and ``lucien.jobs``;
+this module adds what only the panel needs: one-statement counts, paginated lists joined
+with their users and plans (no N+1), the subscriber card, extending a period by a number
+of days (a compare-and-set on its current end) and removing a member now.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import and_, case, exists, func, not_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from lucien.access import audit
+from lucien.access.invitations import Status as TokenStatus
+from lucien.access.invitations import status_filter, status_of
+from lucien.access.plans import plan_in_use
+from lucien.access.subscriptions import ACTIVE
+from lucien.db.models import Invitation, Plan, Subscription, User, utcnow
+from lucien.runtime import Runtime
+from lucien.voice.data import Page, PlanCard, SubscriptionCard, TokenCard, UserCard
+
+log = logging.getLogger(__name__)
+
+TOKENS_PER_PAGE = 5
+SUBS_PER_PAGE = 8
+PLANS_PER_PAGE = 8
+EXPIRING_WINDOW = timedelta(days=7)
+EXTEND_DAYS_MAX = 3650
+#: The removal started from the panel gets this long to run inside the webhook request.
+REMOVAL_BUDGET_SECONDS = 20.0
+
+SubFilter = Literal["active", "expiring", "expired"]
+SUB_FILTERS: tuple[SubFilter, ...] = ("active", "expiring", "expired")
+TOKEN_FILTERS: tuple[str, ...] = tuple(s.value for s in TokenStatus)
+
+
+def _count(model: Any, *where: Any) -> Any:
+    return select(func.count()).select_from(model).where(*where).scalar_subquery()
+
+
+def user_card(user: User) -> UserCard:
+    return UserCard(
+        id=user.id,
+        first_name=user.first_name or "",
+        last_name=user.last_name,
+        username=user.username,
+        is_blocked=bool(user.is_blocked),
+        unreachable=bool(user.unreachable),
+        first_seen_at=user.first_seen_at,
+        last_seen_at=user.last_seen_at,
+    )
+
+
+def plan_card(plan: Plan, in_use: bool = False) -> PlanCard:
+    return PlanCard(
+        id=plan.id,
+        name=plan.name,
+        days=plan.days,
+        price=plan.price,
+        currency=plan.currency,
+        active=plan.active,
+        in_use=in_use,
+    )
+
+
+# -- the section menu ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VipOverview:
+    active: int
+    expiring_7d: int
+    tokens_unused: int
+    plans_active: int
+
+
+async def overview(session: AsyncSession, now: datetime | None = None) -> VipOverview:
+    now = now or utcnow()
+    current = and_(Subscription.status == ACTIVE, Subscription.ends_at > now)
+    row = (
+        await session.execute(
+            select(
+                _count(Subscription, current),
+                _count(Subscription, current, Subscription.ends_at <= now + EXPIRING_WINDOW),
+                _count(Invitation, status_filter(TokenStatus.UNUSED, now)),
+                _count(Plan, Plan.active.is_(True)),
+            )
+        )
+    ).one()
+    return VipOverview(*(int(v or 0) for v in row))
+
+
+# -- invitations ----------------------------------------------------------------------------
+
+
+async def token_counts(session: AsyncSession, now: datetime | None = None) -> dict[str, int]:
+    now = now or utcnow()
+    row = (
+        await session.execute(
+            select(
+                *(
+                    func.coalesce(func.sum(case((status_filter(s, now), 1), else_=0)), 0)
+                    for s in TokenStatus
+                )
+            ).select_from(Invitation)
+        )
+    ).one()
+    return {s.value: int(v or 0) for s, v in zip(TokenStatus, row, strict=True)}
+
+
+def _token_card(inv: Invitation, plan_name: str, used_by: User | None, link: str, now: datetime):
+    return TokenCard(
+        id=inv.id,
+        token=inv.token,
+        link=link,
+        plan_name=plan_name,
+        redeem_by=inv.redeem_by,
+        status=status_of(inv, now).value,  # type: ignore[arg-type]
+        created_at=inv.created_at,
+        used_by=user_card(used_by) if used_by is not None else None,
+        used_at=inv.used_at,
+        revoked_at=inv.revoked_at,
+    )
+
+
+async def token_page(
+    session: AsyncSession,
+    status: str,
+    page: int,
+    bot_username: str,
+    *,
+    per_page: int = TOKENS_PER_PAGE,
+    now: datetime | None = None,
+) -> tuple[list[TokenCard], Page, dict[str, int]]:
+    """One page of invitations in ``status`` (newest first) with the counts per status."""
+    from lucien.access.botinfo import deep_link
+
+    now = now or utcnow()
+    counts = await token_counts(session, now)
+    wanted = TokenStatus(status)
+    where = status_filter(wanted, now)
+    at = Page.of(counts[wanted.value], page, per_page)
+    order = (
+        (Invitation.redeem_by.asc(), Invitation.id.asc())
+        if wanted is TokenStatus.UNUSED
+        else (Invitation.created_at.desc(), Invitation.id.desc())
+    )
+    rows = await session.execute(
+        select(Invitation, Plan.name, User)
+        .join(Plan, Plan.id == Invitation.plan_id)
+        .outerjoin(User, User.id == Invitation.used_by)
+        .where(where)
+        .order_by(*order)
+        .offset(at.page * per_page)
+        .limit(per_page)
+    )
+    cards = [
+        _token_card(inv, plan_name, used_by, deep_link(bot_username, inv.token), now)
+        for inv, plan_name, used_by in rows.all()
+    ]
+    return cards, at, counts
+
+
+async def token(
+    session: AsyncSession, invitation_id: int, bot_username: str, now: datetime | None = None
+) -> TokenCard | None:
+    from lucien.access.botinfo import deep_link
+
+    now = now or utcnow()
+    row = (
+        await session.execute(
+            select(Invitation, Plan.name, User)
+            .join(Plan, Plan.id == Invitation.plan_id)
+            .outerjoin(User, User.id == Invitation.used_by)
+            .where(Invitation.id == invitation_id)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if row is None:
+        return None
+    inv, plan_name, used_by = row
+    return _token_card(inv, plan_name, used_by, deep_link(bot_username, inv.token), now)
+
+
+# -- subscribers --------------------------------------------------------------------------
+
+
+def sub_filter(kind: str, now: datetime) -> Any:
+    current = and_(Subscription.status == ACTIVE, Subscription.ends_at > now)
+    if kind == "expiring":
+        return and_(current, Subscription.ends_at <= now + EXPIRING_WINDOW)
+    if kind == "expired":
+        return not_(current)
+    return current
+
+
+def _sub_status(sub: Subscription, now: datetime) -> str:
+    if sub.status == ACTIVE and sub.ends_at > now:
+        return "active"
+    if sub.removed_at is not None and sub.removal_error is None:
+        return "removed"
+    return "expired"
+
+
+def sub_card(
+    sub: Subscription, user: User, plan_name: str | None, now: datetime
+) -> SubscriptionCard:
+    return SubscriptionCard(
+        id=sub.id,
+        user=user_card(user),
+        plan_name=plan_name,
+        started_at=sub.started_at,
+        ends_at=sub.ends_at,
+        status=_sub_status(sub, now),  # type: ignore[arg-type]
+        ritual_stage=sub.ritual_stage,
+        removed_at=sub.removed_at,
+    )
+
+
+async def sub_counts(session: AsyncSession, now: datetime | None = None) -> dict[str, int]:
+    now = now or utcnow()
+    row = (
+        await session.execute(
+            select(*(_count(Subscription, sub_filter(kind, now)) for kind in SUB_FILTERS))
+        )
+    ).one()
+    return {kind: int(v or 0) for kind, v in zip(SUB_FILTERS, row, strict=True)}
+
+
+async def sub_page(
+    session: AsyncSession,
+    kind: str,
+    page: int,
+    *,
+    per_page: int = SUBS_PER_PAGE,
+    now: datetime | None = None,
+) -> tuple[list[SubscriptionCard], Page, dict[str, int]]:
+    now = now or utcnow()
+    if kind not in SUB_FILTERS:
+        kind = "active"
+    counts = await sub_counts(session, now)
+    at = Page.of(counts[kind], page, per_page)
+    order = (
+        (Subscription.ends_at.desc(), Subscription.id.desc())
+        if kind == "expired"
+        else (Subscription.ends_at.asc(), Subscription.id.asc())
+    )
+    rows = await session.execute(
+        select(Subscription, User, Plan.name)
+        .join(User, User.id == Subscription.user_id)
+        .outerjoin(Plan, Plan.id == Subscription.plan_id)
+        .where(sub_filter(kind, now))
+        .order_by(*order)
+        .offset(at.page * per_page)
+        .limit(per_page)
+    )
+    return [sub_card(sub, user, name, now) for sub, user, name in rows.all()], at, counts
+
+
+async def subscription(
+    session: AsyncSession, sub_id: int, now: datetime | None = None
+) -> SubscriptionCard | None:
+    now = now or utcnow()
+    row = (
+        await session.execute(
+            select(Subscription, User, Plan.name)
+            .join(User, User.id == Subscription.user_id)
+            .outerjoin(Plan, Plan.id == Subscription.plan_id)
+            .where(Subscription.id == sub_id)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if row is None:
+        return None
+    sub, user, name = row
+    return sub_card(sub, user, name, now)
+
+
+@dataclass(frozen=True)
+class Extension:
+    subscription_id: int
+    previous_end: datetime
+    new_end: datetime
+    reactivated: bool
+
+
+class ExtensionBusy(RuntimeError):
+    """The period changed (or the cron holds it) on every attempt: try again shortly."""
+
+
+def _other_current(sub_id: int, user_id: int, now: datetime) -> Any:
+    other = aliased(Subscription, name="other")
+    return exists().where(
+        other.user_id == user_id,
+        other.id != sub_id,
+        other.status == ACTIVE,
+        other.ends_at > now,
+    )
+
+
+async def extend(
+    session: AsyncSession,
+    sub_id: int,
+    days: int,
+    *,
+    actor_id: int | None,
+    now: datetime | None = None,
+    attempts: int = 3,
+) -> Extension | None:
+    """Add ``days`` to a period: from its current end while it runs, from now once it has
+    ended (a concluded period is reopened, unless the member has another current period,
+    which is then the one extended). Every write is conditional on the end it read.
+    None when the period does not exist.
+    """
+    if not 1 <= days <= EXTEND_DAYS_MAX:
+        raise ValueError(f"days must be 1..{EXTEND_DAYS_MAX}")
+    now = now or utcnow()
+    length = timedelta(days=days)
+    target = sub_id
+    for _ in range(attempts):
+        sub = await session.get(Subscription, target, populate_existing=True)
+        if sub is None:
+            return None
+        running = sub.status == ACTIVE and sub.ends_at > now
+        if running:
+            new_end = sub.ends_at + length
+            result = await session.execute(
+                update(Subscription)
+                .where(
+                    Subscription.id == sub.id,
+                    Subscription.status == ACTIVE,
+                    Subscription.ends_at == sub.ends_at,
+                )
+                .values(ends_at=new_end)
+            )
+        else:
+            current = (
+                await session.execute(
+                    select(Subscription.id)
+                    .where(
+                        Subscription.user_id == sub.user_id,
+                        Subscription.id != sub.id,
+                        Subscription.status == ACTIVE,
+                        Subscription.ends_at > now,
+                    )
+                    .order_by(Subscription.ends_at.desc())
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+            if current is not None:
+                target = current
+                continue
+            new_end = now + length
+            left_channel = sub.removed_at is not None and sub.removal_error is None
+            values: dict[str, Any] = {
+                "status": ACTIVE,
+                "ends_at": new_end,
+                "farewell_sent_at": None,
+                "removed_at": None,
+                "removal_attempts": 0,
+                "removal_next_at": None,
+                "removal_error": None,
+                "claimed_until": None,
+            }
+            if left_channel and sub.ritual_stage != 3:
+                values["ritual_stage"] = 3  # /start hands them a personal link again
+            result = await session.execute(
+                update(Subscription)
+                .where(
+                    Subscription.id == sub.id,
+                    Subscription.status == sub.status,
+                    Subscription.ends_at == sub.ends_at,
+                    # not while a cron run is removing it
+                    or_(Subscription.claimed_until.is_(None), Subscription.claimed_until < now),
+                    ~_other_current(sub.id, sub.user_id, now),
+                )
+                .values(**values)
+            )
+        if result.rowcount == 1:
+            await audit.record(
+                session,
+                "subscription.extended",
+                actor_id=actor_id,
+                target_type="subscription",
+                target_id=sub.id,
+                before={"status": sub.status, "ends_at": sub.ends_at},
+                after={"status": ACTIVE, "ends_at": new_end, "days": days},
+                at=now,
+            )
+            return Extension(sub.id, sub.ends_at, new_end, reactivated=not running)
+    raise ExtensionBusy(f"subscription {sub_id} kept changing")
+
+
+# -- removing a member now ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Removal:
+    subscription_id: int
+    done: bool  # the period is closed
+    from_channel: bool  # and the member is out of the channel
+
+
+async def start_removal(
+    session: AsyncSession,
+    sub_id: int,
+    *,
+    actor_id: int | None,
+    lease: timedelta,
+    now: datetime | None = None,
+) -> bool:
+    """End a running period now and hold it for this request (like a cron claim).
+
+    False when it is not an active period or a cron run is already working on it.
+    """
+    now = now or utcnow()
+    sub = await session.get(Subscription, sub_id, populate_existing=True)
+    if sub is None or sub.status != ACTIVE:
+        return False
+    ended = min(sub.ends_at, now)
+    taken = await session.execute(
+        update(Subscription)
+        .where(
+            Subscription.id == sub_id,
+            Subscription.status == ACTIVE,
+            or_(Subscription.claimed_until.is_(None), Subscription.claimed_until < now),
+        )
+        .values(ends_at=ended, claimed_until=now + lease, removal_next_at=None)
+    )
+    if taken.rowcount != 1:
+        return False
+    await audit.record(
+        session,
+        "subscription.removed",
+        actor_id=actor_id,
+        target_type="subscription",
+        target_id=sub_id,
+        before={"status": ACTIVE, "ends_at": sub.ends_at},
+        after={"ends_at": ended, "user_id": sub.user_id},
+        at=now,
+    )
+    return True
+
+
+async def remove_now(runtime: Runtime, sub_id: int, *, actor_id: int | None) -> Removal | None:
+    """Remove a member from the circle at once, exactly as the cron would at the end:
+    farewell, ban + unban(only_if_banned) in the VIP channel, open links revoked, period
+    closed and audited. A Telegram failure leaves the period to the cron's retries.
+
+    None when the period is not active (or already being removed).
+    """
+    from lucien.jobs import expiry
+    from lucien.jobs.context import CronContext, read_config
+    from lucien.jobs.limiter import Budget, Limiter
+
+    budget = Budget(REMOVAL_BUDGET_SECONDS)
+    ctx = CronContext(
+        runtime=runtime,
+        config=await read_config(runtime),
+        dry_run=False,  # an explicit admin action, not the scheduled round
+        budget=budget,
+        limiter=Limiter(budget=budget),
+    )
+    async with runtime.sessions.begin() as session:
+        taken = await start_removal(session, sub_id, actor_id=actor_id, lease=ctx.lease)
+    if not taken:
+        return None
+    try:
+        await expiry.process(ctx, sub_id)
+    except Exception:
+        log.exception("removal of subscription %s from the panel", sub_id)
+        await expiry.release(ctx, sub_id)  # the cron carries on
+    async with runtime.sessions() as session:
+        sub = await session.get(Subscription, sub_id)
+    if sub is None:
+        return Removal(sub_id, True, True)
+    done = sub.status != ACTIVE
+    return Removal(sub_id, done, done and sub.removed_at is not None and not sub.removal_error)
+
+
+# -- plans --------------------------------------------------------------------------------
+
+
+async def plan_page(
+    session: AsyncSession, page: int, *, per_page: int = PLANS_PER_PAGE
+) -> tuple[list[PlanCard], Page]:
+    total = int(await session.scalar(select(func.count()).select_from(Plan)) or 0)
+    at = Page.of(total, page, per_page)
+    rows = await session.execute(
+        select(Plan)
+        .order_by(Plan.active.desc(), Plan.days, Plan.name, Plan.id)
+        .offset(at.page * per_page)
+        .limit(per_page)
+    )
+    return [plan_card(p) for p in rows.scalars()], at
+
+
+async def plan(session: AsyncSession, plan_id: int) -> PlanCard | None:
+    found = await session.get(Plan, plan_id, populate_existing=True)
+    if found is None:
+        return None
+    return plan_card(found, await plan_in_use(session, plan_id))
+
+
+async def active_plans(session: AsyncSession, limit: int = 20) -> list[PlanCard]:
+    rows = await session.execute(
+        select(Plan).where(Plan.active.is_(True)).order_by(Plan.days, Plan.name).limit(limit)
+    )
+    return [plan_card(p) for p in rows.scalars()]
+
+
+async def plan_name_taken(session: AsyncSession, name: str, except_id: int | None = None) -> bool:
+    cleaned = " ".join(name.split())
+    stmt = exists().where(Plan.name == cleaned)
+    if except_id is not None:
+        stmt = exists().where(Plan.name == cleaned, Plan.id != except_id)
+    return bool(await session.scalar(select(stmt)))

@@ -1,0 +1,220 @@
+"""The admin home (/admin, the main menu) and the summary, through the webhook."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import insert
+
+from lucien.bot.callbacks import AdminAction as A
+from lucien.bot.callbacks import AdminSection as S
+from lucien.db.models import Interest, JoinRequest, utcnow
+from lucien.services.config import update_config
+from lucien.telegram.double import TgUser
+from tests.access_support import FREE, VIP, configure, make_invitation, make_plan
+from tests.admin_sections_support import (
+    add_job_run,
+    add_subscription,
+    add_user,
+    cb,
+    labels,
+    last,
+    last_answer,
+    press,
+    snapshot,
+    statements,
+    text_of,
+)
+from tests.conftest import Harness
+
+SECTIONS = [
+    "Resumen",
+    "Círculo VIP",
+    "Jardín Free",
+    "Catálogo",
+    "Intereses",
+    "Personas",
+    "Calibración",
+    "Observaciones",
+    "Difusión",
+]
+
+
+async def _pending_requests(app: Harness, n: int, *, minutes_ago: int = 0) -> None:
+    for k in range(n):
+        await add_user(app.runtime, 7000 + k, f"Visitante {k}")
+    async with app.runtime.sessions.begin() as session:
+        await session.execute(
+            insert(JoinRequest),
+            [
+                {
+                    "user_id": 7000 + k,
+                    "chat_id": FREE,
+                    "requested_at": utcnow() - timedelta(minutes=minutes_ago),
+                    "status": "pending",
+                    "attempts": 0,
+                }
+                for k in range(n)
+            ],
+        )
+
+
+async def test_admin_command_greets_with_the_main_menu(app: Harness, owner: TgUser) -> None:
+    await app.send(app.updates.command(owner, "admin"))
+    message = last(app, owner)
+    assert "Lucien" in message["text"] and "Diana" in message["text"]
+    names = labels(message)
+    for section in SECTIONS:
+        assert any(section in label for label in names), section
+    # Nothing configured yet: the home points at the summary's warnings.
+    assert "atención en el resumen" in message["text"]
+
+
+async def test_admin_home_counts_what_waits(app: Harness, owner: TgUser) -> None:
+    await configure(app.runtime, app.double)
+    await make_plan(app.runtime)
+    await add_job_run(app.runtime)
+    await _pending_requests(app, 3)
+    await add_user(app.runtime, 6001, "Carla")
+    async with app.runtime.sessions.begin() as session:
+        await session.execute(insert(Interest).values(user_id=6001, created_at=utcnow()))
+
+    await app.send(app.updates.command(owner, "admin"))
+
+    text = text_of(app, owner)
+    assert "1 interés" in text and "espera respuesta" in text
+    assert "3 solicitudes" in text
+    assert "resumen" not in text  # nothing needs attention
+
+
+async def test_non_admin_gets_no_panel(app: Harness, ana: TgUser) -> None:
+    await app.send(app.updates.command(ana, "admin"))
+    message = last(app, ana)
+    assert not any("Círculo VIP" in label for label in labels(message))
+
+
+async def test_main_menu_edits_in_place(app: Harness, owner: TgUser) -> None:
+    await app.send(app.updates.command(owner, "admin"))
+    first = last(app, owner)
+    await press(app, owner, cb(S.VIP))
+    await press(app, owner, cb(S.MAIN))
+    after = last(app, owner)
+    assert after["message_id"] == first["message_id"]
+    assert "Panel de custodia" in after["text"]
+    assert len(app.double.sent_messages(owner.id)) == 1
+    assert last_answer(app) == ""  # answered, quietly
+
+
+async def test_dashboard_of_an_empty_installation(app: Harness, owner: TgUser) -> None:
+    await app.send(app.updates.command(owner, "admin"))
+    await press(app, owner, cb(S.DASHBOARD))
+    text = text_of(app, owner)
+    assert "Resumen" in text
+    assert "❌ Diván (canal VIP): sin definir" in text
+    assert "❌ Vestíbulo (canal Free): sin definir" in text
+    assert "❌ Planes activos: 0" in text
+    assert "Redes de Diana: sin definir" in text
+    assert "Usuario de Diana: sin definir" in text
+    assert "ninguna todavía" in text
+    assert "aún no se ha ejecutado nunca" in text
+    assert "no se pueden emitir invitaciones" in text
+    assert "El Diván aún no está definido" in text
+    assert {"🔄 Actualizar", "⚙️ Calibración", "⬅️ Volver"} <= set(labels(last(app, owner)))
+
+
+async def test_dashboard_numbers_and_warnings(app: Harness, owner: TgUser) -> None:
+    await configure(
+        app.runtime,
+        app.double,
+        instagram_url="https://instagram.com/diana",
+        creator_username="diana",
+        free_invite_link="https://t.me/+vestibulo123",
+        free_wait_minutes=10,
+        dry_run=True,
+    )
+    plan = await make_plan(app.runtime)
+    for _ in range(3):
+        await make_invitation(app.runtime, plan.id)
+    await add_subscription(app.runtime, 6001, timedelta(days=30), plan_id=plan.id)
+    await add_subscription(app.runtime, 6002, timedelta(days=3), plan_id=plan.id)
+    await add_subscription(
+        app.runtime, 6003, timedelta(days=-2), plan_id=plan.id, status="removal_failed"
+    )
+    await _pending_requests(app, 2, minutes_ago=30)
+    await add_job_run(app.runtime, status="partial", ago=timedelta(minutes=5))
+
+    await app.send(app.updates.command(owner, "admin"))
+    await press(app, owner, cb(S.DASHBOARD))
+    text = text_of(app, owner)
+
+    assert "✅ Diván (canal VIP)" in text and "✅ Vestíbulo (canal Free)" in text
+    assert "✅ Planes activos: 1" in text
+    assert "✅ Redes de Diana" in text and "✅ Usuario de Diana" in text
+    assert "Miembros vigentes: 2 (vencen en 7 días: 1)" in text
+    assert "Solicitudes en espera: 2 (listas: 2)" in text
+    assert "Invitaciones sin usar: 3" in text
+    assert "parcial" in text  # the last run and its result
+    assert "no consigo retirar del Diván" in text  # removal_failed
+    assert "no terminó bien" in text
+    assert "modo ensayo" in text
+
+
+async def test_dashboard_reports_missing_rights(app: Harness, owner: TgUser) -> None:
+    await configure(app.runtime, app.double)
+    app.double.set_bot_member(VIP)  # no longer an administrator there
+    app.double.set_bot_admin(FREE, can_invite_users=False)
+    await app.send(app.updates.command(owner, "admin"))
+    await press(app, owner, cb(S.DASHBOARD))
+    text = text_of(app, owner)
+    assert "Diván (canal VIP): no soy administrador" in text
+    assert "Vestíbulo (canal Free): me falta permiso para invitar usuarios" in text
+    assert "me faltan permisos" in text
+
+
+async def test_dashboard_refresh_is_answered_even_when_unchanged(
+    app: Harness, owner: TgUser
+) -> None:
+    await app.send(app.updates.command(owner, "admin"))
+    await press(app, owner, cb(S.DASHBOARD))
+    answers = len(app.double.callback_answers)
+    await press(app, owner, cb(S.DASHBOARD))  # same text: "message is not modified"
+    assert len(app.double.callback_answers) == answers + 1
+    assert len(app.double.sent_messages(owner.id)) == 1
+
+
+async def test_dashboard_queries_do_not_grow_with_rows(app: Harness, owner: TgUser) -> None:
+    await configure(app.runtime, app.double)
+    plan = await make_plan(app.runtime)
+    await app.send(app.updates.command(owner, "admin"))
+    await add_subscription(app.runtime, 6001, timedelta(days=3), plan_id=plan.id)
+    with statements(app.runtime) as few:
+        await press(app, owner, cb(S.DASHBOARD))
+    for k in range(25):
+        await add_subscription(app.runtime, 6100 + k, timedelta(days=k + 1), plan_id=plan.id)
+        await make_invitation(app.runtime, plan.id)
+    await _pending_requests(app, 15)
+    with statements(app.runtime) as many:
+        await press(app, owner, cb(S.MAIN))
+        await press(app, owner, cb(S.DASHBOARD))
+    dashboard_many = [s for s in many if "job_runs" in s or "count(" in s.lower()]
+    dashboard_few = [s for s in few if "job_runs" in s or "count(" in s.lower()]
+    assert len(dashboard_many) == len(dashboard_few)
+    assert "Miembros vigentes: 26" in text_of(app, owner)
+
+
+async def test_forged_home_callbacks_from_a_visitor_are_refused(app: Harness, ana: TgUser) -> None:
+    await configure(app.runtime, app.double)
+    async with app.runtime.sessions.begin() as session:
+        await update_config(session, free_wait_minutes=10)
+    await app.send(app.updates.command(ana, "start"))
+    before = await snapshot(app.runtime)
+    app.double.clear_calls()
+    for section, action in [
+        (S.MAIN, A.OPEN),
+        (S.MAIN, A.CANCEL),
+        (S.DASHBOARD, A.OPEN),
+    ]:
+        await press(app, ana, cb(section, action))
+        assert "reservada a los custodios" in last_answer(app)
+    assert await snapshot(app.runtime) == before
+    assert {c.method for c in app.double.calls} == {"answerCallbackQuery"}
