@@ -1,0 +1,182 @@
+"""Cron throughput: rows handled per second against the Telegram double.
+
+Each step runs on N due rows through the real job code (claims, transactions, the voice,
+aiogram's client over the in-process double) twice: with the production limiter (25
+Telegram calls per second overall, one message per second per chat) and with the limiter
+opened wide, which shows the job's own overhead. An expiry costs 4 calls (farewell, ban,
+unban, link revocation), a Free approval 2 (approve, DM), a reminder 1 — so with the
+limiter the ceilings are about 6, 12 and 25 rows per second.
+
+    python -m bench.cron_throughput            # N=150; LUCIEN_BENCH_ROWS to change it
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import insert
+
+from lucien.db.migrations import upgrade
+from lucien.db.models import InviteLink, JoinRequest, Subscription, User, utcnow
+from lucien.jobs.limiter import Limiter
+from lucien.jobs.runner import STEPS, run_cron
+from lucien.runtime import Runtime
+from lucien.services.config import update_config
+from lucien.settings import load_settings
+from lucien.telegram.double import TelegramDouble
+
+VIP = -1001000000001
+FREE = -1001000000002
+ROWS = int(os.environ.get("LUCIEN_BENCH_ROWS", "150"))
+
+
+async def _world(runtime: Runtime, double: TelegramDouble, step: str, n: int) -> None:
+    double.reset()
+    for chat, title in ((VIP, "El Diván"), (FREE, "El Vestíbulo")):
+        double.add_chat(chat, "channel", title=title)
+        double.set_bot_admin(chat)
+    now = utcnow()
+    async with runtime.sessions.begin() as session:
+        await update_config(session, vip_channel_id=VIP, free_channel_id=FREE, free_wait_minutes=0)
+        for i in range(n):
+            uid = 100_000 + i
+            await session.execute(insert(User).values(id=uid, first_name=f"Alma {i}"))
+            if step == "free":
+                double.add_join_request(FREE, uid)
+                await session.execute(
+                    insert(JoinRequest).values(
+                        user_id=uid,
+                        chat_id=FREE,
+                        requested_at=now - timedelta(hours=1),
+                        status="pending",
+                    )
+                )
+                continue
+            ends = now - timedelta(minutes=5) if step == "expiry" else now + timedelta(hours=20)
+            sub_id = (
+                await session.execute(
+                    insert(Subscription)
+                    .values(
+                        user_id=uid,
+                        started_at=now - timedelta(days=30),
+                        ends_at=ends,
+                        status="active",
+                        ritual_stage=4,
+                    )
+                    .returning(Subscription.id)
+                )
+            ).scalar_one()
+            if step == "expiry":
+                double.set_member(VIP, uid)
+                link = double.handle("createChatInviteLink", {"chat_id": VIP, "member_limit": 1})[
+                    1
+                ]["result"]
+                await session.execute(
+                    insert(InviteLink).values(
+                        user_id=uid,
+                        subscription_id=sub_id,
+                        chat_id=VIP,
+                        link=link["invite_link"],
+                        expires_at=now + timedelta(hours=10),
+                    )
+                )
+    double.clear_calls()
+
+
+async def _truncate(runtime: Runtime) -> None:
+    from lucien.db.models import Base
+
+    async with runtime.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            await conn.execute(table.delete())
+
+
+async def measure(url: str, redis_url: str | None) -> list[str]:
+    double = TelegramDouble()
+    settings = load_settings(
+        database_url=url,
+        redis_url=redis_url or "",
+        bot_token="1:bench",
+        cron_time_budget_seconds=3600,
+    )
+    runtime = Runtime(
+        settings, telegram_transport=httpx.ASGITransport(app=double.app), double=double
+    )
+    lines = []
+    steps = dict(STEPS)
+    try:
+        for step in ("expiry", "free", "reminders"):
+            for label, rate in (("limiter 25/s", 25.0), ("no limiter", 1e9)):
+                await _truncate(runtime)
+                await _world(runtime, double, step, ROWS)
+                only: tuple[tuple[str, Callable[..., Awaitable[None]]], ...] = (
+                    (step, steps[step]),
+                )
+                limiter = Limiter(rate=rate, per_chat_interval=1.0 if rate < 1e6 else 0.0)
+                started = time.perf_counter()
+                summary = await run_cron(runtime, steps=only, limiter=limiter, dry_run=False)
+                elapsed = time.perf_counter() - started
+                done = sum(
+                    summary["counts"].get(step, {}).get(k, 0)
+                    for k in ("expired", "approved", "sent")
+                )
+                assert done == ROWS, summary
+                lines.append(
+                    f"{step:<9} {label:<12} {done / elapsed:8.1f} rows/s "
+                    f"({done} rows, {summary['telegram_calls']} calls, {elapsed:.1f} s)"
+                )
+    finally:
+        await runtime.aclose()
+    return lines
+
+
+def report(name: str, lines: list[str]) -> None:
+    for line in lines:
+        print(f"cron_throughput {name}: {line}")
+
+
+async def _pg_admin(admin_url: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def main() -> None:
+    print(
+        f"cron_throughput: {ROWS} rows per step on {platform.machine()} "
+        f"({os.cpu_count()} CPUs), Python {platform.python_version()}"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{tmp}/bench.db"
+        upgrade(url)
+        report("sqlite", asyncio.run(measure(url, None)))
+    admin = os.environ.get("LUCIEN_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
+    redis = os.environ.get("LUCIEN_BENCH_REDIS", "redis://127.0.0.1:6379/0")
+    name = f"lucien_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        asyncio.run(_pg_admin(admin, f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # servers not running here
+        print(f"cron_throughput postgres+redis: skipped ({type(exc).__name__}: {exc})")
+        return
+    try:
+        url = admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + "/" + name
+        upgrade(url)
+        report("postgres+redis", asyncio.run(measure(url, redis)))
+    finally:
+        asyncio.run(_pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    main()
