@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 from datetime import timedelta
 
 import pytest
@@ -100,6 +101,8 @@ async def test_cli_plan_and_invitation_redeemed_through_the_webhook(
         _cli, monkeypatch, backend, capsys, "invitations", "issue", "--plan", "Mensual"
     )
     assert plain.startswith("https://t.me/LucienBot?start=")
+    dry = await asyncio.to_thread(_cli, monkeypatch, backend, capsys, "cron", "--dry-run")
+    assert json.loads(dry)["dry_run"] is True
 
     await app.send(app.updates.command(ana, "start", first["token"]))
 

@@ -262,3 +262,25 @@ async def test_no_vip_channel_yet_offers_to_try_again(app: Harness, ana: TgUser)
         await update_config(session, vip_channel_id=VIP)
     await _press(app, ana, "Intentar de nuevo")
     assert len(calls(app.double, "createChatInviteLink")) == 1
+
+
+async def test_a_member_entering_with_someone_elses_link_closes_it(
+    app: Harness, ana: TgUser
+) -> None:
+    await configure(app.runtime, app.double)
+    _, _, ana_link = await _to_stage3(app, ana)
+    bruno = TgUser(id=5002, first_name="Bruno")
+    plan = await make_plan(app.runtime, "Otro")
+    await app.send(
+        app.updates.command(bruno, "start", (await make_invitation(app.runtime, plan.id)).token)
+    )
+
+    await app.send(app.double.member_joins(VIP, bruno, invite_link=ana_link))
+
+    assert calls(app.double, "banChatMember") == []  # Bruno is a member: he stays
+    assert (await subscription_of(app.runtime, bruno.id)).ritual_stage == 4
+    spent = (await rows(app.runtime, select(InviteLink).where(InviteLink.link == ana_link)))[0]
+    assert spent.revoked_at is not None
+    assert ana_link in [c.params["invite_link"] for c in calls(app.double, "revokeChatInviteLink")]
+    await app.send(app.updates.command(ana, "start"))  # Ana gets a fresh one
+    assert ana_link not in app.double.last_message(ana.id)["text"]  # type: ignore[index]

@@ -154,6 +154,10 @@ async def test_two_runs_at_the_same_moment_never_share_a_row(app: Harness) -> No
             is True
         )
     assert await count(app.runtime, Subscription, Subscription.status == "expired") == len(people)
+    links = await rows(app.runtime, select(InviteLink))
+    assert len(links) == len(people) and all(link.revoked_at for link in links)
+    revoked = [c.params["invite_link"] for c in calls(app.double, "revokeChatInviteLink")]
+    assert sorted(revoked) == sorted(link.link for link in links)  # each exactly once
 
 
 async def test_a_renewal_before_the_run_is_never_removed(app: Harness, ana: TgUser) -> None:
@@ -279,6 +283,16 @@ async def test_reminders_once_per_offset(app: Harness, ana: TgUser) -> None:
     await run_cron(app.runtime)
     assert len(calls(app.double, "sendMessage", chat_id=ana.id)) == 3
     assert await count(app.runtime, ReminderSent, ReminderSent.period_end == new_end) == 2
+
+
+async def test_reminder_escapes_the_name(app: Harness) -> None:
+    await configure(app.runtime, app.double)
+    hostile = TgUser(id=6001, first_name=HOSTILE)
+    sub = await _member(app, hostile)
+    await end_in(app.runtime, sub.id, timedelta(hours=30))
+    await run_cron(app.runtime)
+    assert shows_hostile_name(app.double.last_message(hostile.id))
+    assert "Fecha de término" in app.double.last_message(hostile.id)["text"]  # type: ignore[index]
 
 
 async def test_entering_two_windows_at_once_sends_only_the_nearest(

@@ -114,11 +114,14 @@ async def test_a_blocked_bot_does_not_stop_the_approval(app: Harness) -> None:
     await _request(app, hostile)
     assert shows_hostile_name(app.double.last_message(hostile.id))
     app.double.block_bot(hostile.id)
+    carla = TgUser(id=6002, first_name=HOSTILE + " Carla")
+    await _request(app, carla)
 
     summary = await run_cron(app.runtime)
 
     assert summary["status"] == "ok"
-    assert (await rows(app.runtime, select(JoinRequest.status))) == ["approved"]
+    assert (await rows(app.runtime, select(JoinRequest.status))) == ["approved", "approved"]
+    assert shows_hostile_name(app.double.last_message(carla.id))  # the "approved" DM
     assert app.double.is_participant(FREE, hostile.id)
     assert (await rows(app.runtime, select(User.unreachable).where(User.id == hostile.id))) == [
         True

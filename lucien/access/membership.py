@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access import audit
 from lucien.access.admins import admin_ids
@@ -85,6 +86,8 @@ async def handle_vip_join(
         if sub is not None:
             if invite_link:
                 used_link = await mark_used(session, invite_link, user_id, now)
+                if used_link is None:  # a member who came in with someone else's link
+                    foreign_link = await _close_foreign(session, invite_link, chat_id, user_id, now)
             await complete(session, user_id, subscription_id=sub.id, now=now)
             await audit.record(
                 session,
@@ -97,21 +100,7 @@ async def handle_vip_join(
             )
         else:
             if invite_link:
-                # Someone else's personal link: spent now, so it is closed for its owner
-                # too (their /start will hand them a fresh one).
-                foreign_link = (
-                    await session.execute(
-                        select(InviteLink).where(
-                            InviteLink.link == invite_link, InviteLink.chat_id == chat_id
-                        )
-                    )
-                ).scalar_one_or_none()
-                if foreign_link is not None and foreign_link.revoked_at is None:
-                    await session.execute(
-                        update(InviteLink)
-                        .where(InviteLink.id == foreign_link.id)
-                        .values(revoked_at=now)
-                    )
+                foreign_link = await _close_foreign(session, invite_link, chat_id, user_id, now)
             await audit.record(
                 session,
                 "vip.unauthorized_join",
@@ -130,6 +119,9 @@ async def handle_vip_join(
             outcome.errors.extend(errors)
         _, errors = await revoke_open_links(runtime, user_id, chat_id, now=now)
         outcome.errors.extend(errors)
+        if foreign_link is not None:
+            outcome.link_owner_id = foreign_link.user_id
+            await _revoke_in_telegram(runtime, foreign_link)
         return outcome
 
     # Not entitled: remove. Errors other than "not there" fail the update so Telegram
@@ -145,14 +137,39 @@ async def handle_vip_join(
         if not member_already_gone(exc):
             raise
     if foreign_link is not None:
-        try:
-            await bot.revoke_chat_invite_link(chat_id, foreign_link.link)
-        except Exception as exc:
-            if not invite_link_gone(exc):
-                log.warning("could not revoke leaked link %s: %s", foreign_link.id, exc)
+        await _revoke_in_telegram(runtime, foreign_link)
     return JoinOutcome(
         JoinKind.REMOVED,
         user_id,
         link_owner_id=foreign_link.user_id if foreign_link else None,
         notify=admins,
     )
+
+
+async def _close_foreign(
+    session: AsyncSession, link: str, chat_id: int, joiner_id: int, now: datetime
+) -> InviteLink | None:
+    """Someone else's personal link was used: it is spent, so it is closed for its owner
+    too (their /start will hand them a fresh one)."""
+    found = (
+        await session.execute(
+            select(InviteLink).where(
+                InviteLink.link == link,
+                InviteLink.chat_id == chat_id,
+                InviteLink.user_id != joiner_id,
+            )
+        )
+    ).scalar_one_or_none()
+    if found is not None and found.revoked_at is None:
+        await session.execute(
+            update(InviteLink).where(InviteLink.id == found.id).values(revoked_at=now)
+        )
+    return found
+
+
+async def _revoke_in_telegram(runtime: Runtime, link: InviteLink) -> None:
+    try:
+        await runtime.bot.revoke_chat_invite_link(link.chat_id, link.link)
+    except Exception as exc:
+        if not invite_link_gone(exc):
+            log.warning("could not revoke spent link %s: %s", link.id, exc)
