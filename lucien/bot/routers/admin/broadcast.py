@@ -205,7 +205,8 @@ async def on_content(message: Message, runtime: Runtime, voice: Voice, state: FS
         await state.clear()
         await message.answer(**voice.common.stale_message().as_send_kwargs())
         return
-    kind = str(message.content_type)
+    content_type = message.content_type
+    kind = str(getattr(content_type, "value", content_type))  # ContentType is a str Enum
     if kind not in SUPPORTED:
         await message.answer(**voice.broadcast.unsupported().as_send_kwargs())
         return
