@@ -164,13 +164,14 @@ async def _farewell(ctx: CronContext, item: Due) -> None:
             return
         unreachable = True
     async with ctx.runtime.sessions.begin() as session:
+        # The user row before the subscription row: the order redemption takes its locks in.
+        if unreachable:
+            await mark_unreachable(session, item.user_id)
         await session.execute(
             update(Subscription)
             .where(Subscription.id == item.id, Subscription.farewell_sent_at.is_(None))
             .values(farewell_sent_at=ctx.now())
         )
-        if unreachable:
-            await mark_unreachable(session, item.user_id)
     ctx.count(STEP, "unreachable" if unreachable else "farewells")
 
 
