@@ -49,6 +49,7 @@ async def on_cancel(message: Message, state: FSMContext, voice: Voice) -> None:
 
 async def on_admin(
     message: Message,
+    state: FSMContext,
     runtime: Runtime,
     user: User,
     role: Role,
@@ -58,6 +59,7 @@ async def on_admin(
     if role is not Role.ADMIN:
         await message.answer(**voice.common.not_authorized_message().as_send_kwargs())
         return
+    await state.clear()  # opening the panel anew leaves any half-done wizard
     shown = await admin_home(runtime, user, config, voice)
     await message.answer(**shown.as_send_kwargs())
 

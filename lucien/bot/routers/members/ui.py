@@ -7,11 +7,9 @@ import logging
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
 
-from lucien.access.join_requests import count_pending as free_pending
 from lucien.access.subscriptions import current_subscription
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
-from lucien.services import interests
 from lucien.services.roles import Role
 from lucien.voice import Voice
 from lucien.voice.data import SocialLinks
@@ -47,13 +45,12 @@ def social_of(config: BotConfig) -> SocialLinks:
 
 
 async def admin_home(runtime: Runtime, user: User, config: BotConfig, voice: Voice) -> VoiceMessage:
-    async with runtime.sessions() as session:
-        waiting = await interests.count_pending(session)
-        requests = await free_pending(session, config.free_channel_id)
-    missing = sum(1 for c in (config.vip_channel_id, config.free_channel_id) if c is None)
-    return voice.admin_main.home(
-        name=user.first_name, interests_pending=waiting, free_pending=requests, warnings=missing
-    )
+    """The admin greeting with the main menu, as the admin panel's home composes it."""
+    # Imported here: the admin panel's package imports its sections, and they are free to
+    # import member helpers from this module.
+    from lucien.bot.routers.admin.home import admin_home_message
+
+    return await admin_home_message(runtime, voice, user)
 
 
 async def vip_menu(runtime: Runtime, user: User, voice: Voice) -> VoiceMessage | None:
