@@ -141,6 +141,13 @@ async def test_dashboard_numbers_and_warnings(app: Harness, owner: TgUser) -> No
         app.runtime, 6003, timedelta(days=-2), plan_id=plan.id, status="removal_failed"
     )
     await _pending_requests(app, 2, minutes_ago=30)
+    await add_user(app.runtime, 6500, "Dora")
+    async with app.runtime.sessions.begin() as session:
+        await session.execute(
+            insert(JoinRequest).values(
+                user_id=6500, chat_id=FREE, status="failed", attempts=6, decided_at=utcnow()
+            )
+        )
     await add_job_run(app.runtime, status="partial", ago=timedelta(minutes=5))
 
     await app.send(app.updates.command(owner, "admin"))
@@ -155,6 +162,7 @@ async def test_dashboard_numbers_and_warnings(app: Harness, owner: TgUser) -> No
     assert "Invitaciones sin usar: 3" in text
     assert "parcial" in text  # the last run and its result
     assert "no consigo retirar del Diván" in text  # removal_failed
+    assert "no consigo aprobar" in text  # a failed join request
     assert "no terminó bien" in text
     assert "modo ensayo" in text
 

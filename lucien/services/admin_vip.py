@@ -41,6 +41,11 @@ SUB_FILTERS: tuple[SubFilter, ...] = ("active", "expiring", "expired")
 TOKEN_FILTERS: tuple[str, ...] = tuple(s.value for s in TokenStatus)
 
 
+def _rowcount(result: Any) -> int:
+    """Rows an UPDATE matched (``CursorResult.rowcount``)."""
+    return int(result.rowcount)
+
+
 def _count(model: Any, *where: Any) -> Any:
     return select(func.count()).select_from(model).where(*where).scalar_subquery()
 
@@ -383,7 +388,7 @@ async def extend(
                 )
                 .values(**values)
             )
-        if result.rowcount == 1:
+        if _rowcount(result) == 1:
             await audit.record(
                 session,
                 "subscription.extended",
@@ -434,7 +439,7 @@ async def start_removal(
         )
         .values(ends_at=ended, claimed_until=now + lease, removal_next_at=None)
     )
-    if taken.rowcount != 1:
+    if _rowcount(taken) != 1:
         return False
     await audit.record(
         session,
