@@ -45,6 +45,11 @@ class ContentEdit(StatesGroup):
     value = State()  # data: edit_id, edit_field
 
 
+def _not_a_command(message: Message) -> bool:
+    """Wizard steps take text and media, never a ``/command`` (those mean something else)."""
+    return not (message.text or "").startswith("/")
+
+
 def _on(action: str) -> Any:
     return AdminCB.filter((F.section == S.CONTENT) & (F.action == action))
 
@@ -450,10 +455,10 @@ def build() -> Router:
     cq.register(on_cancel, _on(A.CANCEL))
 
     msg = router.message
-    msg.register(on_name, ContentWizard.name)
-    msg.register(on_description, ContentWizard.description)
-    msg.register(on_price, ContentWizard.price)
-    msg.register(on_category_text, ContentWizard.category)
-    msg.register(on_confirm_text, ContentWizard.confirm)
-    msg.register(on_edit_value, ContentEdit.value)
+    msg.register(on_name, ContentWizard.name, _not_a_command)
+    msg.register(on_description, ContentWizard.description, _not_a_command)
+    msg.register(on_price, ContentWizard.price, _not_a_command)
+    msg.register(on_category_text, ContentWizard.category, _not_a_command)
+    msg.register(on_confirm_text, ContentWizard.confirm, _not_a_command)
+    msg.register(on_edit_value, ContentEdit.value, _not_a_command)
     return router
