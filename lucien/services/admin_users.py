@@ -74,6 +74,12 @@ from lucien.voice.data import (
 
 log = logging.getLogger(__name__)
 
+
+def _rowcount(result: Any) -> int:
+    """Rows an UPDATE/DELETE/INSERT touched (``Result`` is typed without it)."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 PER_PAGE = 10
 SEARCH_LIMIT = 20
 SEARCH_MAX_LENGTH = 64
@@ -338,7 +344,7 @@ async def interests_of(
                 description=package.description or "",
                 price=package.price,
                 currency=package.currency,
-                category=package.category,
+                category=package.category,  # type: ignore[arg-type]
                 active=package.active,
             )
             if package is not None
@@ -410,7 +416,7 @@ async def grant_admin(
         .values(user_id=user_id, granted_by=actor_id, granted_at=now)
         .on_conflict_do_nothing(index_elements=["user_id"], index_where=text("revoked_at IS NULL"))
     )
-    if inserted.rowcount != 1:
+    if _rowcount(inserted) != 1:
         return Result.UNCHANGED
     await audit.record(
         session,
@@ -443,7 +449,7 @@ async def revoke_admin(
         .where(AdminGrant.user_id == user_id, AdminGrant.revoked_at.is_(None))
         .values(revoked_at=now, revoked_by=actor_id)
     )
-    if revoked.rowcount == 0:
+    if _rowcount(revoked) == 0:
         return Result.UNCHANGED if await _exists(session, user_id) else Result.NOT_FOUND
     await audit.record(
         session,
@@ -479,7 +485,7 @@ async def set_blocked(
     changed = await session.execute(
         update(User).where(*where).values(is_blocked=blocked, blocked_notice_sent=False)
     )
-    if changed.rowcount != 1:
+    if _rowcount(changed) != 1:
         if not await _exists(session, user_id):
             return Result.NOT_FOUND
         if blocked and await _is_admin(session, settings, user_id):
@@ -542,7 +548,7 @@ async def _end_memberships(
         .where(JoinRequest.user_id == user_id, JoinRequest.status == PENDING)
         .values(status=DECLINED, decided_at=now, last_error="removed by an admin")
     )
-    return ended_ids, int(declined.rowcount or 0)
+    return ended_ids, _rowcount(declined)
 
 
 def _channels(vip_channel_id: int | None, free_channel_id: int | None) -> list[int]:
@@ -642,7 +648,7 @@ async def begin_wipe(
     await session.execute(delete(FSMRecord).where(FSMRecord.key.like(f"%:{user_id}:{user_id}:%")))
     await session.execute(delete(RateLimit).where(RateLimit.key.like(f"%:{user_id}")))
     deleted = await session.execute(delete(User).where(User.id == user_id))
-    if deleted.rowcount != 1:
+    if _rowcount(deleted) != 1:
         return Removal(Result.NOT_FOUND, user_id)
     await audit.record(
         session,
