@@ -224,3 +224,12 @@ async def test_forged_calibration_from_a_visitor_changes_nothing(app: Harness, a
     assert config.timezone == "America/Mexico_City" and config.notify_unauthorized_joins
     assert await audit_entries(app.runtime) == []
     assert app.double.calls_to("getChatMember") == []
+
+
+async def test_a_forward_from_a_channel_the_bot_is_not_in(app: Harness, owner: TgUser) -> None:
+    app.double.add_chat(VIP, "channel", title="El Diván")  # private, the bot not added yet
+    await press(app, owner, cb(S.CONFIG, A.CHANNEL, arg="vip"))
+    await app.send(app.updates.forwarded_channel_post(owner, VIP, "El Diván"))
+    assert (await _config(app)).vip_channel_id == VIP  # saved, with the warning
+    report = text_of(app, owner)
+    assert "El Diván" in report and "No soy administrador" in report

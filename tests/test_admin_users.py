@@ -428,3 +428,19 @@ async def test_delete_a_users_data(app: Harness, owner: TgUser) -> None:
     answer = await press(app, owner, cb(S.USERS, A.WIPE_OK, id=BOB.id))
     assert "No encuentro" in (answer["text"] or "")
     assert await rows(app.runtime, select(User.id)) == [OWNER_ID]
+
+
+async def test_a_removal_telegram_refuses_is_reported(app: Harness, owner: TgUser) -> None:
+    sub_id, _ = await _member_in_both_channels(app)
+    app.double.set_bot_admin(VIP, can_restrict_members=False)
+    await press(app, owner, cb(S.USERS, A.KICK_OK, id=BOB.id))
+    assert "no he podido retirarle de todos los canales" in text_of(app, owner)
+    assert app.double.member_status(VIP, BOB.id) == "member"
+    assert app.double.member_status(FREE, BOB.id) == "left"  # the other channel still done
+    (sub,) = await rows(app.runtime, select(Subscription).where(Subscription.id == sub_id))
+    assert sub.status == "expired"
+    # Once the rights are back, removing again finishes the job.
+    app.double.set_bot_admin(VIP)
+    await press(app, owner, cb(S.USERS, A.KICK_OK, id=BOB.id))
+    assert "retirado de los canales" in text_of(app, owner)
+    assert app.double.member_status(VIP, BOB.id) == "left"

@@ -363,6 +363,7 @@ def _admin_cases() -> dict[str, list[dict[str, Any]]]:
             {"action": a, "user": ANA}
             for a in ("grant", "ungrant", "block", "unblock", "kick", "wipe")
         ],
+        "admin_users.removal_incomplete": [{"user": ANA}, {"user": ANA, "deleted": True}],
         "admin_users.owner_only": [{}],
         "admin_users.not_yourself": [{}],
         "admin_users.protected": [{}],

@@ -297,6 +297,23 @@ class AdminUsersProvider(Provider):
             f"done_{action}", _DONE[action].format(who=who), keyboard=keyboard(back)
         )
 
+    def removal_incomplete(self, *, user: UserCard, deleted: bool = False) -> Message:
+        """Removal from the channels (or a deletion) whose Telegram half did not finish."""
+        who = b(person(user.full_name, "esta persona"))
+        done = f"He borrado los datos de {who}" if deleted else f"He cerrado la membresía de {who}"
+        return self.message(
+            "removal_incomplete",
+            f"{done}, pero no he podido retirarle de todos los canales.",
+            "Compruebe en la calibración que sigo siendo administrador con permiso para "
+            "restringir miembros" + (", y vuelva a intentarlo." if not deleted else "."),
+            keyboard=keyboard(
+                [self.admin_button("🔍 Revisar canales", S.CONFIG, A.OPEN)],
+                [self.back_to(S.USERS)]
+                if deleted
+                else [self.admin_button("👤 Perfil", S.USERS, A.VIEW, id=user.id, arg="sum")],
+            ),
+        )
+
     def owner_only(self) -> Alert:
         return self.alert(
             "owner_only", "🎩 Solo la dueña de la casa puede conceder o retirar la custodia.", True

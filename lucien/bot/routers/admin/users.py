@@ -295,9 +295,14 @@ async def on_do(
         return
     # The transaction is closed: now Telegram.
     if removal is not None:
-        await svc.remove_from_channels(runtime.bot, removal)
+        problems = await svc.remove_from_channels(runtime.bot, removal)
         if action == "wipe":
             await svc.forget_in_redis(runtime, user_id)
+        if problems:
+            msg = voice.admin_users.removal_incomplete(user=card, deleted=action == "wipe")
+            await show(query, runtime, msg)
+            await query.answer()
+            return
     await show(query, runtime, voice.admin_users.done(action=action, user=card))  # type: ignore[arg-type]
     await query.answer()
 
