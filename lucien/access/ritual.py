@@ -5,11 +5,13 @@ A stage change is one conditional ``UPDATE … SET ritual_stage = s + 1 WHERE �
 ritual_stage = s``: a double tap advances once, and an old button finds the stage moved on
 and is answered with the current one.
 
-The ritual is complete (stage 4) when the member joins the VIP channel (the
-``chat_member`` update; see ``membership``) or when they leave stage 3 on purpose with its
-"menu" button. Until then ``/start`` resumes the current stage, so a member who has not
-entered yet can always find their link again. An extension never shows the ritual (its
-period keeps whatever stage it had), and a period created by an admin may start at 0.
+The ritual is complete (stage 4) when the member actually enters the VIP channel: the
+``chat_member`` update (``membership``), or — for a member who is already inside, e.g. one
+who renewed before the cron removed them — when stage 3 finds them in the channel instead
+of making a link. The "menu" button on stage 3 only shows the VIP menu: until the member
+has entered, ``/start`` keeps resuming stage 3 with their link (a fresh one once it
+expires), so nobody who paid can lose their way in. An extension never shows the ritual
+(its period keeps whatever stage it had).
 """
 
 from __future__ import annotations
@@ -104,19 +106,17 @@ async def complete(
     user_id: int,
     *,
     subscription_id: int | None = None,
-    only_from_link_stage: bool = False,
     now: datetime | None = None,
 ) -> int | None:
     """Mark the ritual complete; returns the subscription id when something changed."""
     now = now or utcnow()
-    low = LINK_STAGE if only_from_link_stage else FIRST
     stmt = (
         update(Subscription)
         .where(
             Subscription.user_id == user_id,
             Subscription.status == ACTIVE,
             Subscription.ends_at > now,
-            Subscription.ritual_stage >= low,
+            Subscription.ritual_stage >= FIRST,
             Subscription.ritual_stage <= LINK_STAGE,
         )
         .values(ritual_stage=COMPLETE)
