@@ -67,12 +67,9 @@ async def _set_webhook() -> int:
             drop_pending_updates=False,
             max_connections=40,
         )
-        try:
-            from lucien.bot.commands import register_commands
-        except ImportError:
-            pass
-        else:
-            await register_commands(runtime)
+        from lucien.bot.commands import register_commands
+
+        await register_commands(runtime)
         print(json.dumps({"webhook": url, "allowed_updates": ALLOWED_UPDATES}))
     finally:
         await runtime.aclose()
@@ -158,21 +155,11 @@ def build_parser(extra: Sequence[Callable[[Any], None]] = ()) -> argparse.Argume
     return parser
 
 
-def _extensions() -> list[Callable[[Any], None]]:
-    """Sub-commands contributed by feature packages (plans, invitations, cron)."""
-    found = []
-    try:
-        from lucien.access.cli import add_commands
-    except ImportError:
-        pass
-    else:
-        found.append(add_commands)
-    return found
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     configure_logging()
-    parser = build_parser(_extensions())
+    from lucien.access.cli import add_commands
+
+    parser = build_parser([add_commands])
     args = parser.parse_args(argv)
     result: int = args.func(args)
     return result

@@ -20,6 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lucien.db.models import ProcessedUpdate, utcnow
+from lucien.db.results import rowcount
 from lucien.db.upsert import insert_ignore
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class DatabaseLedger:
                     ["update_id"],
                 )
             )
-            if inserted.rowcount == 1:
+            if rowcount(inserted) == 1:
                 return Claim.NEW
             # Someone claimed it before. Take it over only if their lease ran out.
             stolen = await session.execute(
@@ -67,7 +68,7 @@ class DatabaseLedger:
                 )
                 .values(claimed_at=now)
             )
-            if stolen.rowcount == 1:
+            if rowcount(stolen) == 1:
                 return Claim.NEW
             status = await session.scalar(
                 select(ProcessedUpdate.status).where(ProcessedUpdate.update_id == update_id)

@@ -19,6 +19,7 @@ from lucien.bot.storage import DatabaseStorage
 from lucien.bot.storage_fallback import FallbackStorage
 from lucien.ledger import Claim, DatabaseLedger, FallbackLedger, RedisLedger, UpdateLedger
 from lucien.runtime import Runtime
+from lucien.telegram.retry import flood_budget
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,8 @@ async def process_update(runtime: Runtime, update: Update) -> Outcome:
         return Outcome.BUSY
     try:
         dispatcher = build_dispatcher(storage_for(runtime))
-        await dispatcher.feed_update(runtime.bot, update, runtime=runtime)
+        with flood_budget():
+            await dispatcher.feed_update(runtime.bot, update, runtime=runtime)
     except Exception:
         log.exception("update %s failed; it will be redelivered", update.update_id)
         await ledger.release(update.update_id)

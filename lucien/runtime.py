@@ -57,11 +57,13 @@ class Runtime:
             from aiogram.client.default import DefaultBotProperties
             from aiogram.enums import ParseMode
 
+            from lucien.telegram.retry import RetryAfterMiddleware
             from lucien.telegram.session import HttpxSession
 
             session = HttpxSession(
                 self.settings.telegram_api_url, transport=self._telegram_transport
             )
+            session.middleware(RetryAfterMiddleware())
             self._bot = Bot(
                 self.settings.token,
                 session=session,

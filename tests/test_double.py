@@ -63,7 +63,7 @@ class AsgiSession(BaseSession):
         self,
         bot: Bot,
         method: TelegramMethod[TelegramType],
-        timeout: int | None = None,  # noqa: ASYNC109 - aiogram's signature
+        timeout: int | None = None,
     ) -> TelegramType:
         files: dict[str, Any] = {}
         data: dict[str, str] = {}
@@ -89,7 +89,7 @@ class AsgiSession(BaseSession):
         self,
         url: str,
         headers: dict[str, Any] | None = None,
-        timeout: int = 30,  # noqa: ASYNC109 - aiogram's signature
+        timeout: int = 30,
         chunk_size: int = 65536,
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:

@@ -213,3 +213,32 @@ async def test_lambda_handler_function_url_events(app: Harness, ana: TgUser) -> 
     health = await asyncio.to_thread(invoke, _apigw_v2_event("GET", "/health"))
     assert health["statusCode"] == 200
     assert len(app.double.sent_messages(ana.id)) == 1
+
+
+async def test_flood_wait_is_honoured_within_the_update(app: Harness, ana: TgUser) -> None:
+    app.double.fail_retry_after("sendMessage", 1)
+    response = await app.send(app.updates.command(ana, "/start"))
+    assert response.json()["outcome"] == "handled"
+    attempts = app.double.calls_to("sendMessage")
+    assert [c.error_code for c in attempts] == [429, None]
+    assert len(app.double.sent_messages(ana.id)) == 1
+
+
+async def test_user_who_blocked_the_bot_is_marked_unreachable(app: Harness, ana: TgUser) -> None:
+    from sqlalchemy import select
+
+    from lucien.db.models import User
+
+    async def unreachable() -> bool:
+        async with app.runtime.sessions() as session:
+            return bool(await session.scalar(select(User.unreachable).where(User.id == ana.id)))
+
+    app.double.block_bot(ana.id)
+    response = await app.send(app.updates.command(ana, "/start"))
+    # Redelivery would never succeed: the update is settled, the person marked.
+    assert response.json()["outcome"] == "handled"
+    assert await unreachable()
+    app.double.unblock_bot(ana.id)
+    await app.send(app.updates.command(ana, "/start"))
+    assert not await unreachable()
+    assert len(app.double.sent_messages(ana.id)) == 1

@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from lucien.access import audit
 from lucien.db.models import Invitation, Plan, utcnow
+from lucien.db.results import rowcount
 
 BATCH_MAX = 50
 REDEEM_DAYS_DEFAULT = 7
@@ -110,23 +111,23 @@ async def issue(
         raise InvitationError("plan_inactive")
     now = now or utcnow()
     redeem_by = now + timedelta(days=redeem_days)
+    tokens = [new_token() for _ in range(count)]
     rows = [
         {
-            "token": new_token(),
+            "token": token,
             "plan_id": plan.id,
             "created_by": created_by,
             "created_at": now,
             "redeem_by": redeem_by,
         }
-        for _ in range(count)
+        for token in tokens
     ]
     result = await session.execute(
         insert(Invitation).returning(Invitation.id, Invitation.token), rows
     )
     ids = {token: id_ for id_, token in result.all()}
     issued = [
-        Issued(ids[row["token"]], row["token"], plan.id, plan.name, plan.days, redeem_by)
-        for row in rows
+        Issued(ids[token], token, plan.id, plan.name, plan.days, redeem_by) for token in tokens
     ]
     await audit.record(
         session,
@@ -163,7 +164,7 @@ async def revoke(
         )
         .values(revoked_at=now)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         return False
     await audit.record(
         session,

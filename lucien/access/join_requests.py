@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.db.models import JoinRequest, utcnow
+from lucien.db.results import rowcount
 from lucien.db.upsert import insert_for
 
 PENDING = "pending"
@@ -37,7 +38,7 @@ async def record_request(
         )
     )
     result = await session.execute(stmt)
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 async def pending_request(session: AsyncSession, user_id: int, chat_id: int) -> JoinRequest | None:

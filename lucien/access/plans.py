@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access import audit
 from lucien.db.models import Invitation, Plan, Subscription, utcnow
+from lucien.db.results import rowcount
 from lucien.db.upsert import insert_ignore
 
 NAME_MAX = 64
@@ -230,7 +231,7 @@ async def set_active(
     result = await session.execute(
         update(Plan).where(Plan.id == plan_id, Plan.active.is_(not active)).values(active=active)
     )
-    changed = result.rowcount == 1
+    changed = rowcount(result) == 1
     if changed:
         await audit.record(
             session,
@@ -257,7 +258,7 @@ async def delete_plan(session: AsyncSession, plan_id: int, *, actor_id: int | No
             ~exists().where(Subscription.plan_id == plan_id),
         )
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise PlanError("in_use")
     await audit.record(
         session,

@@ -24,6 +24,7 @@ from lucien.access.invitations import looks_like_token
 from lucien.access.ratelimit import RateLimiter
 from lucien.access.subscriptions import ACTIVE, EXPIRED
 from lucien.db.models import Invitation, Plan, Subscription, User, utcnow
+from lucien.db.results import rowcount
 from lucien.runtime import Runtime
 
 
@@ -138,7 +139,7 @@ async def redeem_in(
             )
             .values(ends_at=new_end)
         )
-        if moved.rowcount != 1:
+        if rowcount(moved) != 1:
             raise RedemptionConflict(f"subscription {current.id} changed during redemption")
         await audit.record(
             session,
@@ -179,7 +180,7 @@ async def redeem_in(
             )
             .values(status=EXPIRED, claimed_until=None)
         )
-        if closed.rowcount == 1:
+        if rowcount(closed) == 1:
             await audit.record(
                 session,
                 "subscription.superseded",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseStorage
 
+from lucien.bot import errors
 from lucien.bot.middlewares.context import ContextMiddleware
 from lucien.bot.routers import build_routers
 
@@ -17,5 +18,5 @@ from lucien.bot.routers import build_routers
 def build_dispatcher(storage: BaseStorage) -> Dispatcher:
     dispatcher = Dispatcher(storage=storage)
     dispatcher.update.outer_middleware(ContextMiddleware())
-    dispatcher.include_routers(*build_routers())
+    dispatcher.include_routers(*build_routers(), errors.build())
     return dispatcher

@@ -37,9 +37,7 @@ class DatabaseStorage(BaseStorage):
     async def _write(self, key: StorageKey, values: dict[str, Any]) -> None:
         row = {"key": self.key_builder.build(key), "updated_at": utcnow(), **values}
         async with self.sessions.begin() as session:
-            await session.execute(
-                upsert(session, FSMRecord, row, ["key"], [*values, "updated_at"])
-            )
+            await session.execute(upsert(session, FSMRecord, row, ["key"], [*values, "updated_at"]))
             # A record with neither state nor data is garbage: drop it.
             await session.execute(
                 delete(FSMRecord).where(

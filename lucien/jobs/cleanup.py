@@ -10,6 +10,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from lucien.access.join_requests import FINISHED
 from lucien.db.models import JoinRequest, ProcessedUpdate, RateLimit, VoiceHistory
+from lucien.db.results import rowcount
 from lucien.jobs.context import CronContext
 
 STEP = "cleanup"
@@ -53,4 +54,4 @@ async def run_cleanup(ctx: CronContext) -> None:
             continue
         async with ctx.runtime.sessions.begin() as session:
             result = await session.execute(delete(model).where(condition))
-        ctx.count(STEP, name, int(result.rowcount or 0))
+        ctx.count(STEP, name, rowcount(result))

@@ -36,6 +36,7 @@ from lucien.access.tgerrors import (
     member_cannot_be_removed,
 )
 from lucien.db.models import Subscription, User
+from lucien.db.results import rowcount
 from lucien.jobs.claims import claim_rows
 from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext, backoff
 from lucien.jobs.limiter import BudgetExhausted
@@ -117,7 +118,7 @@ async def _load(ctx: CronContext, sub_id: int) -> Due | str:
                     removal_error="renewed" if renewed else "admin: not removed",
                 )
             )
-            if closed.rowcount == 1:
+            if rowcount(closed) == 1:
                 await audit.record(
                     session,
                     "subscription.expired",
@@ -279,7 +280,7 @@ async def process(ctx: CronContext, sub_id: int) -> None:
                 removal_next_at=None,
             )
         )
-        if done.rowcount == 1:
+        if rowcount(done) == 1:
             await audit.record(
                 session,
                 "subscription.expired",

@@ -18,6 +18,7 @@ from sqlalchemy import and_, delete, exists, or_, select
 
 from lucien.access.tgerrors import is_forbidden
 from lucien.db.models import Plan, ReminderSent, Subscription, User
+from lucien.db.results import rowcount
 from lucien.db.upsert import insert_ignore
 from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext
 from lucien.jobs.limiter import BudgetExhausted
@@ -91,7 +92,7 @@ async def _remind(ctx: CronContext, row: tuple) -> None:  # type: ignore[type-ar
                     ["subscription_id", "offset_hours", "period_end"],
                 )
             )
-            if inserted.rowcount == 1:
+            if rowcount(inserted) == 1:
                 claimed.append(hours)
     if not claimed:
         ctx.count(STEP, "already_claimed")

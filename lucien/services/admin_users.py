@@ -59,6 +59,7 @@ from lucien.db.models import (
     VoiceHistory,
     utcnow,
 )
+from lucien.db.results import rowcount
 from lucien.db.upsert import insert_for
 from lucien.runtime import Runtime
 from lucien.settings import Settings
@@ -73,11 +74,6 @@ from lucien.voice.data import (
 )
 
 log = logging.getLogger(__name__)
-
-
-def _rowcount(result: Any) -> int:
-    """Rows an UPDATE/DELETE/INSERT touched (``Result`` is typed without it)."""
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 PER_PAGE = 10
@@ -416,7 +412,7 @@ async def grant_admin(
         .values(user_id=user_id, granted_by=actor_id, granted_at=now)
         .on_conflict_do_nothing(index_elements=["user_id"], index_where=text("revoked_at IS NULL"))
     )
-    if _rowcount(inserted) != 1:
+    if rowcount(inserted) != 1:
         return Result.UNCHANGED
     await audit.record(
         session,
@@ -449,7 +445,7 @@ async def revoke_admin(
         .where(AdminGrant.user_id == user_id, AdminGrant.revoked_at.is_(None))
         .values(revoked_at=now, revoked_by=actor_id)
     )
-    if _rowcount(revoked) == 0:
+    if rowcount(revoked) == 0:
         return Result.UNCHANGED if await _exists(session, user_id) else Result.NOT_FOUND
     await audit.record(
         session,
@@ -485,7 +481,7 @@ async def set_blocked(
     changed = await session.execute(
         update(User).where(*where).values(is_blocked=blocked, blocked_notice_sent=False)
     )
-    if _rowcount(changed) != 1:
+    if rowcount(changed) != 1:
         if not await _exists(session, user_id):
             return Result.NOT_FOUND
         if blocked and await _is_admin(session, settings, user_id):
@@ -548,7 +544,7 @@ async def _end_memberships(
         .where(JoinRequest.user_id == user_id, JoinRequest.status == PENDING)
         .values(status=DECLINED, decided_at=now, last_error="removed by an admin")
     )
-    return ended_ids, _rowcount(declined)
+    return ended_ids, rowcount(declined)
 
 
 def _channels(vip_channel_id: int | None, free_channel_id: int | None) -> list[int]:
@@ -648,7 +644,7 @@ async def begin_wipe(
     await session.execute(delete(FSMRecord).where(FSMRecord.key.like(f"%:{user_id}:{user_id}:%")))
     await session.execute(delete(RateLimit).where(RateLimit.key.like(f"%:{user_id}")))
     deleted = await session.execute(delete(User).where(User.id == user_id))
-    if _rowcount(deleted) != 1:
+    if rowcount(deleted) != 1:
         return Removal(Result.NOT_FOUND, user_id)
     await audit.record(
         session,

@@ -23,6 +23,7 @@ from lucien.access.invitations import status_filter, status_of
 from lucien.access.plans import plan_in_use
 from lucien.access.subscriptions import ACTIVE
 from lucien.db.models import Invitation, Plan, Subscription, User, utcnow
+from lucien.db.results import rowcount
 from lucien.runtime import Runtime
 from lucien.voice.data import Page, PlanCard, SubscriptionCard, TokenCard, UserCard
 
@@ -39,11 +40,6 @@ REMOVAL_BUDGET_SECONDS = 20.0
 SubFilter = Literal["active", "expiring", "expired"]
 SUB_FILTERS: tuple[SubFilter, ...] = ("active", "expiring", "expired")
 TOKEN_FILTERS: tuple[str, ...] = tuple(s.value for s in TokenStatus)
-
-
-def _rowcount(result: Any) -> int:
-    """Rows an UPDATE matched (``CursorResult.rowcount``)."""
-    return int(result.rowcount)
 
 
 def _count(model: Any, *where: Any) -> Any:
@@ -388,7 +384,7 @@ async def extend(
                 )
                 .values(**values)
             )
-        if _rowcount(result) == 1:
+        if rowcount(result) == 1:
             await audit.record(
                 session,
                 "subscription.extended",
@@ -439,7 +435,7 @@ async def start_removal(
         )
         .values(ends_at=ended, claimed_until=now + lease, removal_next_at=None)
     )
-    if _rowcount(taken) != 1:
+    if rowcount(taken) != 1:
         return False
     await audit.record(
         session,

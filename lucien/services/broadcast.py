@@ -10,19 +10,14 @@ A failed copy releases the claim so the admin can try again.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access import audit
 from lucien.db.models import RateLimit, utcnow
+from lucien.db.results import rowcount
 from lucien.db.upsert import insert_ignore
-
-
-def _rowcount(result: Any) -> int:
-    """Rows an UPDATE/DELETE/INSERT touched (``Result`` is typed without it)."""
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def claim_key(target: str, from_chat_id: int, message_id: int) -> str:
@@ -39,7 +34,7 @@ async def claim(session: AsyncSession, key: str, now: datetime | None = None) ->
             ["key"],
         )
     )
-    return _rowcount(result) == 1
+    return rowcount(result) == 1
 
 
 async def release(session: AsyncSession, key: str) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access import audit
 from lucien.db.models import Package, RateLimit, utcnow
+from lucien.db.results import rowcount
 from lucien.db.upsert import insert_ignore
 from lucien.voice.data import CATEGORIES, Category, PackageCard
 
@@ -202,7 +203,7 @@ async def claim_once(session: AsyncSession, key: str, now: datetime | None = Non
             ["key"],
         )
     )
-    return bool(result.rowcount == 1)
+    return bool(rowcount(result) == 1)
 
 
 async def create_package(

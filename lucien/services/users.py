@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.db.models import User, utcnow
+from lucien.db.results import rowcount
 from lucien.db.upsert import upsert
 
 
@@ -20,8 +21,14 @@ class TelegramIdentity:
     language_code: str | None = None
 
 
-async def touch_user(session: AsyncSession, who: TelegramIdentity) -> User:
-    """Create or refresh the user in one statement (safe under concurrent updates)."""
+async def touch_user(
+    session: AsyncSession, who: TelegramIdentity, *, reachable: bool = False
+) -> User:
+    """Create or refresh the user in one statement (safe under concurrent updates).
+
+    ``reachable``: the person just wrote to the bot in private, so they can be messaged
+    again even if an earlier message was refused.
+    """
     now = utcnow()
     values = {
         "id": who.id,
@@ -41,7 +48,8 @@ async def touch_user(session: AsyncSession, who: TelegramIdentity) -> User:
             User,
             values,
             ["id"],
-            ["first_name", "last_name", "username", "language_code", "last_seen_at"],
+            ["first_name", "last_name", "username", "language_code", "last_seen_at"]
+            + (["unreachable"] if reachable else []),
         )
     )
     user = await session.get(User, who.id, populate_existing=True)
@@ -56,7 +64,7 @@ async def claim_blocked_notice(session: AsyncSession, user_id: int) -> bool:
         .where(User.id == user_id, User.is_blocked.is_(True), User.blocked_notice_sent.is_(False))
         .values(blocked_notice_sent=True)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 async def mark_unreachable(session: AsyncSession, user_id: int, unreachable: bool = True) -> None:

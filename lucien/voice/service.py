@@ -94,6 +94,11 @@ class Voice:
             self._recent = {}
         self.loaded = True
 
+    def preload(self, recent: dict[str, list[int]]) -> None:
+        """Memory the caller already read (inside its own transaction): ``load`` is skipped."""
+        self._recent = dict(recent)
+        self.loaded = True
+
     async def save(self) -> None:
         """Write the variants chosen during this request (one write)."""
         if not self.remembers or not self._dirty:

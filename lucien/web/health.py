@@ -67,7 +67,7 @@ async def health_endpoint(request: Request) -> JSONResponse:
     runtime: Runtime = request.app.state.runtime()
     healthy, checks = await run_checks(runtime)
     failing = [name for name, check in checks.items() if not check["ok"]]
-    body = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    body: dict[str, Any] = {"status": "ok" if healthy else "unavailable", "checks": checks}
     if failing:
         body["failing"] = failing
     return JSONResponse(body, status_code=200 if healthy else 503)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from mangum import Mangum
 from starlette.types import ASGIApp
@@ -28,7 +28,7 @@ def ensure_event_loop() -> asyncio.AbstractEventLoop:
 
 
 def http_handler(app: ASGIApp) -> LambdaHandler:
-    mangum = Mangum(app, lifespan="off")
+    mangum = Mangum(cast(Any, app), lifespan="off")  # Starlette's ASGIApp is Mangum's ASGI
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         ensure_event_loop()

@@ -9,17 +9,13 @@ from __future__ import annotations
 from starlette.applications import Starlette
 
 from lucien.runtime import get_runtime
+from lucien.web.cron import cron_routes
 from lucien.web.webhook import create_webhook_app, mount_sandbox
 
 
 def create_local_app() -> Starlette:
     runtime = get_runtime()
     app = create_webhook_app(runtime)
-    try:
-        from lucien.web.cron import cron_routes
-    except ImportError:  # the cron function arrives with the access lifecycle
-        pass
-    else:
-        app.router.routes.extend(cron_routes())
+    app.router.routes.extend(cron_routes())
     mount_sandbox(app, runtime)
     return app

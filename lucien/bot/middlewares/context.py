@@ -19,9 +19,14 @@ from lucien.runtime import Runtime
 from lucien.services.config import get_config
 from lucien.services.roles import Role, derive_role
 from lucien.services.users import TelegramIdentity, claim_blocked_notice, touch_user
-from lucien.voice import Voice
+from lucien.voice import DatabaseVariantHistory, Voice
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+def _private(data: dict[str, Any]) -> bool:
+    chat = data.get("event_chat")
+    return chat is not None and chat.type == "private"
 
 
 class ContextMiddleware(BaseMiddleware):
@@ -44,9 +49,16 @@ class ContextMiddleware(BaseMiddleware):
                     username=tg_user.username,
                     language_code=tg_user.language_code,
                 ),
+                reachable=_private(data),
             )
             role = await derive_role(session, runtime.settings, tg_user.id)
             config = await get_config(session)
+            history = variant_history_for(runtime)
+            recent = (
+                await history.load_in(session, tg_user.id)
+                if isinstance(history, DatabaseVariantHistory)
+                else None
+            )
             blocked_notice = (
                 user.is_blocked
                 and role is not Role.ADMIN
@@ -54,11 +66,9 @@ class ContextMiddleware(BaseMiddleware):
                 and await claim_blocked_notice(session, tg_user.id)
             )
 
-        voice = Voice(
-            history=variant_history_for(runtime),
-            user_id=tg_user.id,
-            tz=config.timezone,
-        )
+        voice = Voice(history=history, user_id=tg_user.id, tz=config.timezone)
+        if recent is not None:
+            voice.preload(recent)
         if user.is_blocked and role is not Role.ADMIN and not door:
             if blocked_notice and data.get("event_chat") is not None:
                 await runtime.bot.send_message(

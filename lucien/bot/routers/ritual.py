@@ -20,6 +20,7 @@ from lucien.access.ratelimit import REDEEM_FAILURES
 from lucien.access.redemption import Outcome, redeem
 from lucien.access.ritual import RitualState
 from lucien.bot.callbacks import RitualCB
+from lucien.bot.ui import show
 from lucien.db.models import BotConfig, Plan, User
 from lucien.runtime import Runtime
 from lucien.services.roles import Role
@@ -192,19 +193,6 @@ async def on_resume(
 # -- the ritual's buttons ---------------------------------------------------------------
 
 
-async def _show(query: CallbackQuery, shown: VoiceMessage) -> None:
-    """Edit the pressed message in place; send anew if it can no longer be edited."""
-    target = query.message
-    if isinstance(target, Message):
-        try:
-            await target.edit_text(**shown.as_edit_kwargs())
-            return
-        except TelegramBadRequest as exc:
-            if "not modified" in str(exc.message).lower():
-                return
-    await query.bot.send_message(query.from_user.id, **shown.as_send_kwargs())  # type: ignore[union-attr]
-
-
 async def on_ritual_button(
     query: CallbackQuery,
     callback_data: RitualCB,
@@ -224,7 +212,7 @@ async def on_ritual_button(
             and step.state.stage == stage
         ):
             await query.answer()
-            await _show(
+            await show(
                 query, await render_stage(runtime, user, config, voice, step.state, resumed=False)
             )
             return
@@ -232,14 +220,14 @@ async def on_ritual_button(
     if step.advanced:
         assert state is not None
         await query.answer()
-        await _show(query, await render_stage(runtime, user, config, voice, state, resumed=False))
+        await show(query, await render_stage(runtime, user, config, voice, state, resumed=False))
         return
     if state is None or not state.in_progress:
         await query.answer(**voice.common.stale().as_answer_kwargs())
         return
     # An old or repeated button: nothing changes; the current stage is shown again.
     await query.answer(**voice.ritual.stale().as_answer_kwargs())
-    await _show(query, await render_stage(runtime, user, config, voice, state, resumed=True))
+    await show(query, await render_stage(runtime, user, config, voice, state, resumed=True))
 
 
 def build() -> Router:

@@ -15,7 +15,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from lucien.bot.callbacks import HomeCB
-from lucien.bot.routers.members.ui import admin_home, menu_for, show
+from lucien.bot.routers.members.ui import admin_home, menu_for
+from lucien.bot.ui import show
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
 from lucien.services.roles import Role

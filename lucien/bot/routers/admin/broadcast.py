@@ -21,12 +21,10 @@ import logging
 from aiogram import F, Router
 from aiogram.exceptions import (
     TelegramAPIError,
-    TelegramBadRequest,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -35,13 +33,13 @@ from aiogram.types import CallbackQuery, Message
 from lucien.bot.callbacks import AdminAction as A
 from lucien.bot.callbacks import AdminCB
 from lucien.bot.callbacks import AdminSection as S
+from lucien.bot.ui import show
 from lucien.db.models import BotConfig
 from lucien.runtime import Runtime
 from lucien.services import broadcast as svc
 from lucien.services.config import get_config
 from lucien.voice import Voice
 from lucien.voice.data import ChannelKind
-from lucien.voice.message import Message as VoiceMessage
 
 log = logging.getLogger(__name__)
 
@@ -53,19 +51,6 @@ TARGETS: tuple[ChannelKind, ...] = ("vip", "free")
 class BroadcastWizard(StatesGroup):
     content = State()
     confirm = State()
-
-
-async def show(query: CallbackQuery, runtime: Runtime, msg: VoiceMessage) -> None:
-    """Edit the pressed message in place (a new message when it cannot be edited)."""
-    target = query.message
-    if isinstance(target, Message):
-        try:
-            await target.edit_text(**msg.as_send_kwargs())
-            return
-        except TelegramBadRequest as exc:
-            if "not modified" in str(exc.message).lower():
-                return
-    await runtime.bot.send_message(query.from_user.id, **msg.as_send_kwargs())
 
 
 def _channel(config: BotConfig, target: str) -> int | None:
@@ -95,7 +80,7 @@ async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice, state: F
         free_ready=config.free_channel_id is not None,
     )
     await query.answer()
-    await show(query, runtime, msg)
+    await show(query, msg)
 
 
 async def on_target(
@@ -111,12 +96,12 @@ async def on_target(
         return
     if _channel(await _fresh_config(runtime), target) is None:
         await query.answer()
-        await show(query, runtime, voice.broadcast.target_missing(target=target))  # type: ignore[arg-type]
+        await show(query, voice.broadcast.target_missing(target=target))  # type: ignore[arg-type]
         return
     await state.set_state(BroadcastWizard.content)
     await state.set_data({"target": target})
     await query.answer()
-    await show(query, runtime, voice.broadcast.ask_content(target=target))  # type: ignore[arg-type]
+    await show(query, voice.broadcast.ask_content(target=target))  # type: ignore[arg-type]
 
 
 async def on_cancel(
@@ -124,7 +109,7 @@ async def on_cancel(
 ) -> None:
     await _leave_wizard(state)
     await query.answer()
-    await show(query, runtime, voice.broadcast.cancelled())
+    await show(query, voice.broadcast.cancelled())
 
 
 async def on_send(
@@ -149,7 +134,7 @@ async def on_send(
     channel_id = _channel(await _fresh_config(runtime), target)
     if channel_id is None:
         await query.answer()
-        await show(query, runtime, voice.broadcast.target_missing(target=target))  # type: ignore[arg-type]
+        await show(query, voice.broadcast.target_missing(target=target))  # type: ignore[arg-type]
         return
     key = svc.claim_key(target, draft_chat, draft_id)
     async with runtime.sessions.begin() as session:
@@ -187,7 +172,7 @@ async def on_send(
         )
     await state.clear()
     await query.answer()
-    await show(query, runtime, voice.broadcast.sent(target=target))  # type: ignore[arg-type]
+    await show(query, voice.broadcast.sent(target=target))  # type: ignore[arg-type]
 
 
 async def _release(runtime: Runtime, key: str) -> None:
@@ -221,11 +206,6 @@ async def on_content(message: Message, runtime: Runtime, voice: Voice, state: FS
     await message.answer(**voice.broadcast.confirm(target=target, kind=kind).as_send_kwargs())  # type: ignore[arg-type]
 
 
-async def on_cancel_command(message: Message, voice: Voice, state: FSMContext) -> None:
-    await state.clear()
-    await message.answer(**voice.broadcast.cancelled().as_send_kwargs())
-
-
 def _on(*actions: str) -> CallbackQueryFilter:
     return AdminCB.filter((F.section == S.BROADCAST) & F.action.in_(set(actions)))
 
@@ -240,6 +220,5 @@ def build() -> Router:
     router.callback_query.register(on_target, _on(A.TARGET))
     router.callback_query.register(on_cancel, _on(A.CANCEL))
     router.callback_query.register(on_send, _on(A.SEND))
-    router.message.register(on_cancel_command, BroadcastWizard(), Command("cancel"))
     router.message.register(on_content, BroadcastWizard(), _not_a_command)
     return router

@@ -16,8 +16,6 @@ Each change is audited (``config.update``, value before and after).
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -26,6 +24,7 @@ from aiogram.types import CallbackQuery, Message
 from lucien.bot.callbacks import AdminAction as A
 from lucien.bot.callbacks import AdminCB
 from lucien.bot.callbacks import AdminSection as S
+from lucien.bot.ui import show
 from lucien.runtime import Runtime
 from lucien.services import calibration, channels
 from lucien.services.config import get_config
@@ -39,19 +38,6 @@ class ConfigWizard(StatesGroup):
     timezone = State()
     offsets = State()
     creator = State()
-
-
-async def show(query: CallbackQuery, runtime: Runtime, msg: VoiceMessage) -> None:
-    """Edit the pressed message in place (a new message when it cannot be edited)."""
-    target = query.message
-    if isinstance(target, Message):
-        try:
-            await target.edit_text(**msg.as_send_kwargs())
-            return
-        except TelegramBadRequest as exc:
-            if "not modified" in str(exc.message).lower():
-                return
-    await runtime.bot.send_message(query.from_user.id, **msg.as_send_kwargs())
 
 
 async def _leave_wizard(state: FSMContext) -> None:
@@ -96,7 +82,7 @@ def _kind(arg: str) -> ChannelKind | None:
 async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext) -> None:
     await _leave_wizard(state)
     await query.answer()
-    await show(query, runtime, await menu_message(runtime, voice))
+    await show(query, await menu_message(runtime, voice))
 
 
 async def on_channel(
@@ -113,7 +99,7 @@ async def on_channel(
     await state.set_state(ConfigWizard.channel)
     await state.set_data({"kind": kind})
     await query.answer()
-    await show(query, runtime, voice.admin_config.channel_ask(kind=kind))
+    await show(query, voice.admin_config.channel_ask(kind=kind))
 
 
 async def on_check(
@@ -134,7 +120,7 @@ async def on_check(
         return
     card = await channels.inspect(runtime.bot, kind, chat_id)
     await query.answer()
-    await show(query, runtime, voice.admin_config.channel_report(channel=card, saved=False))
+    await show(query, voice.admin_config.channel_report(channel=card, saved=False))
 
 
 async def on_ask(
@@ -161,7 +147,7 @@ async def on_ask(
         await state.set_state(ConfigWizard.creator)
         msg = voice.admin_config.creator_ask(current=config.creator_username)
     await query.answer()
-    await show(query, runtime, msg)
+    await show(query, msg)
 
 
 async def on_toggle(
@@ -176,7 +162,7 @@ async def on_toggle(
         else voice.admin_config.notify_joins_set(on=on)
     )
     await query.answer()
-    await show(query, runtime, msg)
+    await show(query, msg)
 
 
 # ----------------------------------------------------------------------------- typed answers
@@ -281,11 +267,6 @@ async def on_creator_input(
     await message.answer(**voice.admin_config.creator_set(username=username).as_send_kwargs())
 
 
-async def on_cancel_command(message: Message, voice: Voice, state: FSMContext) -> None:
-    await state.clear()
-    await message.answer(**voice.common.cancelled().as_send_kwargs())
-
-
 def _on(*actions: str) -> CallbackQueryFilter:
     return AdminCB.filter((F.section == S.CONFIG) & F.action.in_(set(actions)))
 
@@ -301,7 +282,6 @@ def build() -> Router:
     router.callback_query.register(on_check, _on(A.CHECK))
     router.callback_query.register(on_ask, _on(A.TIMEZONE, A.OFFSETS, A.CREATOR))
     router.callback_query.register(on_toggle, _on(A.DRY_RUN, A.NOTIFY_JOINS))
-    router.message.register(on_cancel_command, ConfigWizard(), Command("cancel"))
     router.message.register(on_channel_input, ConfigWizard.channel, _not_a_command)
     router.message.register(on_timezone_input, ConfigWizard.timezone, _not_a_command)
     router.message.register(on_offsets_input, ConfigWizard.offsets, _not_a_command)

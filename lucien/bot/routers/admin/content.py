@@ -20,7 +20,7 @@ from aiogram.types import CallbackQuery, Message
 from lucien.bot.callbacks import AdminAction as A
 from lucien.bot.callbacks import AdminCB
 from lucien.bot.callbacks import AdminSection as S
-from lucien.bot.routers.admin.home import show
+from lucien.bot.ui import show
 from lucien.db.models import Package, User
 from lucien.runtime import Runtime
 from lucien.services import packages

@@ -19,7 +19,7 @@ from aiogram.types import CallbackQuery, Message
 from lucien.bot.callbacks import AdminAction as A
 from lucien.bot.callbacks import AdminCB
 from lucien.bot.callbacks import AdminSection as S
-from lucien.bot.routers.admin.home import answer, reply, show
+from lucien.bot.ui import answer, reply, show
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
 from lucien.services import admin_free

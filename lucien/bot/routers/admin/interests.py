@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery
 from lucien.bot.callbacks import AdminAction as A
 from lucien.bot.callbacks import AdminCB
 from lucien.bot.callbacks import AdminSection as S
-from lucien.bot.routers.admin.home import show
+from lucien.bot.ui import show
 from lucien.db.models import User
 from lucien.runtime import Runtime
 from lucien.services import interests

@@ -7,12 +7,12 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery
 
 from lucien.bot.callbacks import AdminAction as A
 from lucien.bot.callbacks import AdminCB
 from lucien.bot.callbacks import AdminSection as S
+from lucien.bot.ui import show
 from lucien.runtime import Runtime
 from lucien.services import stats
 from lucien.voice import Voice
@@ -23,15 +23,7 @@ async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice) -> None:
         data = await stats.collect(session)
     msg = voice.stats.overview(data=data)
     await query.answer()
-    target = query.message
-    if isinstance(target, Message):
-        try:
-            await target.edit_text(**msg.as_send_kwargs())
-            return
-        except TelegramBadRequest as exc:
-            if "not modified" in str(exc.message).lower():
-                return
-    await runtime.bot.send_message(query.from_user.id, **msg.as_send_kwargs())
+    await show(query, msg)
 
 
 async def on_other(query: CallbackQuery, voice: Voice) -> None:

@@ -14,8 +14,6 @@ Every change is audited by the service; Telegram calls run after its transaction
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -24,6 +22,7 @@ from aiogram.types import CallbackQuery, Message
 from lucien.bot.callbacks import AdminAction as A
 from lucien.bot.callbacks import AdminCB
 from lucien.bot.callbacks import AdminSection as S
+from lucien.bot.ui import show
 from lucien.runtime import Runtime
 from lucien.services import admin_users as svc
 from lucien.services.admin_users import Result
@@ -59,19 +58,6 @@ DO = {
 OWNER_ONLY = frozenset({"grant", "ungrant"})
 
 
-async def show(query: CallbackQuery, runtime: Runtime, msg: VoiceMessage) -> None:
-    """Edit the pressed message in place (a new message when it cannot be edited)."""
-    target = query.message
-    if isinstance(target, Message):
-        try:
-            await target.edit_text(**msg.as_send_kwargs())
-            return
-        except TelegramBadRequest as exc:
-            if "not modified" in str(exc.message).lower():
-                return
-    await runtime.bot.send_message(query.from_user.id, **msg.as_send_kwargs())
-
-
 async def _leave_search(state: FSMContext) -> None:
     if await state.get_state() == UserSearch.query.state:
         await state.clear()
@@ -88,7 +74,7 @@ async def _menu(runtime: Runtime, voice: Voice) -> VoiceMessage:
 
 async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext) -> None:
     await _leave_search(state)
-    await show(query, runtime, await _menu(runtime, voice))
+    await show(query, await _menu(runtime, voice))
     await query.answer()
 
 
@@ -96,7 +82,7 @@ async def on_cancel(
     query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext
 ) -> None:
     await _leave_search(state)
-    await show(query, runtime, await _menu(runtime, voice))
+    await show(query, await _menu(runtime, voice))
     await query.answer()
 
 
@@ -114,7 +100,7 @@ async def on_list(
             role,
             callback_data.page,  # type: ignore[arg-type]
         )
-    await show(query, runtime, voice.admin_users.users(users=users, role=role, page=page))  # type: ignore[arg-type]
+    await show(query, voice.admin_users.users(users=users, role=role, page=page))  # type: ignore[arg-type]
     await query.answer()
 
 
@@ -123,7 +109,7 @@ async def on_list(
 
 async def on_find(query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext) -> None:
     await state.set_state(UserSearch.query)
-    await show(query, runtime, voice.admin_users.search_ask())
+    await show(query, voice.admin_users.search_ask())
     await query.answer()
 
 
@@ -141,11 +127,6 @@ async def on_search_input(
     await message.answer(
         **voice.admin_users.search_results(users=found, query=text).as_send_kwargs()
     )
-
-
-async def on_cancel_command(message: Message, voice: Voice, state: FSMContext) -> None:
-    await state.clear()
-    await message.answer(**voice.common.cancelled().as_send_kwargs())
 
 
 # ----------------------------------------------------------------------------- profile
@@ -189,7 +170,7 @@ async def on_view(
     if msg is None:
         await query.answer(**voice.common.not_found_alert("user").as_answer_kwargs())
         return
-    await show(query, runtime, msg)
+    await show(query, msg)
     await query.answer()
 
 
@@ -252,7 +233,7 @@ async def on_confirm(
     if refused is not None:
         await query.answer(**_refusal(voice, refused).as_answer_kwargs())
         return
-    await show(query, runtime, voice.admin_users.confirm(action=action, user=card))  # type: ignore[arg-type]
+    await show(query, voice.admin_users.confirm(action=action, user=card))  # type: ignore[arg-type]
     await query.answer()
 
 
@@ -300,10 +281,10 @@ async def on_do(
             await svc.forget_in_redis(runtime, user_id)
         if problems:
             msg = voice.admin_users.removal_incomplete(user=card, deleted=action == "wipe")
-            await show(query, runtime, msg)
+            await show(query, msg)
             await query.answer()
             return
-    await show(query, runtime, voice.admin_users.done(action=action, user=card))  # type: ignore[arg-type]
+    await show(query, voice.admin_users.done(action=action, user=card))  # type: ignore[arg-type]
     await query.answer()
 
 
@@ -328,6 +309,5 @@ def build() -> Router:
     router.callback_query.register(
         on_do, AdminCB.filter((F.section == S.USERS) & F.action.in_(set(DO)))
     )
-    router.message.register(on_cancel_command, UserSearch.query, Command("cancel"))
     router.message.register(on_search_input, UserSearch.query, _not_a_command)
     return router

@@ -26,7 +26,7 @@ from lucien.access.plans import PlanError
 from lucien.bot.callbacks import AdminAction as A
 from lucien.bot.callbacks import AdminCB, split_arg
 from lucien.bot.callbacks import AdminSection as S
-from lucien.bot.routers.admin.home import answer, reply, show
+from lucien.bot.ui import answer, reply, show
 from lucien.db.models import User
 from lucien.runtime import Runtime
 from lucien.services import admin_vip

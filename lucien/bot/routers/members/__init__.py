@@ -14,7 +14,8 @@ from aiogram.types import CallbackQuery
 from lucien.bot.callbacks import FreeCB
 from lucien.bot.filters import RoleIs
 from lucien.bot.routers.members import free, vip
-from lucien.bot.routers.members.ui import menu_for, show
+from lucien.bot.routers.members.ui import menu_for
+from lucien.bot.ui import show
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
 from lucien.services.roles import Role

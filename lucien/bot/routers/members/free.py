@@ -14,7 +14,8 @@ from lucien.access.plans import list_plans
 from lucien.bot.callbacks import FreeAction, FreeCB
 from lucien.bot.filters import FREE
 from lucien.bot.routers.members import interest
-from lucien.bot.routers.members.ui import free_menu, show, social_of
+from lucien.bot.routers.members.ui import free_menu, social_of
+from lucien.bot.ui import show
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
 from lucien.services import packages

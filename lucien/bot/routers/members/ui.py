@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, Message
-
 from lucien.access.subscriptions import current_subscription
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
@@ -16,27 +13,6 @@ from lucien.voice.data import SocialLinks
 from lucien.voice.message import Message as VoiceMessage
 
 log = logging.getLogger(__name__)
-
-
-def not_modified(exc: TelegramBadRequest) -> bool:
-    return "not modified" in str(exc.message).lower()
-
-
-async def show(query: CallbackQuery, shown: VoiceMessage) -> None:
-    """Edit the pressed message in place; send anew when it can no longer be edited.
-
-    The caller answers the callback query (with or without an alert).
-    """
-    target = query.message
-    if isinstance(target, Message):
-        try:
-            await target.edit_text(**shown.as_edit_kwargs())
-            return
-        except TelegramBadRequest as exc:
-            if not_modified(exc):
-                return
-            log.info("could not edit message %s: %s", target.message_id, exc.message)
-    await query.bot.send_message(query.from_user.id, **shown.as_send_kwargs())  # type: ignore[union-attr]
 
 
 def social_of(config: BotConfig) -> SocialLinks:

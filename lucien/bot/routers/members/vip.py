@@ -15,7 +15,8 @@ from lucien.access.subscriptions import current_subscription
 from lucien.bot.callbacks import VipAction, VipCB
 from lucien.bot.filters import VIP
 from lucien.bot.routers.members import interest
-from lucien.bot.routers.members.ui import show, vip_menu
+from lucien.bot.routers.members.ui import vip_menu
+from lucien.bot.ui import show
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
 from lucien.services import packages
