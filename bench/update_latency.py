@@ -1,8 +1,8 @@
 """Per-update latency through the whole webhook path, warm process.
 
 Posts ``/start`` updates (distinct update ids, a handful of users) to the webhook ASGI app
-with Telegram as the in-process double: secret check, parsing, ledger claim, dispatcher
-build, context middleware (user upsert, role, configuration, voice memory), handler,
+with Telegram as the in-process double: secret check, parsing, ledger claim, FSM storage
+choice, context middleware (user upsert, role, configuration, voice memory), handler,
 ``sendMessage``, ledger completion. Reported per backend.
 """
 

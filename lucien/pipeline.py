@@ -14,9 +14,10 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import Update
 from pydantic import ValidationError
 
-from lucien.bot.dispatcher import build_dispatcher
+from lucien.bot.dispatcher import shared_dispatcher
 from lucien.bot.storage import DatabaseStorage
 from lucien.bot.storage_fallback import FallbackStorage
+from lucien.bot.storage_scope import use_storage
 from lucien.ledger import Claim, DatabaseLedger, FallbackLedger, RedisLedger, UpdateLedger
 from lucien.runtime import Runtime
 from lucien.telegram.retry import flood_budget
@@ -82,9 +83,8 @@ async def process_update(runtime: Runtime, update: Update) -> Outcome:
     if claim is Claim.BUSY:
         return Outcome.BUSY
     try:
-        dispatcher = build_dispatcher(storage_for(runtime))
-        with flood_budget():
-            await dispatcher.feed_update(runtime.bot, update, runtime=runtime)
+        with use_storage(storage_for(runtime)), flood_budget():
+            await shared_dispatcher().feed_update(runtime.bot, update, runtime=runtime)
     except Exception:
         log.exception("update %s failed; it will be redelivered", update.update_id)
         await ledger.release(update.update_id)

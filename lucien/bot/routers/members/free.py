@@ -14,78 +14,19 @@ from lucien.access.plans import list_plans
 from lucien.bot.callbacks import FreeAction, FreeCB
 from lucien.bot.filters import FREE
 from lucien.bot.routers.members import interest
+from lucien.bot.routers.members.catalogue import FREE_CATALOGUE
 from lucien.bot.routers.members.ui import free_menu, social_of
 from lucien.bot.ui import show
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
-from lucien.services import packages
 from lucien.services.roles import Role
 from lucien.voice import Voice
-from lucien.voice.data import Page, PlanCard
-
-PER_PAGE = 6
-CATEGORIES = packages.FREE_CATEGORIES
+from lucien.voice.data import PlanCard
 
 
 async def on_menu(query: CallbackQuery, user: User, config: BotConfig, voice: Voice) -> None:
     await query.answer()
     await show(query, free_menu(user, config, voice))
-
-
-async def on_content(
-    query: CallbackQuery, callback_data: FreeCB, runtime: Runtime, voice: Voice
-) -> None:
-    async with runtime.sessions() as session:
-        found = await packages.list_packages(
-            session, categories=CATEGORIES, active=True, page=callback_data.page, per_page=PER_PAGE
-        )
-    await query.answer()
-    await show(
-        query,
-        voice.menus.content(
-            audience="free",
-            packages=[packages.card(p) for p in found.items],
-            page=Page.of(found.total, found.page, PER_PAGE),
-        ),
-    )
-
-
-async def on_package(
-    query: CallbackQuery, callback_data: FreeCB, runtime: Runtime, voice: Voice
-) -> None:
-    async with runtime.sessions() as session:
-        package = await packages.get_visible(session, callback_data.id, CATEGORIES)
-    if package is None:
-        await query.answer(**voice.common.not_found_alert("package").as_answer_kwargs())
-        return
-    await query.answer()
-    await show(
-        query,
-        voice.menus.package(
-            audience="free", package=packages.card(package), page=callback_data.page
-        ),
-    )
-
-
-async def on_interest(
-    query: CallbackQuery,
-    callback_data: FreeCB,
-    runtime: Runtime,
-    user: User,
-    role: Role,
-    config: BotConfig,
-    voice: Voice,
-) -> None:
-    await interest.express(
-        query,
-        runtime=runtime,
-        user=user,
-        role=role,
-        config=config,
-        voice=voice,
-        package_id=callback_data.id,
-        categories=CATEGORIES,
-    )
 
 
 async def on_circle(
@@ -134,9 +75,9 @@ def build() -> Router:
     router.callback_query.filter(FREE)
     cb = FreeCB.filter
     router.callback_query.register(on_menu, cb(F.action == FreeAction.MENU))
-    router.callback_query.register(on_content, cb(F.action == FreeAction.CONTENT))
-    router.callback_query.register(on_package, cb(F.action == FreeAction.PACKAGE))
-    router.callback_query.register(on_interest, cb(F.action == FreeAction.INTEREST))
+    router.callback_query.register(FREE_CATALOGUE.on_content, cb(F.action == FreeAction.CONTENT))
+    router.callback_query.register(FREE_CATALOGUE.on_package, cb(F.action == FreeAction.PACKAGE))
+    router.callback_query.register(FREE_CATALOGUE.on_interest, cb(F.action == FreeAction.INTEREST))
     router.callback_query.register(on_circle, cb(F.action == FreeAction.CIRCLE))
     router.callback_query.register(on_circle_interest, cb(F.action == FreeAction.CIRCLE_INTEREST))
     router.callback_query.register(on_social, cb(F.action == FreeAction.SOCIAL))

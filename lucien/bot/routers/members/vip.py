@@ -15,17 +15,13 @@ from lucien.access.subscriptions import current_subscription
 from lucien.bot.callbacks import VipAction, VipCB
 from lucien.bot.filters import VIP
 from lucien.bot.routers.members import interest
+from lucien.bot.routers.members.catalogue import VIP_CATALOGUE
 from lucien.bot.routers.members.ui import vip_menu
 from lucien.bot.ui import show
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
-from lucien.services import packages
 from lucien.services.roles import Role
 from lucien.voice import Voice
-from lucien.voice.data import Page
-
-PER_PAGE = 6
-CATEGORIES = packages.VIP_CATEGORIES
 
 
 async def on_menu(query: CallbackQuery, runtime: Runtime, user: User, voice: Voice) -> None:
@@ -35,62 +31,6 @@ async def on_menu(query: CallbackQuery, runtime: Runtime, user: User, voice: Voi
         return
     await query.answer()
     await show(query, shown)
-
-
-async def on_content(
-    query: CallbackQuery, callback_data: VipCB, runtime: Runtime, voice: Voice
-) -> None:
-    async with runtime.sessions() as session:
-        found = await packages.list_packages(
-            session, categories=CATEGORIES, active=True, page=callback_data.page, per_page=PER_PAGE
-        )
-    await query.answer()
-    await show(
-        query,
-        voice.menus.content(
-            audience="vip",
-            packages=[packages.card(p) for p in found.items],
-            page=Page.of(found.total, found.page, PER_PAGE),
-        ),
-    )
-
-
-async def on_package(
-    query: CallbackQuery, callback_data: VipCB, runtime: Runtime, voice: Voice
-) -> None:
-    async with runtime.sessions() as session:
-        package = await packages.get_visible(session, callback_data.id, CATEGORIES)
-    if package is None:
-        await query.answer(**voice.common.not_found_alert("package").as_answer_kwargs())
-        return
-    await query.answer()
-    await show(
-        query,
-        voice.menus.package(
-            audience="vip", package=packages.card(package), page=callback_data.page
-        ),
-    )
-
-
-async def on_interest(
-    query: CallbackQuery,
-    callback_data: VipCB,
-    runtime: Runtime,
-    user: User,
-    role: Role,
-    config: BotConfig,
-    voice: Voice,
-) -> None:
-    await interest.express(
-        query,
-        runtime=runtime,
-        user=user,
-        role=role,
-        config=config,
-        voice=voice,
-        package_id=callback_data.id,
-        categories=CATEGORIES,
-    )
 
 
 async def on_renew_interest(
@@ -151,9 +91,9 @@ def build() -> Router:
     router.callback_query.filter(VIP)
     cb = VipCB.filter
     router.callback_query.register(on_menu, cb(F.action == VipAction.MENU))
-    router.callback_query.register(on_content, cb(F.action == VipAction.CONTENT))
-    router.callback_query.register(on_package, cb(F.action == VipAction.PACKAGE))
-    router.callback_query.register(on_interest, cb(F.action == VipAction.INTEREST))
+    router.callback_query.register(VIP_CATALOGUE.on_content, cb(F.action == VipAction.CONTENT))
+    router.callback_query.register(VIP_CATALOGUE.on_package, cb(F.action == VipAction.PACKAGE))
+    router.callback_query.register(VIP_CATALOGUE.on_interest, cb(F.action == VipAction.INTEREST))
     router.callback_query.register(on_status, cb(F.action == VipAction.STATUS))
     router.callback_query.register(on_renew, cb(F.action == VipAction.RENEW))
     router.callback_query.register(on_renew_interest, cb(F.action == VipAction.RENEW_INTEREST))

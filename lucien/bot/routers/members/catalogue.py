@@ -1,0 +1,94 @@
+"""The catalogue screens both audiences share: a page of packages, one package, "Me interesa".
+
+One implementation, two catalogues: the VIP one (VIP_CONTENT and VIP_PREMIUM) and the Free
+one (FREE_CONTENT). Which packages a person may see is decided by the catalogue the router
+was built with — never by the callback data — so no button opens the other audience's list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from aiogram.types import CallbackQuery
+
+from lucien.bot.callbacks import FreeCB, VipCB
+from lucien.bot.routers.members import interest
+from lucien.bot.ui import show
+from lucien.db.models import BotConfig, User
+from lucien.runtime import Runtime
+from lucien.services import packages
+from lucien.services.roles import Role
+from lucien.voice import Voice
+from lucien.voice.data import Page
+
+PER_PAGE = 6
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    audience: Literal["vip", "free"]
+    categories: Sequence[str]
+
+    async def on_content(
+        self, query: CallbackQuery, callback_data: VipCB | FreeCB, runtime: Runtime, voice: Voice
+    ) -> None:
+        async with runtime.sessions() as session:
+            found = await packages.list_packages(
+                session,
+                categories=self.categories,
+                active=True,
+                page=callback_data.page,
+                per_page=PER_PAGE,
+            )
+        await query.answer()
+        await show(
+            query,
+            voice.menus.content(
+                audience=self.audience,
+                packages=[packages.card(p) for p in found.items],
+                page=Page.of(found.total, found.page, PER_PAGE),
+            ),
+        )
+
+    async def on_package(
+        self, query: CallbackQuery, callback_data: VipCB | FreeCB, runtime: Runtime, voice: Voice
+    ) -> None:
+        async with runtime.sessions() as session:
+            package = await packages.get_visible(session, callback_data.id, self.categories)
+        if package is None:
+            await query.answer(**voice.common.not_found_alert("package").as_answer_kwargs())
+            return
+        await query.answer()
+        await show(
+            query,
+            voice.menus.package(
+                audience=self.audience, package=packages.card(package), page=callback_data.page
+            ),
+        )
+
+    async def on_interest(
+        self,
+        query: CallbackQuery,
+        callback_data: VipCB | FreeCB,
+        runtime: Runtime,
+        user: User,
+        role: Role,
+        config: BotConfig,
+        voice: Voice,
+    ) -> None:
+        await interest.express(
+            query,
+            runtime=runtime,
+            user=user,
+            role=role,
+            config=config,
+            voice=voice,
+            package_id=callback_data.id,
+            categories=self.categories,
+        )
+
+
+VIP_CATALOGUE = Catalogue("vip", packages.VIP_CATEGORIES)
+FREE_CATALOGUE = Catalogue("free", packages.FREE_CATEGORIES)
