@@ -5,7 +5,21 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+
+def _project_root() -> Path:
+    """Where ``alembic.ini`` and ``migrations/`` are.
+
+    Next to the package in a checkout or an editable install; the working directory when
+    the package was installed into site-packages (Railway's build, a Lambda bundle), which
+    is where the deploy puts them.
+    """
+    for candidate in (Path(__file__).resolve().parents[2], Path.cwd()):
+        if (candidate / "alembic.ini").is_file() and (candidate / "migrations").is_dir():
+            return candidate
+    return Path.cwd()
+
+
+ROOT = _project_root()
 ALEMBIC_INI = ROOT / "alembic.ini"
 SCRIPTS = ROOT / "migrations"
 
