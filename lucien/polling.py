@@ -21,6 +21,8 @@ async def run_polling(runtime: Runtime, allowed_updates: list[str]) -> None:
             updates = await bot.get_updates(
                 offset=offset, timeout=25, allowed_updates=allowed_updates, request_timeout=35
             )
+            if not updates:
+                await asyncio.sleep(0)  # an empty long poll: let the loop breathe
             for update in updates:
                 raw = update.model_dump(mode="json", exclude_none=True, by_alias=True)
                 outcome = await process_update(runtime, parse_update(runtime, raw))

@@ -66,7 +66,7 @@ def test_the_scan_catches_a_planted_message(tmp_path: Path) -> None:
     planted = tmp_path / "handler.py"
     planted.write_text(
         '"""Docstrings may say anything: bienvenida."""\n'
-        'async def on_start(message):\n'
+        "async def on_start(message):\n"
         '    await message.answer("Bienvenido al jardín, estimado visitante")\n'
     )
     assert len(spanish_literals(planted, tmp_path)) == 1

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from lucien.telegram.double import errors
-from lucien.telegram.double.errors import bad_request, forbidden
+from lucien.telegram.double.errors import BotApiError, bad_request, forbidden
 from lucien.telegram.double.formatting import HtmlParseError, parse_html, strip_text, utf16_len
 from lucien.telegram.double.objects import (
     JSON,
@@ -349,6 +349,22 @@ def _apply_edit(state: DoubleState, message: JSON, changes: JSON, inline: JSON |
 
 
 # --------------------------------------------------------------------------- bot and messages
+
+
+@method("getUpdates")
+def get_updates(state: DoubleState, params: Params) -> list[JSON]:
+    """Long polling: confirm everything below ``offset``, hand out what is queued.
+
+    Like Telegram, it is refused while a webhook is set. It never waits: an empty queue
+    answers at once, as a long poll whose ``timeout`` ran out would.
+    """
+    if state.webhook.url:
+        raise BotApiError(409, "Conflict: can't use getUpdates method while webhook is active")
+    offset = _opt_int(params, "offset")
+    if offset is not None:
+        state.update_queue = [u for u in state.update_queue if int(u["update_id"]) >= offset]
+    limit = _opt_int(params, "limit") or 100
+    return [dict(u) for u in state.update_queue[: max(1, min(limit, 100))]]
 
 
 @method("getMe")

@@ -217,6 +217,8 @@ class DoubleState:
         self.files: dict[str, tuple[str, Any]] = {}
         self.member_changes: list[MemberChange] = []
         self._sent: list[tuple[int, int]] = []
+        #: Updates waiting for ``getUpdates`` (long polling), oldest first.
+        self.update_queue: list[JSON] = []
 
     # ----------------------------------------------------------------- time and users
 
@@ -579,6 +581,10 @@ class DoubleState:
                 self.files[str(media["file_id"])] = (kind, dict(media))
 
     # ----------------------------------------------------------------- webhook, commands
+
+    def queue_update(self, update: JSON) -> None:
+        """Make ``update`` available to ``getUpdates`` (what a polling bot receives)."""
+        self.update_queue.append(update)
 
     def set_pending_update_count(self, count: int) -> None:
         """What ``getWebhookInfo`` reports as waiting (e.g. updates queued while down)."""
