@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 
 from lucien.bot.callbacks import AdminAction as A
 from lucien.bot.callbacks import AdminSection as S
-from lucien.db.models import Invitation, InviteLink, Plan, Subscription, utcnow
+from lucien.db.models import Invitation, InviteLink, Plan, Subscription, User, utcnow
 from lucien.telegram.double import TgUser
 from tests.access_support import (
     HOSTILE,
@@ -272,6 +272,20 @@ async def test_subscriber_detail_and_preset_extension(app: Harness, owner: TgUse
     assert "suma 30 días" in text_of(app, owner)
     (entry,) = await audit_of(app.runtime, "subscription.extended")
     assert entry.actor_id == owner.id and entry.after and entry.after["days"] == 30
+    told = app.double.last_message(6001)  # the member hears of the new end date
+    assert told is not None and "30 días" in told["text"] and shows_hostile_name(told)
+
+
+async def test_extension_holds_when_the_member_blocked_the_bot(app: Harness, owner: TgUser) -> None:
+    sub_id = await add_subscription(app.runtime, 6001, timedelta(days=5))
+    before = (await _sub(app, sub_id)).ends_at
+    app.double.block_bot(6001)
+    await _open(app, owner)
+    await press(app, owner, cb(S.SUBS, A.EXTEND, id=sub_id, arg="30"))
+    assert (await _sub(app, sub_id)).ends_at - before == timedelta(days=30)
+    assert "suma 30 días" in text_of(app, owner)
+    async with app.runtime.sessions() as session:
+        assert await session.scalar(select(User.unreachable).where(User.id == 6001))
 
 
 async def test_extension_wizard(app: Harness, owner: TgUser) -> None:

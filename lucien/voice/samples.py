@@ -489,6 +489,10 @@ def _member_cases() -> dict[str, list[dict[str, Any]]]:
             {"name": "Ana", "wait_minutes": 1500, "social": SocialLinks(x="nota un enlace")},
         ],
         "flows.free_request_repeated": [{"minutes_left": 7}, {"minutes_left": 0}],
+        "flows.membership_extended": [
+            {"name": "Ana", "added_days": 30, "ends_at": _h(35)},
+            {"name": "Ana", "added_days": 1, "ends_at": _h(35)},
+        ],
         "flows.free_approved": [
             {"name": "Ana", "channel_url": "https://t.me/+AbCdEf123"},
             {"name": "Ana"},

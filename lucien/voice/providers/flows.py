@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from lucien.voice.data import SocialLinks
 from lucien.voice.dates import duration
-from lucien.voice.markup import b, esc, safe_url
+from lucien.voice.markup import b, esc, plural, safe_url
 from lucien.voice.markup import name as person
 from lucien.voice.message import Alert, Message, keyboard, url_button
 from lucien.voice.providers.base import Provider
@@ -84,6 +86,17 @@ class FlowsProvider(Provider):
                 [url_button("🚪 Entrar al Vestíbulo", url)] if url else None,
                 [self.home_button()],
             ),
+        )
+
+    def membership_extended(self, *, name: str, added_days: int, ends_at: datetime) -> Message:
+        """A custodian extended the member's period from the panel."""
+        return self.message(
+            "membership_extended",
+            f"{b(person(name))}, Diana ha dispuesto que su estancia en el Diván se prolongue "
+            f"{plural(added_days, 'día', 'días')} más.",
+            f"Su membresía concluye ahora el {b(self.when(ends_at))}. El círculo sigue "
+            "abierto para usted…",
+            keyboard=keyboard([self.home_button()]),
         )
 
     def interest_confirmation(self, *, name: str, package_name: str | None = None) -> Message:

@@ -10,12 +10,15 @@ the service that makes it; Telegram is only called with no transaction open.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -31,11 +34,14 @@ from lucien.db.models import User
 from lucien.runtime import Runtime
 from lucien.services import admin_vip
 from lucien.services.admin_vip import EXTEND_DAYS_MAX, ExtensionBusy
+from lucien.services.users import mark_unreachable
 from lucien.voice import Voice
 from lucien.voice.data import PlanCard, PlanDraft, TokenCard
 from lucien.voice.message import Alert
 from lucien.voice.message import Message as VoiceMessage
 from lucien.voice.providers.admin_vip import PLAN_LIMITS
+
+log = logging.getLogger(__name__)
 
 PRICE_MAX = PLAN_LIMITS["price"]
 PLAN_FIELDS = ("name", "days", "price", "currency")
@@ -339,7 +345,23 @@ async def _extend(
     async with runtime.sessions() as session:
         card = await admin_vip.subscription(session, done.subscription_id)
     assert card is not None
+    await _tell_member(runtime, voice, card.user.id, card.user.first_name, days, done.new_end)
     return voice.admin_vip.extended(sub=card, days=days, new_end=done.new_end)
+
+
+async def _tell_member(
+    runtime: Runtime, voice: Voice, user_id: int, name: str, days: int, ends_at: datetime
+) -> None:
+    """Best effort: the member hears of the new end date; a refusal never undoes it."""
+    member_voice = Voice(history=None, user_id=None, tz=voice.tz)
+    message = member_voice.flows.membership_extended(name=name, added_days=days, ends_at=ends_at)
+    try:
+        await runtime.bot.send_message(user_id, **message.as_send_kwargs())
+    except TelegramForbiddenError:
+        async with runtime.sessions.begin() as session:
+            await mark_unreachable(session, user_id)
+    except TelegramAPIError as exc:
+        log.info("could not tell member %s of the extension: %s", user_id, exc)
 
 
 async def on_subs(
