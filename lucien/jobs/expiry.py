@@ -40,7 +40,7 @@ from lucien.db.results import rowcount
 from lucien.jobs.claims import claim_rows
 from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext, backoff
 from lucien.jobs.limiter import BudgetExhausted
-from lucien.jobs.pool import run_pool
+from lucien.jobs.pool import drain
 from lucien.services.users import mark_unreachable
 
 STEP = "expiry"
@@ -320,16 +320,4 @@ async def run_expiry(ctx: CronContext) -> None:
         for user_id, first_name, ends_at in first:
             ctx.plan("remove", user_id, first_name, ends_at)
         return
-    while ctx.may_claim():
-        ids = await claim(ctx, ctx.batch_size)
-        if not ids:
-            break
-        await run_pool(
-            ctx,
-            STEP,
-            ids,
-            lambda sub_id: process(ctx, sub_id),
-            release=lambda sub_id: release(ctx, sub_id),
-        )
-        if ctx.budget_exhausted:
-            break
+    await drain(ctx, STEP, claim, process, release)

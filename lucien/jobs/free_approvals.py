@@ -22,7 +22,7 @@ from lucien.db.models import JoinRequest, User
 from lucien.jobs.claims import claim_rows
 from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext, backoff
 from lucien.jobs.limiter import BudgetExhausted
-from lucien.jobs.pool import run_pool
+from lucien.jobs.pool import drain
 from lucien.services.users import mark_unreachable
 
 STEP = "free"
@@ -160,16 +160,4 @@ async def run_free_approvals(ctx: CronContext) -> None:
         for user_id, first_name, requested_at in first:
             ctx.plan("approve", user_id, first_name, requested_at)
         return
-    while ctx.may_claim():
-        ids = await claim(ctx, ctx.batch_size)
-        if not ids:
-            break
-        await run_pool(
-            ctx,
-            STEP,
-            ids,
-            lambda request_id: process(ctx, request_id),
-            release=lambda request_id: release(ctx, request_id),
-        )
-        if ctx.budget_exhausted:
-            break
+    await drain(ctx, STEP, claim, process, release)

@@ -57,3 +57,26 @@ async def run_pool(
                 await give_back(item)
 
     await asyncio.gather(*(one(item) for item in items))
+
+
+async def drain(
+    ctx: CronContext,
+    step: str,
+    claim: Callable[[CronContext, int], Awaitable[Sequence[int]]],
+    process: Callable[[CronContext, int], Awaitable[None]],
+    release: Callable[[CronContext, int], Awaitable[None]],
+) -> None:
+    """Claim a batch, work it, and again, until nothing is due or the budget is spent."""
+    while ctx.may_claim():
+        ids = await claim(ctx, ctx.batch_size)
+        if not ids:
+            break
+        await run_pool(
+            ctx,
+            step,
+            ids,
+            lambda item_id: process(ctx, item_id),
+            release=lambda item_id: release(ctx, item_id),
+        )
+        if ctx.budget_exhausted:
+            break
