@@ -25,6 +25,7 @@ from lucien.db.models import (
     ReminderSent,
     Subscription,
     User,
+    VoiceHistory,
     utcnow,
 )
 from lucien.jobs.limiter import Budget, Limiter
@@ -404,10 +405,23 @@ async def test_cleanup_removes_old_rows(app: Harness, ana: TgUser) -> None:
                 user_id=ana.id, chat_id=FREE, requested_at=old, status="approved", decided_at=old
             )
         )
+        await session.execute(
+            insert(VoiceHistory).values(
+                user_id=ana.id, message_key="long.ago", recent="1,0", updated_at=old
+            )
+        )
+        await session.execute(
+            insert(VoiceHistory).values(
+                user_id=ana.id, message_key="just.now", recent="2", updated_at=utcnow()
+            )
+        )
+    recent_voice = await count(app.runtime, VoiceHistory) - 1
     summary = await run_cron(app.runtime)
     assert summary["counts"]["cleanup"]["processed_updates"] >= 1
     assert await count(app.runtime, ProcessedUpdate) == 0
     assert await count(app.runtime, JoinRequest) == 0
+    assert summary["counts"]["cleanup"]["voice_history"] == 1
+    assert recent_voice >= 1 and await count(app.runtime, VoiceHistory) == recent_voice
 
 
 # -- the entries ---------------------------------------------------------------------------

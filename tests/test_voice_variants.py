@@ -302,16 +302,3 @@ async def test_redis_history_ignores_entries_older_than_the_window(redis_client:
     assert await history.load(USER) == {"old": [1, 0], "new": [2]}
     now[0] += WINDOW.total_seconds() - 10  # "old" is past the window, "new" is not
     assert await history.load(USER) == {"new": [2]}
-
-
-async def test_old_database_rows_can_be_purged(sqlite_factory: Any) -> None:
-    from lucien.voice.history_db import purge_voice_history
-
-    _, factory = sqlite_factory
-    clock = Clock()
-    history = DatabaseVariantHistory(factory, now=clock)
-    await history.save(USER, {"a": [1]})
-    clock.now += WINDOW + timedelta(minutes=1)
-    await history.save(USER + 1, {"a": [0]})
-    assert await purge_voice_history(factory, now=clock.now) == 1
-    assert await history.load(USER + 1) == {"a": [0]}

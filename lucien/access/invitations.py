@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -175,43 +175,3 @@ async def revoke(
         at=now,
     )
     return True
-
-
-async def get_invitation(session: AsyncSession, invitation_id: int) -> Invitation | None:
-    return await session.get(Invitation, invitation_id, populate_existing=True)
-
-
-async def list_invitations(
-    session: AsyncSession,
-    status: Status | None = None,
-    *,
-    offset: int = 0,
-    limit: int = 10,
-    now: datetime | None = None,
-) -> tuple[list[tuple[Invitation, Plan]], int]:
-    """A page of invitations (newest first) with their plans, and the total count."""
-    now = now or utcnow()
-    where = [status_filter(status, now)] if status is not None else []
-    total = await session.scalar(select(func.count()).select_from(Invitation).where(*where))
-    rows = await session.execute(
-        select(Invitation, Plan)
-        .join(Plan, Plan.id == Invitation.plan_id)
-        .where(*where)
-        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
-        .offset(offset)
-        .limit(limit)
-    )
-    return [(inv, plan) for inv, plan in rows.all()], int(total or 0)
-
-
-async def count_by_status(session: AsyncSession, now: datetime | None = None) -> dict[str, int]:
-    now = now or utcnow()
-    counts = {}
-    for status in Status:
-        counts[status.value] = int(
-            await session.scalar(
-                select(func.count()).select_from(Invitation).where(status_filter(status, now))
-            )
-            or 0
-        )
-    return counts

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access.subscriptions import ACTIVE, current_subscription
@@ -126,9 +126,3 @@ async def complete(
         stmt = stmt.where(Subscription.id == subscription_id)
     changed = list((await session.execute(stmt)).scalars())
     return changed[0] if changed else None
-
-
-async def ritual_stage_of(session: AsyncSession, subscription_id: int) -> int | None:
-    return await session.scalar(
-        select(Subscription.ritual_stage).where(Subscription.id == subscription_id)
-    )

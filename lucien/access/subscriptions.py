@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lucien.db.models import Plan, Subscription, utcnow
+from lucien.db.models import Subscription, utcnow
 
 ACTIVE = "active"
 EXPIRED = "expired"
@@ -31,10 +31,3 @@ async def current_subscription(
         .execution_options(populate_existing=True)
     )
     return found.scalar_one_or_none()
-
-
-async def plan_name_of(session: AsyncSession, sub: Subscription) -> str | None:
-    if sub.plan_id is None:
-        return None
-    plan = await session.get(Plan, sub.plan_id)
-    return plan.name if plan else None

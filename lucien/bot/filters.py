@@ -22,15 +22,6 @@ class RoleIs(Filter):
         return role in self.roles
 
 
-class IsOwner(Filter):
-    """Only the first id of ADMIN_USER_IDS (grants and revocations of admins)."""
-
-    async def __call__(self, event: TelegramObject, **data: Any) -> bool:
-        user = data.get("event_from_user")
-        runtime = data.get("runtime")
-        return bool(user and runtime and user.id == runtime.settings.owner_id)
-
-
 ADMIN = RoleIs(Role.ADMIN)
 VIP = RoleIs(Role.VIP)
 FREE = RoleIs(Role.FREE)

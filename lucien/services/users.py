@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.db.models import User, utcnow
@@ -42,19 +42,18 @@ async def touch_user(
         "blocked_notice_sent": False,
         "unreachable": False,
     }
-    await session.execute(
-        upsert(
-            session,
-            User,
-            values,
-            ["id"],
-            ["first_name", "last_name", "username", "language_code", "last_seen_at"]
-            + (["unreachable"] if reachable else []),
-        )
+    stmt = upsert(
+        session,
+        User,
+        values,
+        ["id"],
+        ["first_name", "last_name", "username", "language_code", "last_seen_at"]
+        + (["unreachable"] if reachable else []),
     )
-    user = await session.get(User, who.id, populate_existing=True)
-    assert user is not None
-    return user
+    # One round trip: the upsert hands back the row as it now stands.
+    return (
+        await session.scalars(stmt.returning(User), execution_options={"populate_existing": True})
+    ).one()
 
 
 async def claim_blocked_notice(session: AsyncSession, user_id: int) -> bool:
@@ -69,7 +68,3 @@ async def claim_blocked_notice(session: AsyncSession, user_id: int) -> bool:
 
 async def mark_unreachable(session: AsyncSession, user_id: int, unreachable: bool = True) -> None:
     await session.execute(update(User).where(User.id == user_id).values(unreachable=unreachable))
-
-
-async def get_user(session: AsyncSession, user_id: int) -> User | None:
-    return (await session.execute(select(User).where(User.id == user_id))).scalar_one_or_none()

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lucien.db.models import VoiceHistory
-from lucien.db.results import rowcount
 from lucien.db.upsert import insert_for
 from lucien.voice.history import KEY_MAX, WINDOW, decode_recent, encode_recent
 
@@ -69,17 +68,3 @@ def _upsert(session: AsyncSession, values: list[dict[str, Any]]) -> Any:
         index_elements=[VoiceHistory.user_id, VoiceHistory.message_key],
         set_={"recent": stmt.excluded.recent, "updated_at": stmt.excluded.updated_at},
     )
-
-
-async def purge_voice_history(
-    session_factory: async_sessionmaker[AsyncSession],
-    now: datetime | None = None,
-    window: timedelta = WINDOW,
-) -> int:
-    """Delete rows older than the window (for the periodic clean-up); returns the count."""
-    from sqlalchemy import delete
-
-    cutoff = (now or datetime.now(UTC)) - window
-    async with session_factory() as session, session.begin():
-        result = await session.execute(delete(VoiceHistory).where(VoiceHistory.updated_at < cutoff))
-    return rowcount(result)

@@ -44,9 +44,6 @@ class LinkWizard(StatesGroup):
     link = State()
 
 
-WIZARDS = (WaitWizard, SocialWizard, LinkWizard)
-
-
 def not_command(message: Message) -> bool:
     return not (message.text or "").startswith("/")
 

@@ -69,9 +69,6 @@ class PlanEdit(StatesGroup):
     value = State()
 
 
-WIZARDS = (IssueWizard, ExtendWizard, PlanWizard, PlanEdit)
-
-
 def _number(text: str) -> int | None:
     value = text.strip()
     return int(value) if _DIGITS.match(value) else None

@@ -19,7 +19,6 @@ from lucien.bot.routers.members.ui import free_menu, social_of
 from lucien.bot.ui import show
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
-from lucien.services.roles import Role
 from lucien.voice import Voice
 from lucien.voice.data import PlanCard
 
@@ -42,25 +41,6 @@ async def on_circle(
     await show(query, voice.menus.circle(plans=cards, creator_username=config.creator_username))
 
 
-async def on_circle_interest(
-    query: CallbackQuery,
-    runtime: Runtime,
-    user: User,
-    role: Role,
-    config: BotConfig,
-    voice: Voice,
-) -> None:
-    await interest.express(
-        query,
-        runtime=runtime,
-        user=user,
-        role=role,
-        config=config,
-        voice=voice,
-        package_id=None,
-    )
-
-
 async def on_social(query: CallbackQuery, config: BotConfig, voice: Voice) -> None:
     await query.answer()
     await show(query, voice.menus.social(links=social_of(config), audience="free"))
@@ -79,7 +59,9 @@ def build() -> Router:
     router.callback_query.register(FREE_CATALOGUE.on_package, cb(F.action == FreeAction.PACKAGE))
     router.callback_query.register(FREE_CATALOGUE.on_interest, cb(F.action == FreeAction.INTEREST))
     router.callback_query.register(on_circle, cb(F.action == FreeAction.CIRCLE))
-    router.callback_query.register(on_circle_interest, cb(F.action == FreeAction.CIRCLE_INTEREST))
+    router.callback_query.register(
+        interest.on_circle_interest, cb(F.action == FreeAction.CIRCLE_INTEREST)
+    )
     router.callback_query.register(on_social, cb(F.action == FreeAction.SOCIAL))
     router.callback_query.register(on_unknown, cb())
     return router

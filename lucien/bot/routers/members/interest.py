@@ -88,3 +88,17 @@ async def express(
         created_at=result.created_at,
     )
     await notify_admins(runtime, config, card)
+
+
+async def on_circle_interest(
+    query: CallbackQuery,
+    runtime: Runtime,
+    user: User,
+    role: Role,
+    config: BotConfig,
+    voice: Voice,
+) -> None:
+    """ "Me interesa" for the VIP subscription itself (the Free circle screen, VIP renewal)."""
+    await express(
+        query, runtime=runtime, user=user, role=role, config=config, voice=voice, package_id=None
+    )

@@ -20,7 +20,6 @@ from lucien.bot.routers.members.ui import vip_menu
 from lucien.bot.ui import show
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
-from lucien.services.roles import Role
 from lucien.voice import Voice
 
 
@@ -31,25 +30,6 @@ async def on_menu(query: CallbackQuery, runtime: Runtime, user: User, voice: Voi
         return
     await query.answer()
     await show(query, shown)
-
-
-async def on_renew_interest(
-    query: CallbackQuery,
-    runtime: Runtime,
-    user: User,
-    role: Role,
-    config: BotConfig,
-    voice: Voice,
-) -> None:
-    await interest.express(
-        query,
-        runtime=runtime,
-        user=user,
-        role=role,
-        config=config,
-        voice=voice,
-        package_id=None,
-    )
 
 
 async def on_status(query: CallbackQuery, runtime: Runtime, user: User, voice: Voice) -> None:
@@ -96,6 +76,8 @@ def build() -> Router:
     router.callback_query.register(VIP_CATALOGUE.on_interest, cb(F.action == VipAction.INTEREST))
     router.callback_query.register(on_status, cb(F.action == VipAction.STATUS))
     router.callback_query.register(on_renew, cb(F.action == VipAction.RENEW))
-    router.callback_query.register(on_renew_interest, cb(F.action == VipAction.RENEW_INTEREST))
+    router.callback_query.register(
+        interest.on_circle_interest, cb(F.action == VipAction.RENEW_INTEREST)
+    )
     router.callback_query.register(on_unknown, cb())
     return router
