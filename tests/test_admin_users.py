@@ -229,12 +229,15 @@ async def test_owner_grants_and_revokes_admin(app: Harness, owner: TgUser, ana: 
     (grant,) = await audit_entries(app.runtime, "admin.grant")
     assert (grant.actor_id, grant.target_id) == (OWNER_ID, str(ana.id))
     assert grant.before == {"role": "free"} and grant.after == {"role": "admin"}
+    commands = app.double.my_commands(scope={"type": "chat", "chat_id": ana.id})
+    assert "admin" in [c["command"] for c in commands]  # the new custodian's menu follows
 
     await press(app, owner, cb(S.USERS, A.UNGRANT_OK, id=ana.id))
     assert "ya no es custodio" in text_of(app, owner)
     assert await _role(app, ana.id) is Role.FREE
     (revoke,) = await audit_entries(app.runtime, "admin.revoke")
     assert revoke.before == {"role": "admin"} and revoke.after == {"role": "free"}
+    assert app.double.my_commands(scope={"type": "chat", "chat_id": ana.id}) == []
 
     # Granted again after a revocation: a new active grant (the old one stays revoked).
     await press(app, owner, cb(S.USERS, A.GRANT_OK, id=ana.id))

@@ -22,6 +22,7 @@ from aiogram.types import CallbackQuery, Message
 from lucien.bot.callbacks import AdminAction as A
 from lucien.bot.callbacks import AdminCB
 from lucien.bot.callbacks import AdminSection as S
+from lucien.bot.commands import register_admin_commands
 from lucien.bot.ui import show
 from lucien.runtime import Runtime
 from lucien.services import admin_users as svc
@@ -275,6 +276,8 @@ async def on_do(
         await query.answer(**_refusal(voice, result).as_answer_kwargs())
         return
     # The transaction is closed: now Telegram.
+    if action in ("grant", "ungrant"):
+        await register_admin_commands(runtime, user_id, admin=action == "grant")
     if removal is not None:
         problems = await svc.remove_from_channels(runtime.bot, removal)
         if action == "wipe":
