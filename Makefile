@@ -25,6 +25,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lucien voice lint
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff format .

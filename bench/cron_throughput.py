@@ -24,14 +24,14 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import insert
 
+from lucien.access.config import update_config
 from lucien.db.migrations import upgrade
 from lucien.db.models import InviteLink, JoinRequest, Subscription, User, utcnow
-from lucien.jobs.limiter import Limiter
 from lucien.jobs.runner import STEPS, run_cron
 from lucien.runtime import Runtime
-from lucien.services.config import update_config
 from lucien.settings import load_settings
 from lucien.telegram.double import TelegramDouble
+from lucien.telegram.limiter import Limiter
 
 VIP = -1001000000001
 FREE = -1001000000002

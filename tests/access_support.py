@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from lucien.access.config import update_config
 from lucien.access.invitations import Issued, issue
 from lucien.access.plans import create_plan
 from lucien.db.models import Plan, Subscription, utcnow
 from lucien.runtime import Runtime
-from lucien.services.config import update_config
 from lucien.telegram.double import TelegramDouble
 
 VIP = -1001000000001

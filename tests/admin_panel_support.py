@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from lucien.bot.callbacks import AdminAction, AdminCB, AdminSection
+from lucien.access.users import TelegramIdentity, touch_user
+from lucien.callbacks import AdminAction, AdminCB, AdminSection
 from lucien.db.models import AdminGrant, AuditEntry, Subscription, User, utcnow
 from lucien.runtime import Runtime
-from lucien.services.users import TelegramIdentity, touch_user
 from lucien.telegram.double import TgUser
 from tests.access_support import buttons, rows
 from tests.conftest import Harness

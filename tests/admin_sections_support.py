@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import event, insert, select
 
-from lucien.bot.callbacks import AdminAction, AdminCB, AdminSection
+from lucien.access.users import TelegramIdentity, touch_user
+from lucien.callbacks import AdminAction, AdminCB, AdminSection
 from lucien.db.models import (
     AuditEntry,
     BotConfig,
@@ -22,7 +23,6 @@ from lucien.db.models import (
     utcnow,
 )
 from lucien.runtime import Runtime
-from lucien.services.users import TelegramIdentity, touch_user
 from lucien.telegram.double import TgUser
 from tests.access_support import button, buttons
 from tests.conftest import Harness

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import select
 
 from lucien.access.plans import create_plan
+from lucien.access.users import TelegramIdentity, touch_user
 from lucien.db.models import Package, Subscription, utcnow
 from lucien.runtime import Runtime
 from lucien.services.packages import create_package
-from lucien.services.users import TelegramIdentity, touch_user
 from lucien.telegram.double import TgUser
 from tests.access_support import button, buttons, rows
 from tests.conftest import Harness

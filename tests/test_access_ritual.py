@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from lucien.access.config import update_config
 from lucien.db.models import InviteLink, Subscription, utcnow
-from lucien.services.config import update_config
 from lucien.telegram.double import TgUser
 from tests.access_support import (
     HOSTILE,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminSection as S
-from lucien.services.config import update_config
+from lucien.access.config import update_config
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminSection as S
 from lucien.telegram.double import TgUser
 from tests.access_support import FREE, VIP, calls, configure
 from tests.admin_panel_support import (

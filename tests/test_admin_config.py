@@ -3,10 +3,10 @@ reminder offsets, creator username, switches, and audits of each change."""
 
 from __future__ import annotations
 
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminSection as S
+from lucien.access.config import get_config, update_config
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminSection as S
 from lucien.db.models import BotConfig
-from lucien.services.config import get_config, update_config
 from lucien.telegram.double import TgUser
 from tests.access_support import FREE, VIP, calls, configure
 from tests.admin_panel_support import (

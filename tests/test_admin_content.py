@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
-from lucien.bot.callbacks import AdminAction, AdminCB, AdminSection
+from lucien.callbacks import AdminAction, AdminCB, AdminSection
 from lucien.db.models import AuditEntry, Package
 from lucien.telegram.double import TgUser
 from tests.access_support import HOSTILE, button, count, shows_hostile_name

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminSection as S
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminSection as S
 from lucien.db.models import BotConfig, JoinRequest, utcnow
 from lucien.telegram.double import TgUser
 from tests.access_support import FREE, HOSTILE, calls, configure, rows, shows_hostile_name

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import insert
 
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminSection as S
+from lucien.access.config import update_config
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminSection as S
 from lucien.db.models import Interest, JoinRequest, utcnow
-from lucien.services.config import update_config
 from lucien.telegram.double import TgUser
 from tests.access_support import FREE, VIP, configure, make_invitation, make_plan
 from tests.admin_sections_support import (

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from lucien.bot.callbacks import AdminAction, AdminCB, AdminSection, FreeAction, FreeCB
+from lucien.callbacks import AdminAction, AdminCB, AdminSection, FreeAction, FreeCB
 from lucien.db.models import AuditEntry, Interest, utcnow
 from lucien.telegram.double import TgUser
 from tests.access_support import HOSTILE, button, count, shows_hostile_name
@@ -49,7 +49,7 @@ async def seed(app: Harness) -> dict[str, int]:
     await want(app, ana, None)
     await make_vip(app.runtime, BRUNO)
     await app.send(app.updates.command(BRUNO, "start"))
-    from lucien.bot.callbacks import VipAction, VipCB
+    from lucien.callbacks import VipAction, VipCB
 
     await app.send(
         app.updates.callback(BRUNO, VipCB(action=VipAction.INTEREST, id=premium.id).pack())

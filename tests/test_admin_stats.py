@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import event, insert, update
 
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminSection as S
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminSection as S
 from lucien.db.models import Interest, Invitation, JoinRequest, Package, utcnow
 from lucien.services import stats
 from lucien.telegram.double import TgUser

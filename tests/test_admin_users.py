@@ -7,8 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select
 
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminSection as S
+from lucien.access.roles import Role, derive_role
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminSection as S
 from lucien.db.models import (
     AdminGrant,
     FSMRecord,
@@ -21,7 +22,6 @@ from lucien.db.models import (
     VoiceHistory,
     utcnow,
 )
-from lucien.services.roles import Role, derive_role
 from lucien.telegram.double import TgUser
 from tests.access_support import FREE, HOSTILE, VIP, calls, configure, count, make_plan, rows
 from tests.admin_panel_support import (

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from sqlalchemy import insert, select
 
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminSection as S
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminSection as S
 from lucien.db.models import Invitation, InviteLink, Plan, Subscription, User, utcnow
 from lucien.telegram.double import TgUser
 from tests.access_support import (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from lucien.access.users import TelegramIdentity, touch_user
 from lucien.bot.commands import register_admin_commands, register_commands
 from lucien.db.models import AdminGrant, utcnow
 from lucien.runtime import Runtime
-from lucien.services.users import TelegramIdentity, touch_user
 from lucien.telegram.double import METHODS, DoubleState, TelegramDouble
 from lucien.telegram.double.errors import bad_request
 from tests.conftest import ADMIN_ID, OWNER_ID

@@ -17,9 +17,9 @@ from typing import Any
 
 from lucien.access.invitations import issue, revoke
 from lucien.access.join_requests import record_request
+from lucien.access.users import TelegramIdentity, touch_user
 from lucien.db.models import Interest, Invitation, Subscription, utcnow
 from lucien.services.packages import create_package
-from lucien.services.users import TelegramIdentity, touch_user
 from lucien.telegram.double import TgUser
 from lucien.voice import MemoryVariantHistory, Voice
 from tests.access_support import FREE, configure, make_plan

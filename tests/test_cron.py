@@ -15,6 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import func, insert, select, update
 
+from lucien.access.config import update_config
 from lucien.db.models import (
     AuditEntry,
     Base,
@@ -28,11 +29,10 @@ from lucien.db.models import (
     VoiceHistory,
     utcnow,
 )
-from lucien.jobs.limiter import Budget, Limiter
 from lucien.jobs.runner import run_cron
 from lucien.runtime import Runtime
-from lucien.services.config import update_config
 from lucien.telegram.double import TgUser
+from lucien.telegram.limiter import Budget, Limiter
 from lucien.web.cron import create_cron_app
 from tests.access_support import (
     FREE,
@@ -598,7 +598,7 @@ async def test_limiter_gives_back_when_a_flood_wait_outlasts_the_budget() -> Non
     from aiogram.exceptions import TelegramRetryAfter
     from aiogram.methods import SendMessage
 
-    from lucien.jobs.limiter import BudgetExhausted
+    from lucien.telegram.limiter import BudgetExhausted
 
     async def flooded() -> None:
         raise TelegramRetryAfter(SendMessage(chat_id=1, text="x"), "Too Many Requests", 30)

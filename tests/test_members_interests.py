@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from lucien.bot.callbacks import FreeAction, FreeCB, VipAction, VipCB
+from lucien.callbacks import FreeAction, FreeCB, VipAction, VipCB
 from lucien.db.models import Interest, InterestMark, User, utcnow
 from lucien.telegram.double import TgUser
 from tests.access_support import HOSTILE, count, shows_hostile_name

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from lucien.bot.callbacks import FreeAction, FreeCB, HomeCB, VipAction, VipCB
+from lucien.access.config import update_config
+from lucien.callbacks import FreeAction, FreeCB, HomeCB, VipAction, VipCB
 from lucien.db.models import utcnow
-from lucien.services.config import update_config
 from lucien.telegram.double import TgUser
 from lucien.voice.dates import long_date
 from tests.access_support import HOSTILE, button, make_plan, shows_hostile_name

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from lucien.bot.callbacks import (
+from lucien.callbacks import (
     ACTION_MAX,
     ALL_FACTORIES,
     ARG_MAX,

@@ -14,8 +14,8 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
 from lucien.access.admins import admin_ids
+from lucien.access.config import get_config
 from lucien.runtime import Runtime
-from lucien.services.config import get_config
 from lucien.voice import Voice
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from aiogram.exceptions import TelegramForbiddenError
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 
+from lucien.access.users import mark_unreachable
 from lucien.runtime import Runtime
-from lucien.services.users import mark_unreachable
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 
 from aiogram import Bot
 
+from lucien.access.config import CONFIG_ID, reminder_offsets
 from lucien.db.models import BotConfig, utcnow
-from lucien.jobs.limiter import Budget, Limiter
 from lucien.runtime import Runtime
-from lucien.services.config import CONFIG_ID, reminder_offsets
+from lucien.telegram.limiter import Budget, Limiter
 from lucien.voice import Voice
 
 log = logging.getLogger(__name__)

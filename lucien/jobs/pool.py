@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from lucien.jobs.context import CronContext
-from lucien.jobs.limiter import BudgetExhausted
+from lucien.telegram.limiter import BudgetExhausted
 
 log = logging.getLogger(__name__)
 

@@ -26,9 +26,9 @@ from lucien.jobs.cleanup import run_cleanup
 from lucien.jobs.context import CronContext, read_config
 from lucien.jobs.expiry import run_expiry
 from lucien.jobs.free_approvals import run_free_approvals
-from lucien.jobs.limiter import Budget, Limiter
 from lucien.jobs.reminders import run_reminders
 from lucien.runtime import Runtime
+from lucien.telegram.limiter import Budget, Limiter
 
 log = logging.getLogger(__name__)
 

@@ -27,12 +27,12 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access import audit
+from lucien.access.config import get_config, update_config
 from lucien.access.join_requests import APPROVED, CLOSED, DECLINED, FAILED, PENDING
-from lucien.access.tgerrors import description, join_request_closed
 from lucien.db.models import BotConfig, JoinRequest, User, utcnow
 from lucien.runtime import Runtime
 from lucien.services.admin_vip import user_card
-from lucien.services.config import get_config, update_config
+from lucien.telegram.errors import description, join_request_closed
 from lucien.voice.data import JoinRequestCard, Network, Page
 
 log = logging.getLogger(__name__)
@@ -200,7 +200,7 @@ class BulkResult:
 
 def _context(runtime: Runtime, config: Any) -> Any:
     from lucien.jobs.context import CronContext
-    from lucien.jobs.limiter import Budget, Limiter
+    from lucien.telegram.limiter import Budget, Limiter
 
     budget = Budget(BULK_BUDGET_SECONDS)
     return CronContext(
@@ -276,7 +276,7 @@ async def _settle(runtime: Runtime, request_id: int, **values: Any) -> None:
 
 
 async def _decline(ctx: Any, request_id: int) -> None:
-    from lucien.jobs.limiter import BudgetExhausted
+    from lucien.telegram.limiter import BudgetExhausted
 
     async with ctx.runtime.sessions() as session:
         row = (

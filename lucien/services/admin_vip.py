@@ -459,7 +459,7 @@ async def remove_now(runtime: Runtime, sub_id: int, *, actor_id: int | None) -> 
     """
     from lucien.jobs import expiry
     from lucien.jobs.context import CronContext, read_config
-    from lucien.jobs.limiter import Budget, Limiter
+    from lucien.telegram.limiter import Budget, Limiter
 
     budget = Budget(REMOVAL_BUDGET_SECONDS)
     ctx = CronContext(

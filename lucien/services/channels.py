@@ -27,8 +27,8 @@ from aiogram.types import Message, MessageOriginChannel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access import audit
+from lucien.access.config import get_config, update_config
 from lucien.db.models import BotConfig
-from lucien.services.config import get_config, update_config
 from lucien.voice.data import ChannelCard, ChannelKind, Right
 
 log = logging.getLogger(__name__)

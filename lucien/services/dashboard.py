@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access.admins import admin_ids
+from lucien.access.config import get_config, reminder_offsets
 from lucien.access.invitations import Status as TokenStatus
 from lucien.access.invitations import status_filter
 from lucien.access.join_requests import FAILED as JR_FAILED
@@ -34,7 +35,6 @@ from lucien.db.models import (
 )
 from lucien.runtime import Runtime
 from lucien.services.channels import check_rights
-from lucien.services.config import get_config, reminder_offsets
 from lucien.voice.data import (
     ChannelCard,
     ChannelKind,

@@ -254,7 +254,7 @@ def check_alert(alert: Alert, where: str, *, strict: bool = True) -> list[Proble
 
 
 def check_buttons(message: Message, where: str) -> list[Problem]:
-    from lucien.bot.callbacks import ALL_FACTORIES
+    from lucien.callbacks import ALL_FACTORIES
 
     out: list[Problem] = []
     for btn in message.buttons:

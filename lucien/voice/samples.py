@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from lucien.bot.callbacks import AdminSection
+from lucien.callbacks import AdminSection
 from lucien.voice.data import (
     AuditCard,
     ChannelCard,

@@ -14,11 +14,11 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
 
+from lucien.access.config import get_config
+from lucien.access.roles import Role, derive_role
+from lucien.access.users import TelegramIdentity, claim_blocked_notice, touch_user
 from lucien.bot.voice_history import variant_history_for
 from lucien.runtime import Runtime
-from lucien.services.config import get_config
-from lucien.services.roles import Role, derive_role
-from lucien.services.users import TelegramIdentity, claim_blocked_notice, touch_user
 from lucien.voice import DatabaseVariantHistory, Voice
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]

@@ -22,12 +22,12 @@ from aiogram.exceptions import (
 from aiogram.types import ChatJoinRequest, ChatMemberUpdated
 from aiogram.types import User as TgUser
 
+from lucien.access.config import get_config
 from lucien.access.join_requests import pending_request, record_request
 from lucien.access.membership import JoinKind, handle_vip_join, is_join
+from lucien.access.users import TelegramIdentity, mark_unreachable, touch_user
 from lucien.db.models import BotConfig, utcnow
 from lucien.runtime import Runtime
-from lucien.services.config import get_config
-from lucien.services.users import TelegramIdentity, mark_unreachable, touch_user
 from lucien.voice import Voice
 from lucien.voice.data import SocialLinks, UserCard
 from lucien.voice.message import Message as VoiceMessage

@@ -9,8 +9,8 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
-from lucien.bot.callbacks import AdminCB, VipCB
-from lucien.services.roles import Role
+from lucien.access.roles import Role
+from lucien.callbacks import AdminCB, VipCB
 from lucien.voice import Voice
 
 

@@ -19,11 +19,11 @@ from lucien.access.links import personal_link
 from lucien.access.ratelimit import REDEEM_FAILURES
 from lucien.access.redemption import Outcome, redeem
 from lucien.access.ritual import RitualState
-from lucien.bot.callbacks import RitualCB
+from lucien.access.roles import Role
 from lucien.bot.ui import show
+from lucien.callbacks import RitualCB
 from lucien.db.models import BotConfig, Plan, User
 from lucien.runtime import Runtime
-from lucien.services.roles import Role
 from lucien.voice import Voice
 from lucien.voice.message import Message as VoiceMessage
 

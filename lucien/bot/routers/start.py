@@ -14,12 +14,12 @@ from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from lucien.bot.callbacks import HomeCB
+from lucien.access.roles import Role
 from lucien.bot.routers.members.ui import admin_home, menu_for
 from lucien.bot.ui import show
+from lucien.callbacks import HomeCB
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
-from lucien.services.roles import Role
 from lucien.voice import Voice
 
 

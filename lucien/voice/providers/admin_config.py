@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminSection as S
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminSection as S
 from lucien.voice import dates
 from lucien.voice.data import ChannelCard, ChannelKind, ConfigCard
 from lucien.voice.markup import b, code, esc, i

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminSection as S
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminSection as S
 from lucien.voice.data import CATEGORIES, PackageCard, PackageDraft, Page
 from lucien.voice.markup import b, esc, i, label_value, money
 from lucien.voice.message import Alert, Message, keyboard

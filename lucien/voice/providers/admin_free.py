@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminSection as S
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminSection as S
 from lucien.voice.data import JoinRequestCard, Network, Page, SocialLinks
 from lucien.voice.dates import duration
 from lucien.voice.markup import b, code, i, plural

@@ -7,8 +7,8 @@ from typing import Literal
 
 from aiogram.types import InlineKeyboardButton
 
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminSection as S
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminSection as S
 from lucien.voice.data import AuditCard, InterestCard, Page, RoleCounts, SubscriptionCard, UserCard
 from lucien.voice.markup import b, code, esc, i, label_value
 from lucien.voice.markup import name as person

@@ -8,9 +8,9 @@ from typing import Literal
 
 from aiogram.types import InlineKeyboardButton
 
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminSection as S
-from lucien.bot.callbacks import join_arg
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminSection as S
+from lucien.callbacks import join_arg
 from lucien.voice.data import Page, PlanCard, PlanDraft, SubscriptionCard, TokenCard
 from lucien.voice.limits import TEXT_LIMIT, chunk_blocks
 from lucien.voice.markup import b, code, esc, i, label_value, money, plural

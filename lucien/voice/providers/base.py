@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from lucien.bot.callbacks import AdminAction, AdminCB, AdminSection, HomeCB
+from lucien.callbacks import AdminAction, AdminCB, AdminSection, HomeCB
 from lucien.voice import dates
 from lucien.voice.data import Page
 from lucien.voice.limits import TEXT_LIMIT, fit

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import tzinfo
 
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminSection as S
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminSection as S
 from lucien.voice.data import JobRunCard, PlannedAction
 from lucien.voice.dates import short_datetime
 from lucien.voice.limits import TEXT_LIMIT, chunk_blocks

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminSection as S
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminSection as S
 from lucien.voice.data import UserCard
 from lucien.voice.markup import b, code, esc, tme
 from lucien.voice.markup import name as person

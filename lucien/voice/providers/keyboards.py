@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from lucien.bot.callbacks import (
+from lucien.callbacks import (
     AdminAction,
     AdminCB,
     AdminSection,

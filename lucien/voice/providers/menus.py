@@ -7,7 +7,7 @@ from datetime import datetime
 
 from aiogram.filters.callback_data import CallbackData
 
-from lucien.bot.callbacks import FreeAction, FreeCB, VipAction, VipCB
+from lucien.callbacks import FreeAction, FreeCB, VipAction, VipCB
 from lucien.voice.data import Audience, PackageCard, Page, PlanCard, SocialLinks
 from lucien.voice.markup import b, esc, i, label_value, money, tme
 from lucien.voice.message import Message, button, keyboard, url_button

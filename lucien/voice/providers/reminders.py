@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from lucien.bot.callbacks import VipAction, VipCB
+from lucien.callbacks import VipAction, VipCB
 from lucien.voice.dates import duration
 from lucien.voice.markup import b, esc, tme
 from lucien.voice.markup import name as person

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from lucien.bot.callbacks import RitualCB, VipAction, VipCB
+from lucien.callbacks import RitualCB, VipAction, VipCB
 from lucien.voice.markup import b, code, esc, safe_url
 from lucien.voice.markup import name as person
 from lucien.voice.message import Alert, Message, button, keyboard, url_button

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminSection as S
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminSection as S
 from lucien.voice.data import StatsData
 from lucien.voice.dates import duration
 from lucien.voice.markup import b

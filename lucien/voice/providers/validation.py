@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from lucien.bot.callbacks import AdminSection
+from lucien.callbacks import AdminSection
 from lucien.voice.markup import b, code, esc
 from lucien.voice.message import Message, keyboard
 from lucien.voice.providers.base import Provider

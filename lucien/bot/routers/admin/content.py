@@ -17,10 +17,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminCB
-from lucien.bot.callbacks import AdminSection as S
 from lucien.bot.ui import show
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminCB
+from lucien.callbacks import AdminSection as S
 from lucien.db.models import Package, User
 from lucien.runtime import Runtime
 from lucien.services import packages

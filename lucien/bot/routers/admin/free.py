@@ -16,15 +16,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminCB
-from lucien.bot.callbacks import AdminSection as S
+from lucien.access.config import get_config
 from lucien.bot.ui import answer, reply, show
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminCB
+from lucien.callbacks import AdminSection as S
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
 from lucien.services import admin_free
 from lucien.services.admin_free import NETWORK_COLUMN, WAIT_MAX
-from lucien.services.config import get_config
 from lucien.voice import Voice
 from lucien.voice.data import Network, SocialLinks
 from lucien.voice.message import Message as VoiceMessage

@@ -17,8 +17,8 @@ from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 
-from lucien.bot.callbacks import AdminAction, AdminCB, AdminSection
 from lucien.bot.ui import answer, show
+from lucien.callbacks import AdminAction, AdminCB, AdminSection
 from lucien.db.models import User
 from lucien.runtime import Runtime
 from lucien.services import dashboard

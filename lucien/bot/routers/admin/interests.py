@@ -12,14 +12,14 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
 
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminCB
-from lucien.bot.callbacks import AdminSection as S
+from lucien.access.roles import derive_role
 from lucien.bot.ui import show
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminCB
+from lucien.callbacks import AdminSection as S
 from lucien.db.models import User
 from lucien.runtime import Runtime
 from lucien.services import interests
-from lucien.services.roles import derive_role
 from lucien.voice import Voice
 from lucien.voice.data import Page
 from lucien.voice.message import Message as VoiceMessage

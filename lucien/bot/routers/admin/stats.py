@@ -9,10 +9,10 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
 
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminCB
-from lucien.bot.callbacks import AdminSection as S
 from lucien.bot.ui import show
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminCB
+from lucien.callbacks import AdminSection as S
 from lucien.runtime import Runtime
 from lucien.services import stats
 from lucien.voice import Voice

@@ -19,15 +19,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminCB
-from lucien.bot.callbacks import AdminSection as S
+from lucien.access.config import get_config
 from lucien.bot.commands import register_admin_commands
 from lucien.bot.ui import show
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminCB
+from lucien.callbacks import AdminSection as S
 from lucien.runtime import Runtime
 from lucien.services import admin_users as svc
 from lucien.services.admin_users import Result
-from lucien.services.config import get_config
 from lucien.voice import Voice
 from lucien.voice.data import UserCard
 from lucien.voice.message import Alert

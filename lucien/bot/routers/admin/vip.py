@@ -26,15 +26,15 @@ from aiogram.types import CallbackQuery, Message
 from lucien.access import botinfo, invitations, plans
 from lucien.access.invitations import BATCH_MAX, REDEEM_DAYS_DEFAULT, REDEEM_DAYS_MAX
 from lucien.access.plans import PlanError
-from lucien.bot.callbacks import AdminAction as A
-from lucien.bot.callbacks import AdminCB, split_arg
-from lucien.bot.callbacks import AdminSection as S
+from lucien.access.users import mark_unreachable
 from lucien.bot.ui import answer, reply, show
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminCB, split_arg
+from lucien.callbacks import AdminSection as S
 from lucien.db.models import User
 from lucien.runtime import Runtime
 from lucien.services import admin_vip
 from lucien.services.admin_vip import EXTEND_DAYS_MAX, ExtensionBusy
-from lucien.services.users import mark_unreachable
 from lucien.voice import Voice
 from lucien.voice.data import PlanCard, PlanDraft, TokenCard
 from lucien.voice.message import Alert

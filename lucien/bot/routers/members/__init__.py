@@ -11,14 +11,14 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.types import CallbackQuery
 
-from lucien.bot.callbacks import FreeCB
+from lucien.access.roles import Role
 from lucien.bot.filters import RoleIs
 from lucien.bot.routers.members import free, vip
 from lucien.bot.routers.members.ui import menu_for
 from lucien.bot.ui import show
+from lucien.callbacks import FreeCB
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
-from lucien.services.roles import Role
 from lucien.voice import Voice
 
 

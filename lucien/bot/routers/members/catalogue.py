@@ -13,13 +13,13 @@ from typing import Literal
 
 from aiogram.types import CallbackQuery
 
-from lucien.bot.callbacks import FreeCB, VipCB
+from lucien.access.roles import Role
 from lucien.bot.routers.members import interest
 from lucien.bot.ui import show
+from lucien.callbacks import FreeCB, VipCB
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
 from lucien.services import packages
-from lucien.services.roles import Role
 from lucien.voice import Voice
 from lucien.voice.data import Page
 

@@ -11,12 +11,12 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery
 
 from lucien.access.plans import list_plans
-from lucien.bot.callbacks import FreeAction, FreeCB
 from lucien.bot.filters import FREE
 from lucien.bot.routers.members import interest
 from lucien.bot.routers.members.catalogue import FREE_CATALOGUE
 from lucien.bot.routers.members.ui import free_menu, social_of
 from lucien.bot.ui import show
+from lucien.callbacks import FreeAction, FreeCB
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
 from lucien.voice import Voice

@@ -14,12 +14,12 @@ from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, Telegra
 from aiogram.types import CallbackQuery
 
 from lucien.access.admins import admin_ids
+from lucien.access.roles import Role
+from lucien.access.users import mark_unreachable
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
 from lucien.services import interests
 from lucien.services import packages as packages_service
-from lucien.services.roles import Role
-from lucien.services.users import mark_unreachable
 from lucien.voice import Voice
 from lucien.voice.data import InterestCard
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from lucien.access.roles import Role
 from lucien.access.subscriptions import current_subscription
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
-from lucien.services.roles import Role
 from lucien.voice import Voice
 from lucien.voice.data import SocialLinks
 from lucien.voice.message import Message as VoiceMessage

@@ -12,12 +12,12 @@ from aiogram.types import CallbackQuery
 
 from lucien.access.plans import get_plan
 from lucien.access.subscriptions import current_subscription
-from lucien.bot.callbacks import VipAction, VipCB
 from lucien.bot.filters import VIP
 from lucien.bot.routers.members import interest
 from lucien.bot.routers.members.catalogue import VIP_CATALOGUE
 from lucien.bot.routers.members.ui import vip_menu
 from lucien.bot.ui import show
+from lucien.callbacks import VipAction, VipCB
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
 from lucien.voice import Voice

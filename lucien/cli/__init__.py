@@ -157,7 +157,7 @@ def build_parser(extra: Sequence[Callable[[Any], None]] = ()) -> argparse.Argume
 
 def main(argv: Sequence[str] | None = None) -> int:
     configure_logging()
-    from lucien.access.cli import add_commands
+    from lucien.cli.access import add_commands
 
     parser = build_parser([add_commands])
     args = parser.parse_args(argv)
