@@ -304,7 +304,9 @@ class AdminVipProvider(Provider):
             ),
         )
 
-    def subscriber(self, *, sub: SubscriptionCard, back_filter: str = "active") -> Message:
+    def subscriber(
+        self, *, sub: SubscriptionCard, back_filter: str = "active", back_page: int = 0
+    ) -> Message:
         u = sub.user
         left = self.days_left(sub.ends_at)
         handle = f" · @{esc(u.username, 40)}" if u.username else ""
@@ -333,7 +335,7 @@ class AdminVipProvider(Provider):
                 if active
                 else None,
                 [self.admin_button("👤 Perfil", S.USERS, A.VIEW, id=u.id, arg="sum")],
-                [self.admin_button("⬅️ Volver", S.SUBS, A.LIST, arg=back_filter)],
+                [self.admin_button("⬅️ Volver", S.SUBS, A.LIST, page=back_page, arg=back_filter)],
             ),
         )
 

@@ -1,12 +1,16 @@
 """The admin panel: one router per section, all behind the derived ADMIN role.
 
-A non-admin's admin callback never reaches these handlers; it falls through to the
-fallback router, which answers politely and changes nothing.
+Each section registers one handler per action (``lucien.bot.filters.admin``). An admin
+button whose action no section handles (an old button, a forged one) reaches
+:func:`on_unknown` — "no longer available" — and changes nothing. A non-admin's admin
+callback never reaches these handlers; it falls through to the fallback router, which
+answers politely and changes nothing.
 """
 
 from __future__ import annotations
 
 from aiogram import Router
+from aiogram.types import CallbackQuery
 
 from lucien.bot.filters import ADMIN
 from lucien.bot.routers.admin import (
@@ -20,8 +24,15 @@ from lucien.bot.routers.admin import (
     users,
     vip,
 )
+from lucien.bot.ui import answer
+from lucien.callbacks import AdminCB
+from lucien.voice import Voice
 
 SECTIONS = (home, vip, free, content, interests, users, config, stats, broadcast)
+
+
+async def on_unknown(query: CallbackQuery, voice: Voice) -> None:
+    await answer(query, voice.common.stale())
 
 
 def build() -> Router:
@@ -29,4 +40,7 @@ def build() -> Router:
     router.message.filter(ADMIN)
     router.callback_query.filter(ADMIN)
     router.include_routers(*(section.build() for section in SECTIONS))
+    last = Router(name="admin.unknown")
+    last.callback_query.register(on_unknown, AdminCB.filter())
+    router.include_router(last)
     return router

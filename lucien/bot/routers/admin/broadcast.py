@@ -18,19 +18,19 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from lucien.access.config import get_config
+from lucien.bot.filters import admin, not_a_command
 from lucien.bot.ui import show
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
@@ -206,19 +206,11 @@ async def on_content(message: Message, runtime: Runtime, voice: Voice, state: FS
     await message.answer(**voice.broadcast.confirm(target=target, kind=kind).as_send_kwargs())  # type: ignore[arg-type]
 
 
-def _on(*actions: str) -> CallbackQueryFilter:
-    return AdminCB.filter((F.section == S.BROADCAST) & F.action.in_(set(actions)))
-
-
-def _not_a_command(message: Message) -> bool:
-    return not (message.text or "").startswith("/")
-
-
 def build() -> Router:
     router = Router(name="admin.broadcast")
-    router.callback_query.register(on_open, _on(A.OPEN))
-    router.callback_query.register(on_target, _on(A.TARGET))
-    router.callback_query.register(on_cancel, _on(A.CANCEL))
-    router.callback_query.register(on_send, _on(A.SEND))
-    router.message.register(on_content, BroadcastWizard(), _not_a_command)
+    router.callback_query.register(on_open, admin(S.BROADCAST, A.OPEN))
+    router.callback_query.register(on_target, admin(S.BROADCAST, A.TARGET))
+    router.callback_query.register(on_cancel, admin(S.BROADCAST, A.CANCEL))
+    router.callback_query.register(on_send, admin(S.BROADCAST, A.SEND))
+    router.message.register(on_content, BroadcastWizard(), not_a_command)
     return router

@@ -15,14 +15,15 @@ Each change is audited (``config.update``, value before and after).
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.filters.callback_data import CallbackQueryFilter
+from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from lucien.access.config import get_config
+from lucien.bot.filters import admin, not_a_command
 from lucien.bot.ui import show
+from lucien.bot.wizard import text_step
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
@@ -215,17 +216,12 @@ def _actor(message: Message) -> int:
 
 
 async def on_timezone_input(
-    message: Message, runtime: Runtime, voice: Voice, state: FSMContext
+    message: Message, text: str, runtime: Runtime, voice: Voice, state: FSMContext
 ) -> None:
-    if message.text is None:
-        await message.answer(
-            **voice.validation.text_required(field="timezone", section=S.CONFIG).as_send_kwargs()
-        )
-        return
-    zone = calibration.parse_timezone(message.text)
+    zone = calibration.parse_timezone(text)
     if zone is None:
         await message.answer(
-            **voice.validation.invalid_timezone(value=message.text.strip()[:64]).as_send_kwargs()
+            **voice.validation.invalid_timezone(value=text.strip()[:64]).as_send_kwargs()
         )
         return
     async with runtime.sessions.begin() as session:
@@ -267,23 +263,15 @@ async def on_creator_input(
     await message.answer(**voice.admin_config.creator_set(username=username).as_send_kwargs())
 
 
-def _on(*actions: str) -> CallbackQueryFilter:
-    return AdminCB.filter((F.section == S.CONFIG) & F.action.in_(set(actions)))
-
-
-def _not_a_command(message: Message) -> bool:
-    return not (message.text or "").startswith("/")
-
-
 def build() -> Router:
     router = Router(name="admin.config")
-    router.callback_query.register(on_open, _on(A.OPEN, A.CANCEL))
-    router.callback_query.register(on_channel, _on(A.CHANNEL))
-    router.callback_query.register(on_check, _on(A.CHECK))
-    router.callback_query.register(on_ask, _on(A.TIMEZONE, A.OFFSETS, A.CREATOR))
-    router.callback_query.register(on_toggle, _on(A.DRY_RUN, A.NOTIFY_JOINS))
-    router.message.register(on_channel_input, ConfigWizard.channel, _not_a_command)
-    router.message.register(on_timezone_input, ConfigWizard.timezone, _not_a_command)
-    router.message.register(on_offsets_input, ConfigWizard.offsets, _not_a_command)
-    router.message.register(on_creator_input, ConfigWizard.creator, _not_a_command)
+    router.callback_query.register(on_open, admin(S.CONFIG, A.OPEN, A.CANCEL))
+    router.callback_query.register(on_channel, admin(S.CONFIG, A.CHANNEL))
+    router.callback_query.register(on_check, admin(S.CONFIG, A.CHECK))
+    router.callback_query.register(on_ask, admin(S.CONFIG, A.TIMEZONE, A.OFFSETS, A.CREATOR))
+    router.callback_query.register(on_toggle, admin(S.CONFIG, A.DRY_RUN, A.NOTIFY_JOINS))
+    router.message.register(on_channel_input, ConfigWizard.channel, not_a_command)
+    text_step(router, ConfigWizard.timezone, on_timezone_input, field="timezone", section=S.CONFIG)
+    router.message.register(on_offsets_input, ConfigWizard.offsets, not_a_command)
+    router.message.register(on_creator_input, ConfigWizard.creator, not_a_command)
     return router

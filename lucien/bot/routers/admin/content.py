@@ -12,12 +12,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
+from lucien.bot.filters import admin, not_a_command
 from lucien.bot.ui import show
+from lucien.bot.wizard import from_data, text_step
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
@@ -43,15 +45,6 @@ class ContentWizard(StatesGroup):
 
 class ContentEdit(StatesGroup):
     value = State()  # data: edit_id, edit_field
-
-
-def _not_a_command(message: Message) -> bool:
-    """Wizard steps take text and media, never a ``/command`` (those mean something else)."""
-    return not (message.text or "").startswith("/")
-
-
-def _on(action: str) -> Any:
-    return AdminCB.filter((F.section == S.CONTENT) & (F.action == action))
 
 
 def _draft(data: dict[str, Any]) -> PackageDraft:
@@ -140,14 +133,9 @@ async def on_new(query: CallbackQuery, state: FSMContext, voice: Voice) -> None:
     await show(query, voice.admin_content.ask(field="name", step=1, total=STEPS))
 
 
-async def on_name(message: Message, state: FSMContext, voice: Voice) -> None:
-    if message.text is None:
-        await message.answer(
-            **voice.validation.text_required(field="name", section=S.CONTENT).as_send_kwargs()
-        )
-        return
+async def on_name(message: Message, text: str, state: FSMContext, voice: Voice) -> None:
     try:
-        name = packages.clean_name(message.text)
+        name = packages.clean_name(text)
     except packages.InvalidValue as exc:
         await message.answer(**_refusal(voice, exc).as_send_kwargs())
         return
@@ -158,16 +146,9 @@ async def on_name(message: Message, state: FSMContext, voice: Voice) -> None:
     )
 
 
-async def on_description(message: Message, state: FSMContext, voice: Voice) -> None:
-    if message.text is None:
-        await message.answer(
-            **voice.validation.text_required(
-                field="description", section=S.CONTENT
-            ).as_send_kwargs()
-        )
-        return
+async def on_description(message: Message, text: str, state: FSMContext, voice: Voice) -> None:
     try:
-        description = packages.clean_description(message.text)
+        description = packages.clean_description(text)
     except packages.InvalidValue as exc:
         await message.answer(**_refusal(voice, exc).as_send_kwargs())
         return
@@ -183,14 +164,9 @@ async def _to_category(state: FSMContext, price: str | None) -> None:
     await state.set_state(ContentWizard.category)
 
 
-async def on_price(message: Message, state: FSMContext, voice: Voice) -> None:
-    if message.text is None:
-        await message.answer(
-            **voice.validation.text_required(field="price", section=S.CONTENT).as_send_kwargs()
-        )
-        return
+async def on_price(message: Message, text: str, state: FSMContext, voice: Voice) -> None:
     try:
-        price = packages.parse_price(message.text)
+        price = packages.parse_price(text)
     except packages.InvalidValue as exc:
         await message.answer(**_refusal(voice, exc).as_send_kwargs())
         return
@@ -300,7 +276,7 @@ async def _apply_edit(
 
 
 async def on_edit_value(
-    message: Message, state: FSMContext, runtime: Runtime, user: User, voice: Voice
+    message: Message, text: str, state: FSMContext, runtime: Runtime, user: User, voice: Voice
 ) -> None:
     data = await state.get_data()
     field, package_id = data.get("edit_field"), data.get("edit_id")
@@ -308,13 +284,8 @@ async def on_edit_value(
         await state.clear()
         await message.answer(**voice.common.stale_message().as_send_kwargs())
         return
-    if message.text is None:
-        await message.answer(
-            **voice.validation.text_required(field=field, section=S.CONTENT).as_send_kwargs()
-        )
-        return
     try:
-        package = await _apply_edit(runtime, user, package_id, field, message.text)
+        package = await _apply_edit(runtime, user, package_id, field, text)
     except packages.InvalidValue as exc:
         await message.answer(**_refusal(voice, exc).as_send_kwargs())
         return
@@ -442,23 +413,27 @@ async def on_cancel(
 def build() -> Router:
     router = Router(name="admin.content")
     cq = router.callback_query
-    cq.register(on_open, _on(A.OPEN))
-    cq.register(on_list, _on(A.LIST))
-    cq.register(on_view, _on(A.VIEW))
-    cq.register(on_new, _on(A.NEW))
-    cq.register(on_save, _on(A.SAVE))
-    cq.register(on_edit, _on(A.EDIT))
-    cq.register(on_set_free, _on(A.SET_FREE))
-    cq.register(on_set_category, _on(A.SET_CATEGORY))
-    cq.register(on_toggle, _on(A.TOGGLE))
-    cq.register(on_toggle_ok, _on(A.TOGGLE_OK))
-    cq.register(on_cancel, _on(A.CANCEL))
+    cq.register(on_open, admin(S.CONTENT, A.OPEN))
+    cq.register(on_list, admin(S.CONTENT, A.LIST))
+    cq.register(on_view, admin(S.CONTENT, A.VIEW))
+    cq.register(on_new, admin(S.CONTENT, A.NEW))
+    cq.register(on_save, admin(S.CONTENT, A.SAVE))
+    cq.register(on_edit, admin(S.CONTENT, A.EDIT))
+    cq.register(on_set_free, admin(S.CONTENT, A.SET_FREE))
+    cq.register(on_set_category, admin(S.CONTENT, A.SET_CATEGORY))
+    cq.register(on_toggle, admin(S.CONTENT, A.TOGGLE))
+    cq.register(on_toggle_ok, admin(S.CONTENT, A.TOGGLE_OK))
+    cq.register(on_cancel, admin(S.CONTENT, A.CANCEL))
 
     msg = router.message
-    msg.register(on_name, ContentWizard.name, _not_a_command)
-    msg.register(on_description, ContentWizard.description, _not_a_command)
-    msg.register(on_price, ContentWizard.price, _not_a_command)
-    msg.register(on_category_text, ContentWizard.category, _not_a_command)
-    msg.register(on_confirm_text, ContentWizard.confirm, _not_a_command)
-    msg.register(on_edit_value, ContentEdit.value, _not_a_command)
+    text_step(router, ContentWizard.name, on_name, field="name", section=S.CONTENT)
+    text_step(
+        router, ContentWizard.description, on_description, field="description", section=S.CONTENT
+    )
+    text_step(router, ContentWizard.price, on_price, field="price", section=S.CONTENT)
+    msg.register(on_category_text, ContentWizard.category, not_a_command)
+    msg.register(on_confirm_text, ContentWizard.confirm, not_a_command)
+    text_step(
+        router, ContentEdit.value, on_edit_value, field=from_data("edit_field"), section=S.CONTENT
+    )
     return router

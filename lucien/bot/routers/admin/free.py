@@ -9,15 +9,15 @@ is ever declined. Typed values go through FSM wizards in the configured storage.
 
 from __future__ import annotations
 
-import re
-
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from lucien.access.config import get_config
+from lucien.bot.filters import admin
 from lucien.bot.ui import answer, reply, show
+from lucien.bot.wizard import digits, text_step, whole_number
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
@@ -28,8 +28,6 @@ from lucien.services.admin_free import NETWORK_COLUMN, WAIT_MAX
 from lucien.voice import Voice
 from lucien.voice.data import Network, SocialLinks
 from lucien.voice.message import Message as VoiceMessage
-
-_DIGITS = re.compile(r"^\d{1,9}$")
 
 
 class WaitWizard(StatesGroup):
@@ -42,10 +40,6 @@ class SocialWizard(StatesGroup):
 
 class LinkWizard(StatesGroup):
     link = State()
-
-
-def not_command(message: Message) -> bool:
-    return not (message.text or "").startswith("/")
 
 
 def _social(config: BotConfig) -> SocialLinks:
@@ -90,7 +84,77 @@ def _network(arg: str) -> Network | None:
     return arg if arg in NETWORK_COLUMN else None  # type: ignore[return-value]
 
 
-async def on_free(
+async def on_menu(query: CallbackQuery, voice: Voice, runtime: Runtime, state: FSMContext) -> None:
+    await state.clear()
+    await answer(query)
+    await show(query, await _menu(runtime, voice))
+
+
+async def on_queue(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    voice: Voice,
+    runtime: Runtime,
+    state: FSMContext,
+) -> None:
+    await state.clear()
+    await answer(query)
+    await show(query, await _queue(runtime, voice, callback_data.arg, callback_data.page))
+
+
+async def on_approve_all(query: CallbackQuery, voice: Voice, runtime: Runtime) -> None:
+    await answer(query)
+    await show(query, voice.admin_free.approve_all_confirm(count=await _pending(runtime)))
+
+
+async def on_reject_all(query: CallbackQuery, voice: Voice, runtime: Runtime) -> None:
+    await answer(query)
+    await show(query, voice.admin_free.reject_all_confirm(count=await _pending(runtime)))
+
+
+async def _nothing_pending(query: CallbackQuery, voice: Voice, runtime: Runtime) -> bool:
+    """True (after saying so) when the queue emptied since the confirmation was shown;
+    otherwise answers "working on it" before the (possibly long) work."""
+    if not await _pending(runtime):
+        await answer(query)
+        await show(query, voice.admin_free.nothing_pending())
+        return True
+    await answer(query, voice.common.working())
+    return False
+
+
+async def on_approve_all_ok(
+    query: CallbackQuery, user: User, voice: Voice, runtime: Runtime
+) -> None:
+    if await _nothing_pending(query, voice, runtime):
+        return
+    done = await admin_free.approve_all(runtime, actor_id=user.id)
+    await show(query, voice.admin_free.approve_all_done(approved=done.done, failed=done.failed))
+
+
+async def on_reject_all_ok(
+    query: CallbackQuery, user: User, voice: Voice, runtime: Runtime
+) -> None:
+    if await _nothing_pending(query, voice, runtime):
+        return
+    done = await admin_free.reject_all(runtime, actor_id=user.id)
+    await show(query, voice.admin_free.reject_all_done(count=done.done + done.closed))
+
+
+async def on_wait(query: CallbackQuery, voice: Voice, runtime: Runtime, state: FSMContext) -> None:
+    config = await _config(runtime)
+    await state.set_state(WaitWizard.minutes)
+    await answer(query)
+    await show(query, voice.admin_free.wait_ask(current=config.free_wait_minutes))
+
+
+async def _set_wait(runtime: Runtime, user: User, state: FSMContext, minutes: int) -> None:
+    async with runtime.sessions.begin() as session:
+        await admin_free.set_wait(session, minutes, actor_id=user.id)
+    await state.clear()
+
+
+async def on_wait_set(
     query: CallbackQuery,
     callback_data: AdminCB,
     user: User,
@@ -98,130 +162,100 @@ async def on_free(
     runtime: Runtime,
     state: FSMContext,
 ) -> None:
-    action, arg = callback_data.action, callback_data.arg
-    if action in (A.OPEN, A.CANCEL):
-        await state.clear()
-        await answer(query)
-        await show(query, await _menu(runtime, voice))
-    elif action == A.LIST:
-        await state.clear()
-        await answer(query)
-        await show(query, await _queue(runtime, voice, arg, callback_data.page))
-    elif action == A.APPROVE_ALL:
-        await answer(query)
-        await show(query, voice.admin_free.approve_all_confirm(count=await _pending(runtime)))
-    elif action == A.REJECT_ALL:
-        await answer(query)
-        await show(query, voice.admin_free.reject_all_confirm(count=await _pending(runtime)))
-    elif action in (A.APPROVE_ALL_OK, A.REJECT_ALL_OK):
-        if not await _pending(runtime):
-            await answer(query)
-            await show(query, voice.admin_free.nothing_pending())
-            return
-        await answer(query, voice.common.working())  # before the (possibly long) work
-        if action == A.APPROVE_ALL_OK:
-            done = await admin_free.approve_all(runtime, actor_id=user.id)
-            shown = voice.admin_free.approve_all_done(approved=done.done, failed=done.failed)
-        else:
-            done = await admin_free.reject_all(runtime, actor_id=user.id)
-            shown = voice.admin_free.reject_all_done(count=done.done + done.closed)
-        await show(query, shown)
-    elif action == A.WAIT:
-        config = await _config(runtime)
-        await state.set_state(WaitWizard.minutes)
-        await answer(query)
-        await show(query, voice.admin_free.wait_ask(current=config.free_wait_minutes))
-    elif action == A.WAIT_SET:
-        minutes = int(arg) if _DIGITS.match(arg) else -1
-        if not 0 <= minutes <= WAIT_MAX:
-            await answer(query, voice.common.stale())
-            return
-        async with runtime.sessions.begin() as session:
-            await admin_free.set_wait(session, minutes, actor_id=user.id)
-        await state.clear()
-        await answer(query)
-        await show(query, voice.admin_free.wait_set(minutes=minutes))
-    elif action == A.SOCIAL:
-        await state.clear()
-        await answer(query)
-        await show(query, voice.admin_free.social_menu(links=_social(await _config(runtime))))
-    elif action in (A.SOCIAL_EDIT, A.SOCIAL_CLEAR):
-        network = _network(arg)
-        if network is None:
-            await answer(query, voice.common.stale())
-            return
-        if action == A.SOCIAL_EDIT:
-            current = getattr(await _config(runtime), NETWORK_COLUMN[network])
-            await state.set_state(SocialWizard.url)
-            await state.set_data({"network": network})
-            await answer(query)
-            await show(query, voice.admin_free.social_ask(network=network, current=current))
-            return
-        async with runtime.sessions.begin() as session:
-            await admin_free.set_social(session, network, None, actor_id=user.id)
-        await state.clear()
-        await answer(query)
-        await show(query, voice.admin_free.social_set(network=network, url=None))
-    elif action == A.LINK:
-        config = await _config(runtime)
-        await state.set_state(LinkWizard.link)
-        await answer(query)
-        await show(query, voice.admin_free.invite_link_ask(current=config.free_invite_link))
-    elif action == A.LINK_CLEAR:
-        async with runtime.sessions.begin() as session:
-            await admin_free.set_invite_link(session, None, actor_id=user.id)
-        await state.clear()
-        await answer(query)
-        await show(query, voice.admin_free.invite_link_set(link=None))
-    else:
+    minutes = digits(callback_data.arg)
+    if minutes is None or minutes > WAIT_MAX:
         await answer(query, voice.common.stale())
+        return
+    await _set_wait(runtime, user, state, minutes)
+    await answer(query)
+    await show(query, voice.admin_free.wait_set(minutes=minutes))
+
+
+async def on_social(
+    query: CallbackQuery, voice: Voice, runtime: Runtime, state: FSMContext
+) -> None:
+    await state.clear()
+    await answer(query)
+    await show(query, voice.admin_free.social_menu(links=_social(await _config(runtime))))
+
+
+async def on_social_edit(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    voice: Voice,
+    runtime: Runtime,
+    state: FSMContext,
+) -> None:
+    network = _network(callback_data.arg)
+    if network is None:
+        await answer(query, voice.common.stale())
+        return
+    current = getattr(await _config(runtime), NETWORK_COLUMN[network])
+    await state.set_state(SocialWizard.url)
+    await state.set_data({"network": network})
+    await answer(query)
+    await show(query, voice.admin_free.social_ask(network=network, current=current))
+
+
+async def on_social_clear(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    user: User,
+    voice: Voice,
+    runtime: Runtime,
+    state: FSMContext,
+) -> None:
+    network = _network(callback_data.arg)
+    if network is None:
+        await answer(query, voice.common.stale())
+        return
+    async with runtime.sessions.begin() as session:
+        await admin_free.set_social(session, network, None, actor_id=user.id)
+    await state.clear()
+    await answer(query)
+    await show(query, voice.admin_free.social_set(network=network, url=None))
+
+
+async def on_link(query: CallbackQuery, voice: Voice, runtime: Runtime, state: FSMContext) -> None:
+    config = await _config(runtime)
+    await state.set_state(LinkWizard.link)
+    await answer(query)
+    await show(query, voice.admin_free.invite_link_ask(current=config.free_invite_link))
+
+
+async def on_link_clear(
+    query: CallbackQuery, user: User, voice: Voice, runtime: Runtime, state: FSMContext
+) -> None:
+    async with runtime.sessions.begin() as session:
+        await admin_free.set_invite_link(session, None, actor_id=user.id)
+    await state.clear()
+    await answer(query)
+    await show(query, voice.admin_free.invite_link_set(link=None))
 
 
 # -- wizard steps ---------------------------------------------------------------------------
 
 
 async def on_wait_minutes(
-    message: Message, user: User, voice: Voice, runtime: Runtime, state: FSMContext
+    message: Message, text: str, user: User, voice: Voice, runtime: Runtime, state: FSMContext
 ) -> None:
-    text = (message.text or "").strip()
-    if message.text is None:
-        await reply(message, voice.validation.text_required(field="minutes", section=S.FREE))
+    minutes = whole_number(voice, text, "minutes", 0, WAIT_MAX, S.FREE)
+    if not isinstance(minutes, int):
+        await reply(message, minutes)
         return
-    if not _DIGITS.match(text):
-        await reply(
-            message,
-            voice.validation.not_a_number(
-                field="minutes", minimum=0, maximum=WAIT_MAX, section=S.FREE
-            ),
-        )
-        return
-    minutes = int(text)
-    if minutes > WAIT_MAX:
-        await reply(
-            message,
-            voice.validation.out_of_range(
-                field="minutes", minimum=0, maximum=WAIT_MAX, section=S.FREE
-            ),
-        )
-        return
-    async with runtime.sessions.begin() as session:
-        await admin_free.set_wait(session, minutes, actor_id=user.id)
-    await state.clear()
+    await _set_wait(runtime, user, state, minutes)
     await reply(message, voice.admin_free.wait_set(minutes=minutes))
 
 
 async def on_social_url(
-    message: Message, user: User, voice: Voice, runtime: Runtime, state: FSMContext
+    message: Message, text: str, user: User, voice: Voice, runtime: Runtime, state: FSMContext
 ) -> None:
     network = _network(str((await state.get_data()).get("network", "")))
     if network is None:
         await state.clear()
         await reply(message, voice.common.stale_message())
         return
-    if message.text is None:
-        await reply(message, voice.validation.text_required(field="url", section=S.FREE))
-        return
-    url = admin_free.clean_https_url(message.text)
+    url = admin_free.clean_https_url(text)
     if url is None:
         await reply(message, voice.validation.invalid_url(section=S.FREE))
         return
@@ -232,12 +266,9 @@ async def on_social_url(
 
 
 async def on_invite_link(
-    message: Message, user: User, voice: Voice, runtime: Runtime, state: FSMContext
+    message: Message, text: str, user: User, voice: Voice, runtime: Runtime, state: FSMContext
 ) -> None:
-    if message.text is None:
-        await reply(message, voice.validation.text_required(field="url", section=S.FREE))
-        return
-    link = admin_free.clean_invite_link(message.text)
+    link = admin_free.clean_invite_link(text)
     if link is None:
         await reply(message, voice.validation.invalid_invite_link(section=S.FREE))
         return
@@ -249,9 +280,21 @@ async def on_invite_link(
 
 def build() -> Router:
     router = Router(name="admin.free")
-    router.callback_query.register(on_free, AdminCB.filter(F.section == S.FREE))
-    msg = router.message
-    msg.register(on_wait_minutes, WaitWizard.minutes, not_command)
-    msg.register(on_social_url, SocialWizard.url, not_command)
-    msg.register(on_invite_link, LinkWizard.link, not_command)
+    cb = router.callback_query
+    cb.register(on_menu, admin(S.FREE, A.OPEN, A.CANCEL))
+    cb.register(on_queue, admin(S.FREE, A.LIST))
+    cb.register(on_approve_all, admin(S.FREE, A.APPROVE_ALL))
+    cb.register(on_approve_all_ok, admin(S.FREE, A.APPROVE_ALL_OK))
+    cb.register(on_reject_all, admin(S.FREE, A.REJECT_ALL))
+    cb.register(on_reject_all_ok, admin(S.FREE, A.REJECT_ALL_OK))
+    cb.register(on_wait, admin(S.FREE, A.WAIT))
+    cb.register(on_wait_set, admin(S.FREE, A.WAIT_SET))
+    cb.register(on_social, admin(S.FREE, A.SOCIAL))
+    cb.register(on_social_edit, admin(S.FREE, A.SOCIAL_EDIT))
+    cb.register(on_social_clear, admin(S.FREE, A.SOCIAL_CLEAR))
+    cb.register(on_link, admin(S.FREE, A.LINK))
+    cb.register(on_link_clear, admin(S.FREE, A.LINK_CLEAR))
+    text_step(router, WaitWizard.minutes, on_wait_minutes, field="minutes", section=S.FREE)
+    text_step(router, SocialWizard.url, on_social_url, field="url", section=S.FREE)
+    text_step(router, LinkWizard.link, on_invite_link, field="url", section=S.FREE)
     return router

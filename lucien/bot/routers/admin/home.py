@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 
+from lucien.bot.filters import admin
 from lucien.bot.ui import answer, show
-from lucien.callbacks import AdminAction, AdminCB, AdminSection
+from lucien.callbacks import AdminAction as A
+from lucien.callbacks import AdminSection as S
 from lucien.db.models import User
 from lucien.runtime import Runtime
 from lucien.services import dashboard
@@ -43,24 +45,17 @@ async def admin_home_message(runtime: Runtime, voice: Voice, user: User) -> Voic
     )
 
 
-async def on_main(
-    query: CallbackQuery, callback_data: AdminCB, voice: Voice, state: FSMContext
-) -> None:
-    if callback_data.action not in (AdminAction.OPEN, AdminAction.CANCEL):
-        await answer(query, voice.common.stale())
-        return
-    if callback_data.action == AdminAction.CANCEL:
-        await state.clear()
+async def on_main(query: CallbackQuery, voice: Voice) -> None:
     await answer(query)
     await show(query, voice.admin_main.menu_only())
 
 
-async def on_dashboard(
-    query: CallbackQuery, callback_data: AdminCB, voice: Voice, runtime: Runtime
-) -> None:
-    if callback_data.action != AdminAction.OPEN:
-        await answer(query, voice.common.stale())
-        return
+async def on_cancel(query: CallbackQuery, voice: Voice, state: FSMContext) -> None:
+    await state.clear()
+    await on_main(query, voice)
+
+
+async def on_dashboard(query: CallbackQuery, voice: Voice, runtime: Runtime) -> None:
     data = await dashboard.collect(runtime, check_channels=True)
     await answer(query)
     await show(query, voice.dashboard.dashboard(data=data))
@@ -68,8 +63,7 @@ async def on_dashboard(
 
 def build() -> Router:
     router = Router(name="admin.home")
-    router.callback_query.register(on_main, AdminCB.filter(F.section == AdminSection.MAIN))
-    router.callback_query.register(
-        on_dashboard, AdminCB.filter(F.section == AdminSection.DASHBOARD)
-    )
+    router.callback_query.register(on_main, admin(S.MAIN, A.OPEN))
+    router.callback_query.register(on_cancel, admin(S.MAIN, A.CANCEL))
+    router.callback_query.register(on_dashboard, admin(S.DASHBOARD, A.OPEN))
     return router

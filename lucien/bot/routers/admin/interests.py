@@ -7,12 +7,11 @@ told who did it) and is audited.
 
 from __future__ import annotations
 
-from typing import Any
-
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery
 
 from lucien.access.roles import derive_role
+from lucien.bot.filters import admin
 from lucien.bot.ui import show
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
@@ -25,10 +24,6 @@ from lucien.voice.data import Page
 from lucien.voice.message import Message as VoiceMessage
 
 PER_PAGE = 8
-
-
-def _on(action: str) -> Any:
-    return AdminCB.filter((F.section == S.INTERESTS) & (F.action == action))
 
 
 async def _list(runtime: Runtime, voice: Voice, filter: str, page: int) -> VoiceMessage:
@@ -109,8 +104,8 @@ async def on_attend(
 def build() -> Router:
     router = Router(name="admin.interests")
     cq = router.callback_query
-    cq.register(on_open, _on(A.OPEN))
-    cq.register(on_list, _on(A.LIST))
-    cq.register(on_view, _on(A.VIEW))
-    cq.register(on_attend, _on(A.ATTEND))
+    cq.register(on_open, admin(S.INTERESTS, A.OPEN))
+    cq.register(on_list, admin(S.INTERESTS, A.LIST))
+    cq.register(on_view, admin(S.INTERESTS, A.VIEW))
+    cq.register(on_attend, admin(S.INTERESTS, A.ATTEND))
     return router

@@ -6,12 +6,12 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery
 
+from lucien.bot.filters import admin
 from lucien.bot.ui import show
 from lucien.callbacks import AdminAction as A
-from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
 from lucien.runtime import Runtime
 from lucien.services import stats
@@ -26,14 +26,7 @@ async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice) -> None:
     await show(query, msg)
 
 
-async def on_other(query: CallbackQuery, voice: Voice) -> None:
-    await query.answer(**voice.common.stale().as_answer_kwargs())
-
-
 def build() -> Router:
     router = Router(name="admin.stats")
-    router.callback_query.register(
-        on_open, AdminCB.filter((F.section == S.STATS) & F.action.in_({A.OPEN, A.CANCEL}))
-    )
-    router.callback_query.register(on_other, AdminCB.filter(F.section == S.STATS))
+    router.callback_query.register(on_open, admin(S.STATS, A.OPEN, A.CANCEL))
     return router

@@ -13,14 +13,14 @@ Every change is audited by the service; Telegram calls run after its transaction
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.filters.callback_data import CallbackQueryFilter
+from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from lucien.access.config import get_config
 from lucien.bot.commands import register_admin_commands
+from lucien.bot.filters import admin, not_a_command
 from lucien.bot.ui import show
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
@@ -291,26 +291,14 @@ async def on_do(
     await query.answer()
 
 
-def _on(action: str) -> CallbackQueryFilter:
-    return AdminCB.filter((F.section == S.USERS) & (F.action == action))
-
-
-def _not_a_command(message: Message) -> bool:
-    return not (message.text or "").startswith("/")
-
-
 def build() -> Router:
     router = Router(name="admin.users")
-    router.callback_query.register(on_open, _on(A.OPEN))
-    router.callback_query.register(on_cancel, _on(A.CANCEL))
-    router.callback_query.register(on_list, _on(A.LIST))
-    router.callback_query.register(on_find, _on(A.FIND))
-    router.callback_query.register(on_view, _on(A.VIEW))
-    router.callback_query.register(
-        on_confirm, AdminCB.filter((F.section == S.USERS) & F.action.in_(set(CONFIRM)))
-    )
-    router.callback_query.register(
-        on_do, AdminCB.filter((F.section == S.USERS) & F.action.in_(set(DO)))
-    )
-    router.message.register(on_search_input, UserSearch.query, _not_a_command)
+    router.callback_query.register(on_open, admin(S.USERS, A.OPEN))
+    router.callback_query.register(on_cancel, admin(S.USERS, A.CANCEL))
+    router.callback_query.register(on_list, admin(S.USERS, A.LIST))
+    router.callback_query.register(on_find, admin(S.USERS, A.FIND))
+    router.callback_query.register(on_view, admin(S.USERS, A.VIEW))
+    router.callback_query.register(on_confirm, admin(S.USERS, *CONFIRM))
+    router.callback_query.register(on_do, admin(S.USERS, *DO))
+    router.message.register(on_search_input, UserSearch.query, not_a_command)
     return router

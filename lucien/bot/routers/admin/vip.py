@@ -2,22 +2,21 @@
 
 Sections (``AdminCB.section``): ``VIP`` (menu), ``TOKENS`` (issue, list, revoke),
 ``SUBS`` (list, detail, extend, remove) and ``PLANS`` (list, detail, create, edit,
-activate/deactivate, delete). Button flows carry what they need in the callback data;
-typed numbers and texts go through FSM wizards kept in the configured storage (database
-or Redis), so a wizard continues across stateless requests. Every change is audited by
-the service that makes it; Telegram is only called with no transaction open.
+activate/deactivate, delete). One handler per action, chosen by the router's filters.
+Button flows carry what they need in the callback data; typed numbers and texts go
+through FSM wizards kept in the configured storage (database or Redis), so a wizard
+continues across stateless requests. Every change is audited by the service that makes it;
+Telegram is only called with no transaction open.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -27,7 +26,9 @@ from lucien.access import botinfo, invitations, plans
 from lucien.access.invitations import BATCH_MAX, REDEEM_DAYS_DEFAULT, REDEEM_DAYS_MAX
 from lucien.access.plans import PlanError
 from lucien.access.users import mark_unreachable
+from lucien.bot.filters import admin
 from lucien.bot.ui import answer, reply, show
+from lucien.bot.wizard import Step, digits, from_data, text_step, whole_number
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB, split_arg
 from lucien.callbacks import AdminSection as S
@@ -36,7 +37,7 @@ from lucien.runtime import Runtime
 from lucien.services import admin_vip
 from lucien.services.admin_vip import EXTEND_DAYS_MAX, ExtensionBusy
 from lucien.voice import Voice
-from lucien.voice.data import PlanCard, PlanDraft, TokenCard
+from lucien.voice.data import PlanCard, PlanDraft, SubscriptionCard, TokenCard
 from lucien.voice.message import Alert
 from lucien.voice.message import Message as VoiceMessage
 from lucien.voice.providers.admin_vip import PLAN_LIMITS
@@ -45,7 +46,6 @@ log = logging.getLogger(__name__)
 
 PRICE_MAX = PLAN_LIMITS["price"]
 PLAN_FIELDS = ("name", "days", "price", "currency")
-_DIGITS = re.compile(r"^\d{1,9}$")
 
 
 class IssueWizard(StatesGroup):
@@ -69,34 +69,6 @@ class PlanEdit(StatesGroup):
     value = State()
 
 
-def _number(text: str) -> int | None:
-    value = text.strip()
-    return int(value) if _DIGITS.match(value) else None
-
-
-def _bad_number(
-    voice: Voice, text: str, field: Any, minimum: int, maximum: int, section: S
-) -> VoiceMessage | None:
-    """The refusal for a number outside ``minimum..maximum`` (None when it is fine)."""
-    value = _number(text)
-    if value is None:
-        return voice.validation.not_a_number(
-            field=field, minimum=minimum, maximum=maximum, section=section
-        )
-    if not minimum <= value <= maximum:
-        return voice.validation.out_of_range(
-            field=field, minimum=minimum, maximum=maximum, section=section
-        )
-    return None
-
-
-def not_command(message: Message) -> bool:
-    """Wizard input is anything but a command. (``/cancel`` — which clears any wizard —
-    ``/start``, ``/admin`` and the other commands are answered by the start router, which
-    is consulted before the panel.)"""
-    return not (message.text or "").startswith("/")
-
-
 # -- the section menu -----------------------------------------------------------------------
 
 
@@ -111,16 +83,7 @@ async def _menu(runtime: Runtime, voice: Voice) -> VoiceMessage:
     )
 
 
-async def on_vip(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    voice: Voice,
-    runtime: Runtime,
-    state: FSMContext,
-) -> None:
-    if callback_data.action not in (A.OPEN, A.CANCEL):
-        await answer(query, voice.common.stale())
-        return
+async def on_menu(query: CallbackQuery, voice: Voice, runtime: Runtime, state: FSMContext) -> None:
     await state.clear()
     await answer(query)
     await show(query, await _menu(runtime, voice))
@@ -189,82 +152,80 @@ async def _ask_deadline(
 async def on_tokens(
     query: CallbackQuery,
     callback_data: AdminCB,
+    voice: Voice,
+    runtime: Runtime,
+    state: FSMContext,
+) -> None:
+    await state.clear()
+    await answer(query)
+    await show(query, await _tokens(runtime, voice, callback_data.arg, callback_data.page))
+
+
+async def on_issue(query: CallbackQuery, voice: Voice, runtime: Runtime, state: FSMContext) -> None:
+    await state.clear()
+    await answer(query)
+    await show(query, await _choose_plan(runtime, voice))
+
+
+async def on_issue_plan(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    voice: Voice,
+    runtime: Runtime,
+    state: FSMContext,
+) -> None:
+    plan = await _active_plan(runtime, callback_data.id)
+    if plan is None:
+        await answer(query, voice.common.not_found_alert("plan"))
+        await show(query, await _choose_plan(runtime, voice))
+        return
+    await state.set_state(IssueWizard.quantity)
+    await state.set_data({"plan_id": plan.id})
+    await answer(query)
+    await show(query, voice.admin_vip.issue_ask_quantity(plan=plan, maximum=BATCH_MAX))
+
+
+async def on_issue_quantity_button(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    voice: Voice,
+    runtime: Runtime,
+    state: FSMContext,
+) -> None:
+    plan = await _active_plan(runtime, callback_data.id)
+    quantity = digits(callback_data.arg)
+    if plan is None or quantity is None or not 1 <= quantity <= BATCH_MAX:
+        await answer(query, voice.common.stale())
+        return
+    await answer(query)
+    await show(query, await _ask_deadline(state, voice, plan, quantity))
+
+
+async def on_issue_go(
+    query: CallbackQuery,
+    callback_data: AdminCB,
     user: User,
     voice: Voice,
     runtime: Runtime,
     state: FSMContext,
 ) -> None:
-    action, item_id = callback_data.action, callback_data.id
-    if action in (A.OPEN, A.LIST):
-        await state.clear()
-        await answer(query)
-        await show(query, await _tokens(runtime, voice, callback_data.arg, callback_data.page))
-    elif action == A.CANCEL:
-        await state.clear()
-        await answer(query)
-        await show(query, await _menu(runtime, voice))
-    elif action == A.ISSUE:
-        await state.clear()
-        await answer(query)
-        await show(query, await _choose_plan(runtime, voice))
-    elif action == A.ISSUE_PLAN:
-        plan = await _active_plan(runtime, item_id)
-        if plan is None:
-            await answer(query, voice.common.not_found_alert("plan"))
-            await show(query, await _choose_plan(runtime, voice))
-            return
-        await state.set_state(IssueWizard.quantity)
-        await state.set_data({"plan_id": plan.id})
-        await answer(query)
-        await show(query, voice.admin_vip.issue_ask_quantity(plan=plan, maximum=BATCH_MAX))
-    elif action == A.ISSUE_QTY:
-        plan = await _active_plan(runtime, item_id)
-        quantity = _number(callback_data.arg)
-        if plan is None or quantity is None or not 1 <= quantity <= BATCH_MAX:
-            await answer(query, voice.common.stale())
-            return
-        await answer(query)
-        await show(query, await _ask_deadline(state, voice, plan, quantity))
-    elif action == A.ISSUE_GO:
-        parts = [_number(p) for p in split_arg(callback_data.arg)]
-        if (
-            len(parts) != 2
-            or parts[0] is None
-            or parts[1] is None
-            or not 1 <= parts[0] <= BATCH_MAX
-            or not 1 <= parts[1] <= REDEEM_DAYS_MAX
-        ):
-            await answer(query, voice.common.stale())
-            return
-        result = await _issue(runtime, voice, user, item_id, parts[0], parts[1])
-        if isinstance(result, Alert):
-            await answer(query, result)
-            return
-        await state.clear()
-        await answer(query)
-        await show(query, result)
-    elif action == A.REVOKE:
-        card = await _token_card(runtime, item_id)
-        if card is None:
-            await answer(query, voice.common.not_found_alert("invitation"))
-        elif card.status != "unused":
-            await answer(query, voice.admin_vip.token_not_revocable(status=card.status))
-        else:
-            await answer(query)
-            await show(query, voice.admin_vip.token_revoke_confirm(token=card))
-    elif action == A.REVOKE_OK:
-        async with runtime.sessions.begin() as session:
-            done = await invitations.revoke(session, item_id, actor_id=user.id)
-        card = await _token_card(runtime, item_id)
-        if card is None:
-            await answer(query, voice.common.not_found_alert("invitation"))
-        elif not done:
-            await answer(query, voice.admin_vip.token_not_revocable(status=card.status))
-        else:
-            await answer(query)
-            await show(query, voice.admin_vip.token_revoked(token=card))
-    else:
+    parts = [digits(p) for p in split_arg(callback_data.arg)]
+    if (
+        len(parts) != 2
+        or parts[0] is None
+        or parts[1] is None
+        or not 1 <= parts[0] <= BATCH_MAX
+        or not 1 <= parts[1] <= REDEEM_DAYS_MAX
+    ):
         await answer(query, voice.common.stale())
+        return
+    result = await _issue(runtime, voice, user, callback_data.id, parts[0], parts[1])
+    if isinstance(result, Alert):
+        await answer(query, result)
+        return
+    await state.clear()
+    await answer(query)
+    await show(query, result)
 
 
 async def _token_card(runtime: Runtime, invitation_id: int) -> TokenCard | None:
@@ -273,42 +234,59 @@ async def _token_card(runtime: Runtime, invitation_id: int) -> TokenCard | None:
         return await admin_vip.token(session, invitation_id, username)
 
 
-async def on_issue_quantity(
-    message: Message, voice: Voice, runtime: Runtime, state: FSMContext
+async def on_revoke(
+    query: CallbackQuery, callback_data: AdminCB, voice: Voice, runtime: Runtime
 ) -> None:
-    if message.text is None:
-        await reply(message, voice.validation.text_required(field="quantity", section=S.VIP))
-        return
-    refusal = _bad_number(voice, message.text, "quantity", 1, BATCH_MAX, S.VIP)
-    if refusal is not None:
-        await reply(message, refusal)
+    card = await _token_card(runtime, callback_data.id)
+    if card is None:
+        await answer(query, voice.common.not_found_alert("invitation"))
+    elif card.status != "unused":
+        await answer(query, voice.admin_vip.token_not_revocable(status=card.status))
+    else:
+        await answer(query)
+        await show(query, voice.admin_vip.token_revoke_confirm(token=card))
+
+
+async def on_revoke_ok(
+    query: CallbackQuery, callback_data: AdminCB, user: User, voice: Voice, runtime: Runtime
+) -> None:
+    async with runtime.sessions.begin() as session:
+        done = await invitations.revoke(session, callback_data.id, actor_id=user.id)
+    card = await _token_card(runtime, callback_data.id)
+    if card is None:
+        await answer(query, voice.common.not_found_alert("invitation"))
+    elif not done:
+        await answer(query, voice.admin_vip.token_not_revocable(status=card.status))
+    else:
+        await answer(query)
+        await show(query, voice.admin_vip.token_revoked(token=card))
+
+
+async def on_issue_quantity(
+    message: Message, text: str, voice: Voice, runtime: Runtime, state: FSMContext
+) -> None:
+    quantity = whole_number(voice, text, "quantity", 1, BATCH_MAX, S.VIP)
+    if not isinstance(quantity, int):
+        await reply(message, quantity)
         return
     plan = await _active_plan(runtime, int((await state.get_data()).get("plan_id", 0)))
     if plan is None:
         await state.clear()
         await reply(message, voice.common.not_found("plan"))
         return
-    await reply(message, await _ask_deadline(state, voice, plan, int(message.text.strip())))
+    await reply(message, await _ask_deadline(state, voice, plan, quantity))
 
 
 async def on_issue_days(
-    message: Message, user: User, voice: Voice, runtime: Runtime, state: FSMContext
+    message: Message, text: str, user: User, voice: Voice, runtime: Runtime, state: FSMContext
 ) -> None:
-    if message.text is None:
-        await reply(message, voice.validation.text_required(field="days", section=S.VIP))
-        return
-    refusal = _bad_number(voice, message.text, "days", 1, REDEEM_DAYS_MAX, S.VIP)
-    if refusal is not None:
-        await reply(message, refusal)
+    days = whole_number(voice, text, "days", 1, REDEEM_DAYS_MAX, S.VIP)
+    if not isinstance(days, int):
+        await reply(message, days)
         return
     data = await state.get_data()
     result = await _issue(
-        runtime,
-        voice,
-        user,
-        int(data.get("plan_id", 0)),
-        int(data.get("quantity", 1)),
-        int(message.text.strip()),
+        runtime, voice, user, int(data.get("plan_id", 0)), int(data.get("quantity", 1)), days
     )
     await state.clear()
     if isinstance(result, Alert):
@@ -361,7 +339,49 @@ async def _tell_member(
         log.info("could not tell member %s of the extension: %s", user_id, exc)
 
 
+async def _subscription(
+    query: CallbackQuery, runtime: Runtime, voice: Voice, sub_id: int
+) -> SubscriptionCard | None:
+    """The period a button names, or None after telling the admin it is gone."""
+    async with runtime.sessions() as session:
+        card = await admin_vip.subscription(session, sub_id)
+    if card is None:
+        await answer(query, voice.common.not_found_alert("subscription"))
+    return card
+
+
 async def on_subs(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    voice: Voice,
+    runtime: Runtime,
+    state: FSMContext,
+) -> None:
+    await state.clear()
+    await answer(query)
+    kind = callback_data.arg or "active"
+    await show(query, await _subscribers(runtime, voice, kind, callback_data.page))
+
+
+async def on_sub(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    voice: Voice,
+    runtime: Runtime,
+    state: FSMContext,
+) -> None:
+    card = await _subscription(query, runtime, voice, callback_data.id)
+    if card is None:
+        return
+    await state.clear()
+    await answer(query)
+    back = callback_data.arg if callback_data.arg in admin_vip.SUB_FILTERS else "active"
+    await show(
+        query, voice.admin_vip.subscriber(sub=card, back_filter=back, back_page=callback_data.page)
+    )
+
+
+async def on_extend(
     query: CallbackQuery,
     callback_data: AdminCB,
     user: User,
@@ -369,90 +389,89 @@ async def on_subs(
     runtime: Runtime,
     state: FSMContext,
 ) -> None:
-    action, item_id = callback_data.action, callback_data.id
-    if action in (A.OPEN, A.LIST, A.CANCEL):
-        await state.clear()
-        await answer(query)
-        kind = callback_data.arg or "active"
-        await show(query, await _subscribers(runtime, voice, kind, callback_data.page))
+    if await _subscription(query, runtime, voice, callback_data.id) is None:
         return
-    if action not in (A.VIEW, A.EXTEND, A.EXTEND_ASK, A.REMOVE, A.REMOVE_OK):
+    days = digits(callback_data.arg)
+    if days is None or not 1 <= days <= EXTEND_DAYS_MAX:
         await answer(query, voice.common.stale())
         return
-    async with runtime.sessions() as session:
-        card = await admin_vip.subscription(session, item_id)
-    if card is None:
+    try:
+        result = await _extend(runtime, voice, user, callback_data.id, days)
+    except ExtensionBusy:
+        await answer(query, voice.common.failure_alert())
+        return
+    if result is None:
         await answer(query, voice.common.not_found_alert("subscription"))
         return
-    if action == A.VIEW:
-        await state.clear()
-        await answer(query)
-        back = callback_data.arg if callback_data.arg in admin_vip.SUB_FILTERS else "active"
-        await show(query, voice.admin_vip.subscriber(sub=card, back_filter=back))
-    elif action == A.EXTEND:
-        days = _number(callback_data.arg)
-        if days is None or not 1 <= days <= EXTEND_DAYS_MAX:
-            await answer(query, voice.common.stale())
-            return
-        try:
-            result = await _extend(runtime, voice, user, item_id, days)
-        except ExtensionBusy:
-            await answer(query, voice.common.failure_alert())
-            return
-        if result is None:
-            await answer(query, voice.common.not_found_alert("subscription"))
-            return
-        await state.clear()
-        await answer(query)
-        await show(query, result)
-    elif action == A.EXTEND_ASK:
-        await state.set_state(ExtendWizard.days)
-        await state.set_data({"sub_id": card.id})
-        await answer(query)
-        await show(query, voice.admin_vip.extend_ask(sub=card, maximum=EXTEND_DAYS_MAX))
-    elif action == A.REMOVE:
-        if card.status != "active":
-            await answer(query, voice.common.not_found_alert("subscription"))
-            return
-        await answer(query)
-        await show(query, voice.admin_vip.remove_confirm(sub=card))
-    else:  # REMOVE_OK
-        if card.status != "active":
-            await answer(query, voice.common.not_found_alert("subscription"))
-            await show(query, voice.admin_vip.subscriber(sub=card))
-            return
-        await answer(query, voice.common.working())
-        removal = await admin_vip.remove_now(runtime, item_id, actor_id=user.id)
-        async with runtime.sessions() as session:
-            card = await admin_vip.subscription(session, item_id) or card
-        if removal is None:  # someone else got there first
-            await show(query, voice.admin_vip.subscriber(sub=card))
-            return
-        await show(query, voice.admin_vip.removed(sub=card, from_channel=removal.from_channel))
+    await state.clear()
+    await answer(query)
+    await show(query, result)
+
+
+async def on_extend_ask(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    voice: Voice,
+    runtime: Runtime,
+    state: FSMContext,
+) -> None:
+    card = await _subscription(query, runtime, voice, callback_data.id)
+    if card is None:
+        return
+    await state.set_state(ExtendWizard.days)
+    await state.set_data({"sub_id": card.id})
+    await answer(query)
+    await show(query, voice.admin_vip.extend_ask(sub=card, maximum=EXTEND_DAYS_MAX))
+
+
+async def on_remove(
+    query: CallbackQuery, callback_data: AdminCB, voice: Voice, runtime: Runtime
+) -> None:
+    card = await _subscription(query, runtime, voice, callback_data.id)
+    if card is None:
+        return
+    if card.status != "active":
+        await answer(query, voice.common.not_found_alert("subscription"))
+        return
+    await answer(query)
+    await show(query, voice.admin_vip.remove_confirm(sub=card))
+
+
+async def on_remove_ok(
+    query: CallbackQuery, callback_data: AdminCB, user: User, voice: Voice, runtime: Runtime
+) -> None:
+    card = await _subscription(query, runtime, voice, callback_data.id)
+    if card is None:
+        return
+    if card.status != "active":
+        await answer(query, voice.common.not_found_alert("subscription"))
+        await show(query, voice.admin_vip.subscriber(sub=card))
+        return
+    await answer(query, voice.common.working())
+    removal = await admin_vip.remove_now(runtime, card.id, actor_id=user.id)
+    async with runtime.sessions() as session:
+        card = await admin_vip.subscription(session, card.id) or card
+    if removal is None:  # someone else got there first
+        await show(query, voice.admin_vip.subscriber(sub=card))
+        return
+    await show(query, voice.admin_vip.removed(sub=card, from_channel=removal.from_channel))
 
 
 async def on_extend_days(
-    message: Message, user: User, voice: Voice, runtime: Runtime, state: FSMContext
+    message: Message, text: str, user: User, voice: Voice, runtime: Runtime, state: FSMContext
 ) -> None:
-    if message.text is None:
-        await reply(message, voice.validation.text_required(field="days", section=S.SUBS))
-        return
-    refusal = _bad_number(voice, message.text, "days", 1, EXTEND_DAYS_MAX, S.SUBS)
-    if refusal is not None:
-        await reply(message, refusal)
+    days = whole_number(voice, text, "days", 1, EXTEND_DAYS_MAX, S.SUBS)
+    if not isinstance(days, int):
+        await reply(message, days)
         return
     sub_id = int((await state.get_data()).get("sub_id", 0))
     try:
-        result = await _extend(runtime, voice, user, sub_id, int(message.text.strip()))
+        result = await _extend(runtime, voice, user, sub_id, days)
     except ExtensionBusy:  # stay on the step: they may send it again
         await reply(message, voice.common.failure())
         return
-    if result is None:
-        await state.clear()
-        await reply(message, voice.common.not_found("subscription"))
-        return
     await state.clear()
-    await reply(message, result)
+    await reply(message, result or voice.common.not_found("subscription"))
 
 
 # -- plans --------------------------------------------------------------------------------
@@ -482,74 +501,114 @@ def _draft(data: dict[str, Any]) -> PlanDraft:
 async def on_plans(
     query: CallbackQuery,
     callback_data: AdminCB,
-    user: User,
     voice: Voice,
     runtime: Runtime,
     state: FSMContext,
 ) -> None:
-    action, item_id = callback_data.action, callback_data.id
-    if action in (A.OPEN, A.LIST, A.CANCEL):
-        await state.clear()
-        await answer(query)
-        await show(query, await _plans(runtime, voice, callback_data.page))
-        return
-    if action == A.NEW:
-        await state.set_state(PlanWizard.name)
-        await state.set_data({})
-        await answer(query)
-        await show(query, voice.admin_vip.plan_ask(field="name", step=1, total=4))
-        return
-    if action == A.SAVE:
-        await _save_new_plan(query, user, voice, runtime, state)
-        return
-    if action not in (A.VIEW, A.EDIT, A.TOGGLE, A.DELETE, A.DELETE_OK):
-        await answer(query, voice.common.stale())
-        return
-    card = await _plan(runtime, item_id)
+    await state.clear()
+    await answer(query)
+    await show(query, await _plans(runtime, voice, callback_data.page))
+
+
+async def on_plan_new(query: CallbackQuery, voice: Voice, state: FSMContext) -> None:
+    await state.set_state(PlanWizard.name)
+    await state.set_data({})
+    await answer(query)
+    await show(query, voice.admin_vip.plan_ask(field="name", step=1, total=4))
+
+
+async def _plan_or_alert(
+    query: CallbackQuery, runtime: Runtime, voice: Voice, plan_id: int
+) -> PlanCard | None:
+    """The plan a button names, or None after telling the admin it is gone."""
+    card = await _plan(runtime, plan_id)
     if card is None:
         await answer(query, voice.common.not_found_alert("plan"))
+    return card
+
+
+async def on_plan(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    voice: Voice,
+    runtime: Runtime,
+    state: FSMContext,
+) -> None:
+    card = await _plan_or_alert(query, runtime, voice, callback_data.id)
+    if card is None:
         return
-    if action == A.VIEW:
-        await state.clear()
-        await answer(query)
-        await show(query, voice.admin_vip.plan(plan=card))
-    elif action == A.EDIT:
-        field = callback_data.arg
-        if field not in PLAN_FIELDS:
-            await answer(query, voice.common.stale())
-            return
-        await state.set_state(PlanEdit.value)
-        await state.set_data({"plan_id": card.id, "field": field})
-        await answer(query)
-        current = str(getattr(card, field))
-        await show(query, voice.admin_vip.plan_ask(field=field, current=current))  # type: ignore[arg-type]
-    elif action == A.TOGGLE:
+    await state.clear()
+    await answer(query)
+    await show(query, voice.admin_vip.plan(plan=card))
+
+
+async def on_plan_edit_ask(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    voice: Voice,
+    runtime: Runtime,
+    state: FSMContext,
+) -> None:
+    card = await _plan_or_alert(query, runtime, voice, callback_data.id)
+    if card is None:
+        return
+    field = callback_data.arg
+    if field not in PLAN_FIELDS:
+        await answer(query, voice.common.stale())
+        return
+    await state.set_state(PlanEdit.value)
+    await state.set_data({"plan_id": card.id, "field": field})
+    await answer(query)
+    current = str(getattr(card, field))
+    await show(query, voice.admin_vip.plan_ask(field=field, current=current))  # type: ignore[arg-type]
+
+
+async def on_plan_toggle(
+    query: CallbackQuery, callback_data: AdminCB, user: User, voice: Voice, runtime: Runtime
+) -> None:
+    card = await _plan_or_alert(query, runtime, voice, callback_data.id)
+    if card is None:
+        return
+    async with runtime.sessions.begin() as session:
+        changed = await plans.set_active(session, card.id, not card.active, actor_id=user.id)
+    card = await _plan(runtime, card.id) or card
+    await answer(query, voice.admin_vip.plan_toggled(plan=card) if changed else None)
+    await show(query, voice.admin_vip.plan(plan=card))
+
+
+async def on_plan_delete(
+    query: CallbackQuery, callback_data: AdminCB, voice: Voice, runtime: Runtime
+) -> None:
+    card = await _plan_or_alert(query, runtime, voice, callback_data.id)
+    if card is None:
+        return
+    if card.in_use:
+        await answer(query, voice.admin_vip.plan_in_use())
+        return
+    await answer(query)
+    await show(query, voice.admin_vip.plan_delete_confirm(plan=card))
+
+
+async def on_plan_delete_ok(
+    query: CallbackQuery, callback_data: AdminCB, user: User, voice: Voice, runtime: Runtime
+) -> None:
+    card = await _plan_or_alert(query, runtime, voice, callback_data.id)
+    if card is None:
+        return
+    try:
         async with runtime.sessions.begin() as session:
-            changed = await plans.set_active(session, card.id, not card.active, actor_id=user.id)
-        card = await _plan(runtime, item_id) or card
-        await answer(query, voice.admin_vip.plan_toggled(plan=card) if changed else None)
-        await show(query, voice.admin_vip.plan(plan=card))
-    elif action == A.DELETE:
-        if card.in_use:
+            await plans.delete_plan(session, card.id, actor_id=user.id)
+    except PlanError as exc:
+        if exc.code == "in_use":
             await answer(query, voice.admin_vip.plan_in_use())
-            return
-        await answer(query)
-        await show(query, voice.admin_vip.plan_delete_confirm(plan=card))
-    else:  # DELETE_OK
-        try:
-            async with runtime.sessions.begin() as session:
-                await plans.delete_plan(session, card.id, actor_id=user.id)
-        except PlanError as exc:
-            if exc.code == "in_use":
-                await answer(query, voice.admin_vip.plan_in_use())
-            else:
-                await answer(query, voice.common.not_found_alert("plan"))
-            return
-        await answer(query)
-        await show(query, voice.admin_vip.plan_deleted(name=card.name))
+        else:
+            await answer(query, voice.common.not_found_alert("plan"))
+        return
+    await answer(query)
+    await show(query, voice.admin_vip.plan_deleted(name=card.name))
 
 
-async def _save_new_plan(
+async def on_plan_save(
     query: CallbackQuery, user: User, voice: Voice, runtime: Runtime, state: FSMContext
 ) -> None:
     if await state.get_state() != PlanWizard.confirm.state:
@@ -586,7 +645,8 @@ def _plan_refusal(voice: Voice, field: str, text: str) -> VoiceMessage | None:
         if field == "name":
             plans.clean_name(text)
         elif field == "days":
-            return _bad_number(voice, text, "days", plans.DAYS_MIN, plans.DAYS_MAX, S.PLANS)
+            days = whole_number(voice, text, "days", plans.DAYS_MIN, plans.DAYS_MAX, S.PLANS)
+            return None if isinstance(days, int) else days
         elif field == "price":
             if plans.clean_price(text) > PRICE_MAX:
                 raise PlanError("price_range", PRICE_MAX)
@@ -623,18 +683,17 @@ _NEXT: dict[str, tuple[State, str, int]] = {
 }
 
 
-def _plan_step(field: str) -> Callable[..., Awaitable[None]]:
+def _plan_step(field: str) -> Step:
     """The handler of one create-wizard step (name → days → price → currency)."""
 
-    async def step(message: Message, voice: Voice, runtime: Runtime, state: FSMContext) -> None:
-        if message.text is None:
-            await reply(message, voice.validation.text_required(field=field, section=S.PLANS))  # type: ignore[arg-type]
-            return
-        refusal = _plan_refusal(voice, field, message.text)
+    async def step(
+        message: Message, text: str, voice: Voice, runtime: Runtime, state: FSMContext
+    ) -> None:
+        refusal = _plan_refusal(voice, field, text)
         if refusal is not None:
             await reply(message, refusal)
             return
-        value = _plan_value(field, message.text)
+        value = _plan_value(field, text)
         if field == "name":
             async with runtime.sessions() as session:
                 taken = await admin_vip.plan_name_taken(session, value)
@@ -658,7 +717,7 @@ def _plan_step(field: str) -> Callable[..., Awaitable[None]]:
 
 
 async def on_plan_edit(
-    message: Message, user: User, voice: Voice, runtime: Runtime, state: FSMContext
+    message: Message, text: str, user: User, voice: Voice, runtime: Runtime, state: FSMContext
 ) -> None:
     data = await state.get_data()
     field = str(data.get("field", ""))
@@ -666,14 +725,11 @@ async def on_plan_edit(
         await state.clear()
         await reply(message, voice.common.stale_message())
         return
-    if message.text is None:
-        await reply(message, voice.validation.text_required(field=field, section=S.PLANS))  # type: ignore[arg-type]
-        return
-    refusal = _plan_refusal(voice, field, message.text)
+    refusal = _plan_refusal(voice, field, text)
     if refusal is not None:
         await reply(message, refusal)
         return
-    value = _plan_value(field, message.text)
+    value = _plan_value(field, text)
     try:
         async with runtime.sessions.begin() as session:
             edited = await plans.edit_plan(
@@ -694,16 +750,38 @@ async def on_plan_edit(
 def build() -> Router:
     router = Router(name="admin.vip")
     cb = router.callback_query
-    cb.register(on_vip, AdminCB.filter(F.section == S.VIP))
-    cb.register(on_tokens, AdminCB.filter(F.section == S.TOKENS))
-    cb.register(on_subs, AdminCB.filter(F.section == S.SUBS))
-    cb.register(on_plans, AdminCB.filter(F.section == S.PLANS))
+    cb.register(on_menu, admin(S.VIP, A.OPEN, A.CANCEL))
 
-    msg = router.message
-    msg.register(on_issue_quantity, IssueWizard.quantity, not_command)
-    msg.register(on_issue_days, IssueWizard.days, not_command)
-    msg.register(on_extend_days, ExtendWizard.days, not_command)
+    cb.register(on_tokens, admin(S.TOKENS, A.OPEN, A.LIST))
+    cb.register(on_menu, admin(S.TOKENS, A.CANCEL))
+    cb.register(on_issue, admin(S.TOKENS, A.ISSUE))
+    cb.register(on_issue_plan, admin(S.TOKENS, A.ISSUE_PLAN))
+    cb.register(on_issue_quantity_button, admin(S.TOKENS, A.ISSUE_QTY))
+    cb.register(on_issue_go, admin(S.TOKENS, A.ISSUE_GO))
+    cb.register(on_revoke, admin(S.TOKENS, A.REVOKE))
+    cb.register(on_revoke_ok, admin(S.TOKENS, A.REVOKE_OK))
+
+    cb.register(on_subs, admin(S.SUBS, A.OPEN, A.LIST, A.CANCEL))
+    cb.register(on_sub, admin(S.SUBS, A.VIEW))
+    cb.register(on_extend, admin(S.SUBS, A.EXTEND))
+    cb.register(on_extend_ask, admin(S.SUBS, A.EXTEND_ASK))
+    cb.register(on_remove, admin(S.SUBS, A.REMOVE))
+    cb.register(on_remove_ok, admin(S.SUBS, A.REMOVE_OK))
+
+    cb.register(on_plans, admin(S.PLANS, A.OPEN, A.LIST, A.CANCEL))
+    cb.register(on_plan_new, admin(S.PLANS, A.NEW))
+    cb.register(on_plan_save, admin(S.PLANS, A.SAVE))
+    cb.register(on_plan, admin(S.PLANS, A.VIEW))
+    cb.register(on_plan_edit_ask, admin(S.PLANS, A.EDIT))
+    cb.register(on_plan_toggle, admin(S.PLANS, A.TOGGLE))
+    cb.register(on_plan_delete, admin(S.PLANS, A.DELETE))
+    cb.register(on_plan_delete_ok, admin(S.PLANS, A.DELETE_OK))
+
+    text_step(router, IssueWizard.quantity, on_issue_quantity, field="quantity", section=S.VIP)
+    text_step(router, IssueWizard.days, on_issue_days, field="days", section=S.VIP)
+    text_step(router, ExtendWizard.days, on_extend_days, field="days", section=S.SUBS)
     for field in PLAN_FIELDS:
-        msg.register(_plan_step(field), getattr(PlanWizard, field), not_command)
-    msg.register(on_plan_edit, PlanEdit.value, not_command)
+        state = getattr(PlanWizard, field)
+        text_step(router, state, _plan_step(field), field=field, section=S.PLANS)  # type: ignore[arg-type]
+    text_step(router, PlanEdit.value, on_plan_edit, field=from_data("field"), section=S.PLANS)
     return router

@@ -1,0 +1,90 @@
+"""One way to take a typed answer in an admin wizard.
+
+A wizard asks with a button, sets an FSM state (kept in the configured storage, so the next
+request — maybe on another process — knows what is awaited) and takes the answer here.
+:func:`text_step` registers a handler for one state with the parts every step shares:
+``/commands`` are never answers (the start router, consulted first, answers them and
+``/cancel`` leaves any wizard), and a photo or sticker where a text is awaited gets "I need
+a text" while the step stays where it was. The handler receives the typed ``text``.
+:func:`whole_number` is the one reading of a typed number with its refusals.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.types import Message
+
+from lucien.bot.filters import not_a_command
+from lucien.bot.ui import reply
+from lucien.callbacks import AdminSection
+from lucien.voice import Voice
+from lucien.voice.message import Message as VoiceMessage
+from lucien.voice.providers.validation import Field
+
+Step = Callable[..., Awaitable[Any]]
+
+_DIGITS = re.compile(r"^\d{1,9}$")
+
+
+FieldOf = Callable[[dict[str, Any]], Field]
+
+
+def from_data(key: str) -> FieldOf:
+    """The field a step asks for, kept in the wizard's data under ``key`` (single edits)."""
+    return lambda data: data.get(key, "text")
+
+
+def text_step(
+    router: Router,
+    awaited: State,
+    handler: Step,
+    *,
+    field: Field | FieldOf,
+    section: AdminSection,
+) -> None:
+    """Register ``handler(message, text, …)`` for the typed answer awaited in ``awaited``.
+
+    ``handler`` names the context it needs (``user``, ``runtime``, ``state``…) as any aiogram
+    handler does.
+    """
+    wanted = set(inspect.signature(handler).parameters)
+
+    async def step(message: Message, voice: Voice, state: FSMContext, **data: Any) -> Any:
+        if message.text is None:
+            asked = field(await state.get_data()) if callable(field) else field
+            await reply(message, voice.validation.text_required(field=asked, section=section))
+            return None
+        data.update(voice=voice, state=state, text=message.text)
+        return await handler(message, **{k: v for k, v in data.items() if k in wanted})
+
+    step.__name__ = step.__qualname__ = handler.__name__
+    router.message.register(step, awaited, not_a_command)
+
+
+def whole_number(
+    voice: Voice, text: str, field: Field, minimum: int, maximum: int, section: AdminSection
+) -> int | VoiceMessage:
+    """The typed whole number in ``minimum..maximum``, or the refusal to send instead."""
+    value = text.strip()
+    if not _DIGITS.match(value):
+        return voice.validation.not_a_number(
+            field=field, minimum=minimum, maximum=maximum, section=section
+        )
+    number = int(value)
+    if not minimum <= number <= maximum:
+        return voice.validation.out_of_range(
+            field=field, minimum=minimum, maximum=maximum, section=section
+        )
+    return number
+
+
+def digits(arg: str) -> int | None:
+    """A whole number carried in callback data (None when it is not one)."""
+    return int(arg) if _DIGITS.match(arg) else None
