@@ -1,4 +1,4 @@
-"""Shared set-up for the access lifecycle tests: channels, plans, invitations, buttons."""
+"""Reading what a test left behind: rows, counts, buttons and Telegram calls."""
 
 from __future__ import annotations
 
@@ -7,36 +7,11 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from lucien.access.config import update_config
-from lucien.access.invitations import Issued, issue
-from lucien.access.plans import create_plan
-from lucien.db.models import Plan, Subscription, utcnow
+from lucien.db.models import Subscription, utcnow
 from lucien.runtime import Runtime
 from lucien.telegram.double import TelegramDouble
 
-VIP = -1001000000001
-FREE = -1001000000002
 HOSTILE = '<b>Ana & "Bob"</b>'
-
-
-async def configure(runtime: Runtime, double: TelegramDouble, **extra: Any) -> None:
-    """Both channels exist, the bot administers them, the configuration names them."""
-    double.add_chat(VIP, "channel", title="El Diván")
-    double.set_bot_admin(VIP)
-    double.add_chat(FREE, "channel", title="El Vestíbulo")
-    double.set_bot_admin(FREE)
-    async with runtime.sessions.begin() as session:
-        await update_config(session, vip_channel_id=VIP, free_channel_id=FREE, **extra)
-
-
-async def make_plan(runtime: Runtime, name: str = "Mensual", days: int = 30) -> Plan:
-    async with runtime.sessions.begin() as session:
-        return await create_plan(session, name, days, "19.99", "USD")
-
-
-async def make_invitation(runtime: Runtime, plan_id: int, **kwargs: Any) -> Issued:
-    async with runtime.sessions.begin() as session:
-        return (await issue(session, plan_id, **kwargs))[0]
 
 
 async def scalar(runtime: Runtime, stmt: Any) -> Any:
@@ -104,3 +79,7 @@ def shows_hostile_name(message: dict[str, Any] | None) -> bool:
     """The double parses HTML like Telegram: only an escaped name survives as literal text
     (unescaped, ``<b>`` would become bold and ``&`` would make the message invalid)."""
     return bool(message) and HOSTILE in (message.get("text") or "")  # type: ignore[union-attr]
+
+
+async def all_rows(runtime: Runtime, model: Any, *where: Any) -> list[Any]:
+    return await rows(runtime, select(model).where(*where))

@@ -181,7 +181,11 @@ async def runtime(
 
 @dataclass
 class Harness:
-    """Posts real Update JSON to the webhook app, as Telegram would."""
+    """Posts real Update JSON to the webhook app, as Telegram would, and reads the screen.
+
+    The one place tests act as a person (``press`` a button, ``say`` something) and look
+    at what Lucien shows them (``screen``, ``text``, ``labels``, ``answer``).
+    """
 
     client: httpx.AsyncClient
     double: TelegramDouble
@@ -199,6 +203,71 @@ class Harness:
 
     def texts_to(self, chat_id: int) -> list[str]:
         return [m.get("text") or m.get("caption") or "" for m in self.double.sent_messages(chat_id)]
+
+    # -- acting as a person --------------------------------------------------------------
+
+    async def press(
+        self, who: TgUser, data: str | None = None, *, label: str | None = None
+    ) -> dict[str, Any]:
+        """Press a button — by its callback ``data``, or the one whose text contains
+        ``label`` on ``who``'s screen — and return the callback answer it got (every press
+        is answered exactly once)."""
+        if label is not None:
+            data = self.button_data(who, label)
+        assert data is not None, "press needs the button's data or its label"
+        before = len(self.double.callback_answers)
+        await self.send(self.updates.callback(who, data))
+        answers = self.double.callback_answers[before:]
+        assert len(answers) == 1, f"expected one answer to {data!r}, got {answers}"
+        return answers[0]
+
+    async def say(self, who: TgUser, text: str, **kwargs: Any) -> httpx.Response:
+        """Send ``text`` to Lucien in ``who``'s private chat."""
+        return await self.send(self.updates.message(who, text, **kwargs))
+
+    # -- reading the screen --------------------------------------------------------------
+
+    def screen(self, who: TgUser | int) -> dict[str, Any]:
+        """The bot's latest message in this private chat, as it is now (edits applied).
+
+        It also sees a message a callback was attached to without the bot having sent it
+        in this test (the double makes one up for a first button press).
+        """
+        chat_id = who if isinstance(who, int) else who.id
+        message_id = self.double.last_bot_message_id(chat_id)
+        assert message_id is not None, f"no bot message in chat {chat_id}"
+        stored = self.double.find_message(chat_id, message_id)
+        assert stored is not None
+        return stored.message
+
+    def text(self, who: TgUser | int) -> str:
+        """The text (or caption) of :meth:`screen`."""
+        message = self.screen(who)
+        return str(message.get("text") or message.get("caption") or "")
+
+    def labels(self, who: TgUser | int | dict[str, Any] | None) -> list[str]:
+        """The inline buttons' texts on ``who``'s screen (or on a given message)."""
+        message = who if isinstance(who, dict) or who is None else self.screen(who)
+        return [b["text"] for b in inline_buttons(message)]
+
+    def button_data(self, who: TgUser | int, label: str) -> str:
+        """The callback data of the button whose text contains ``label`` on the screen."""
+        for item in inline_buttons(self.screen(who)):
+            if label in item["text"]:
+                return str(item["callback_data"])
+        raise AssertionError(f"no button {label!r} in {self.labels(who)}")
+
+    def answer(self) -> dict[str, Any]:
+        """The latest callback answer."""
+        assert self.double.callback_answers, "no callback was answered"
+        return self.double.callback_answers[-1]
+
+
+def inline_buttons(message: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if not message:
+        return []
+    markup = message.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
 
 
 @pytest.fixture

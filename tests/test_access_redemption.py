@@ -20,16 +20,14 @@ from lucien.telegram.double import TgUser
 from tests.access_support import (
     HOSTILE,
     button,
-    configure,
     count,
-    make_invitation,
-    make_plan,
     rows,
     set_subscription,
     shows_hostile_name,
     subscription_of,
 )
 from tests.conftest import Backend, Harness
+from tests.factories import configure, make_invitation, make_plan
 
 
 def _cli(

@@ -13,19 +13,16 @@ from lucien.db.models import InviteLink, Subscription, utcnow
 from lucien.telegram.double import TgUser
 from tests.access_support import (
     HOSTILE,
-    VIP,
     button,
     buttons,
     calls,
-    configure,
     count,
-    make_invitation,
-    make_plan,
     rows,
     shows_hostile_name,
     subscription_of,
 )
 from tests.conftest import ADMIN_ID, OWNER_ID, Harness
+from tests.factories import VIP, configure, make_invitation, make_plan
 
 
 async def _redeem(app: Harness, who: TgUser) -> Subscription:

@@ -9,17 +9,10 @@ from lucien.access.config import update_config
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
 from lucien.telegram.double import TgUser
-from tests.access_support import FREE, VIP, calls, configure
-from tests.admin_panel_support import (
-    audit_entries,
-    button_data,
-    cb,
-    has_button,
-    press,
-    screen,
-    text_of,
-)
+from tests.access_support import calls
+from tests.admin_support import audit_of, button_data, cb, has_button
 from tests.conftest import OWNER_ID, Harness
+from tests.factories import FREE, VIP, configure
 
 BOLD_TEXT = "Esta noche, en el Diván: una sorpresa"
 BOLD = [
@@ -30,9 +23,9 @@ BOLD = [
 
 async def _draft(app: Harness, who: TgUser, target: str, update: dict[str, Any]) -> int:
     """Choose the channel and send the post; returns the admin's message id."""
-    await press(app, who, cb(S.BROADCAST))
-    await press(app, who, cb(S.BROADCAST, A.TARGET, arg=target))
-    assert "Envíeme el mensaje" in text_of(app, who)
+    await app.press(who, cb(S.BROADCAST))
+    await app.press(who, cb(S.BROADCAST, A.TARGET, arg=target))
+    assert "Envíeme el mensaje" in app.text(who)
     await app.send(update)
     return int(update["message"]["message_id"])
 
@@ -50,7 +43,7 @@ def _preview_ok(app: Harness, who: TgUser, message_id: int) -> dict[str, Any]:
 
 
 async def _publish(app: Harness, who: TgUser) -> None:
-    await press(app, who, button_data(screen(app, who), "Publicar"))
+    await app.press(who, button_data(app.screen(who), "Publicar"))
 
 
 async def test_formatted_text_reaches_the_vip_channel(app: Harness, owner: TgUser) -> None:
@@ -67,15 +60,15 @@ async def test_formatted_text_reaches_the_vip_channel(app: Harness, owner: TgUse
     assert copy.params["from_chat_id"] == OWNER_ID and copy.params["message_id"] == message_id
     (posted,) = app.double.sent_messages(VIP)
     assert posted["text"] == BOLD_TEXT and posted["entities"] == BOLD
-    done = text_of(app, owner)
+    done = app.text(owner)
     assert "Diván" in done and ("Publicado" in done or "Hecho" in done)
-    (entry,) = await audit_entries(app.runtime, "broadcast.sent")
+    (entry,) = await audit_of(app.runtime, "broadcast.sent")
     assert entry.actor_id == OWNER_ID and entry.target_id == str(VIP)
     assert entry.after is not None and entry.after["kind"] == "text"
     assert entry.after["posted_message_id"] == posted["message_id"]
 
     # The wizard is over: the old button publishes nothing more.
-    answer = await press(app, owner, cb(S.BROADCAST, A.SEND, arg="vip"))
+    answer = await app.press(owner, cb(S.BROADCAST, A.SEND, arg="vip"))
     assert "ya no está disponible" in (answer["text"] or "")
     assert len(app.double.sent_messages(VIP)) == 1
 
@@ -88,7 +81,7 @@ async def test_photo_with_caption_reaches_the_free_channel(app: Harness, owner: 
     )
     message_id = await _draft(app, owner, "free", update)
     _preview_ok(app, owner, message_id)
-    assert "una foto" in text_of(app, owner)
+    assert "una foto" in app.text(owner)
 
     await _publish(app, owner)
 
@@ -119,12 +112,12 @@ async def test_the_channel_must_be_configured(app: Harness, owner: TgUser) -> No
     app.double.add_chat(VIP, "channel", title="El Diván")
     app.double.set_bot_admin(VIP)
     await configure_vip_only(app)
-    await press(app, owner, cb(S.BROADCAST))
-    menu = screen(app, owner)
+    await app.press(owner, cb(S.BROADCAST))
+    menu = app.screen(owner)
     assert has_button(menu, "Al Diván") and not has_button(menu, "Al Vestíbulo")
     assert "Vestíbulo" in menu["text"]  # says which one is missing
-    await press(app, owner, cb(S.BROADCAST, A.TARGET, arg="free"))  # an old or forged button
-    assert "Aún no sé cuál es el Vestíbulo" in text_of(app, owner)
+    await app.press(owner, cb(S.BROADCAST, A.TARGET, arg="free"))  # an old or forged button
+    assert "Aún no sé cuál es el Vestíbulo" in app.text(owner)
     await app.send(app.updates.message(owner, "hola"))
     assert app.double.calls_to("copyMessage") == []
 
@@ -148,7 +141,7 @@ async def test_unsupported_kind_keeps_the_step(app: Harness, owner: TgUser) -> N
         "is_video": False,
     }
     await _draft(app, owner, "vip", sticker)
-    assert "no puedo publicarlo" in text_of(app, owner)
+    assert "no puedo publicarlo" in app.text(owner)
     assert app.double.calls_to("copyMessage") == []
     # Still waiting for the post, in the next request.
     update = app.updates.message(owner, BOLD_TEXT, entities=BOLD)
@@ -159,17 +152,17 @@ async def test_unsupported_kind_keeps_the_step(app: Harness, owner: TgUser) -> N
 async def test_cancel_publishes_nothing(app: Harness, owner: TgUser) -> None:
     await configure(app.runtime, app.double)
     await _draft(app, owner, "vip", app.updates.message(owner, "Borrador"))
-    publish = button_data(screen(app, owner), "Publicar")
-    await press(app, owner, button_data(screen(app, owner), "Cancelar"))
-    assert "no se ha publicado nada" in text_of(app, owner)
-    answer = await press(app, owner, publish)  # the preview's old button
+    publish = button_data(app.screen(owner), "Publicar")
+    await app.press(owner, button_data(app.screen(owner), "Cancelar"))
+    assert "no se ha publicado nada" in app.text(owner)
+    answer = await app.press(owner, publish)  # the preview's old button
     assert "ya no está disponible" in (answer["text"] or "")
     # /cancel works too.
     await _draft(app, owner, "vip", app.updates.message(owner, "Otro borrador"))
     await app.send(app.updates.command(owner, "cancel"))
-    await press(app, owner, publish)
+    await app.press(owner, publish)
     assert app.double.sent_messages(VIP) == []
-    assert await audit_entries(app.runtime, "broadcast.sent") == []
+    assert await audit_of(app.runtime, "broadcast.sent") == []
 
 
 async def test_a_new_message_replaces_the_draft(app: Harness, owner: TgUser) -> None:
@@ -184,11 +177,11 @@ async def test_a_new_message_replaces_the_draft(app: Harness, owner: TgUser) -> 
 async def test_a_double_tap_publishes_once(app: Harness, owner: TgUser) -> None:
     await configure(app.runtime, app.double)
     await _draft(app, owner, "vip", app.updates.message(owner, BOLD_TEXT, entities=BOLD))
-    data = button_data(screen(app, owner), "Publicar")
+    data = button_data(app.screen(owner), "Publicar")
     taps = [app.updates.callback(owner, data) for _ in range(2)]
     await asyncio.gather(*(app.send(t) for t in taps))
     assert len(app.double.sent_messages(VIP)) == 1
-    assert len(await audit_entries(app.runtime, "broadcast.sent")) == 1
+    assert len(await audit_of(app.runtime, "broadcast.sent")) == 1
 
 
 async def test_a_refused_post_can_be_published_after_fixing_rights(
@@ -197,9 +190,9 @@ async def test_a_refused_post_can_be_published_after_fixing_rights(
     await configure(app.runtime, app.double)
     app.double.set_bot_admin(VIP, can_post_messages=False)
     await _draft(app, owner, "vip", app.updates.message(owner, BOLD_TEXT, entities=BOLD))
-    confirm = screen(app, owner)
+    confirm = app.screen(owner)
     await _publish(app, owner)
-    assert "No he podido publicar" in text_of(app, owner)
+    assert "No he podido publicar" in app.text(owner)
     assert app.double.sent_messages(VIP) == []
 
     app.double.set_bot_admin(VIP)
@@ -217,9 +210,9 @@ async def test_a_visitor_cannot_broadcast(app: Harness, owner: TgUser, ana: TgUs
         cb(S.BROADCAST, A.TARGET, arg="vip"),
         cb(S.BROADCAST, A.SEND, arg="vip"),
     ):
-        answer = await press(app, ana, data)
+        answer = await app.press(ana, data)
         assert "custodios" in (answer["text"] or ""), data
     await app.send(app.updates.message(ana, BOLD_TEXT, entities=BOLD))
-    await press(app, ana, cb(S.BROADCAST, A.SEND, arg="vip"))
+    await app.press(ana, cb(S.BROADCAST, A.SEND, arg="vip"))
     assert app.double.calls_to("copyMessage") == []
     assert app.double.sent_messages(VIP) == []

@@ -8,18 +8,10 @@ from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
 from lucien.db.models import BotConfig
 from lucien.telegram.double import TgUser
-from tests.access_support import FREE, VIP, calls, configure
-from tests.admin_panel_support import (
-    audit_entries,
-    button_data,
-    cb,
-    has_button,
-    press,
-    say,
-    screen,
-    text_of,
-)
+from tests.access_support import calls
+from tests.admin_support import audit_of, button_data, cb, has_button
 from tests.conftest import OWNER_ID, Harness
+from tests.factories import FREE, VIP, configure
 
 PUBLIC = -1003000000003
 
@@ -32,8 +24,8 @@ async def _config(app: Harness) -> BotConfig:
 async def test_menu_checks_the_configured_channels(app: Harness, owner: TgUser) -> None:
     await configure(app.runtime, app.double)
     app.double.set_bot_admin(FREE, can_invite_users=False)
-    await press(app, owner, cb(S.CONFIG))
-    text = text_of(app, owner)
+    await app.press(owner, cb(S.CONFIG))
+    text = app.text(owner)
     assert "Diván (canal VIP): El Diván ✅" in text
     assert "Vestíbulo (canal Free): El Vestíbulo ⚠️" in text
     assert "America/Mexico_City" in text and "72 h y 24 h" in text
@@ -45,28 +37,28 @@ async def test_channel_by_forwarded_post_reports_missing_rights(
 ) -> None:
     app.double.add_chat(VIP, "channel", title="El Diván")
     app.double.set_bot_admin(VIP, can_restrict_members=False, can_post_messages=False)
-    await press(app, owner, cb(S.CONFIG, A.CHANNEL, arg="vip"))
-    assert "Reenvíeme" in text_of(app, owner)
+    await app.press(owner, cb(S.CONFIG, A.CHANNEL, arg="vip"))
+    assert "Reenvíeme" in app.text(owner)
 
     await app.send(app.updates.forwarded_channel_post(owner, VIP, "El Diván"))
 
     assert (await _config(app)).vip_channel_id == VIP
-    report = text_of(app, owner)
+    report = app.text(owner)
     assert "queda asociado a El Diván" in report
     assert "me faltan estos permisos" in report
     assert "restringir y expulsar miembros" in report and "publicar mensajes" in report
     assert "invitar usuarios" not in report
-    assert has_button(screen(app, owner), "Revisar de nuevo")
+    assert has_button(app.screen(owner), "Revisar de nuevo")
     me = (await app.runtime.bot.me()).id
     assert calls(app.double, "getChatMember", chat_id=VIP, user_id=me)
-    (entry,) = await audit_entries(app.runtime, "config.update")
+    (entry,) = await audit_of(app.runtime, "config.update")
     assert entry.actor_id == OWNER_ID and entry.target_id == "vip_channel_id"
     assert entry.before == {"vip_channel_id": None} and entry.after == {"vip_channel_id": VIP}
 
     # Once the rights are granted, "check again" says all is well.
     app.double.set_bot_admin(VIP)
-    await press(app, owner, button_data(screen(app, owner), "Revisar de nuevo"))
-    assert "Todo en orden" in text_of(app, owner)
+    await app.press(owner, button_data(app.screen(owner), "Revisar de nuevo"))
+    assert "Todo en orden" in app.text(owner)
 
 
 async def test_channel_by_id_after_bad_input_across_requests(app: Harness, owner: TgUser) -> None:
@@ -74,22 +66,22 @@ async def test_channel_by_id_after_bad_input_across_requests(app: Harness, owner
     app.double.set_bot_admin(FREE)
     app.double.add_chat(-1004000000004, "supergroup", title="Un grupo")
     app.double.set_bot_admin(-1004000000004)
-    await press(app, owner, cb(S.CONFIG, A.CHANNEL, arg="free"))
+    await app.press(owner, cb(S.CONFIG, A.CHANNEL, arg="free"))
 
-    await say(app, owner, "mi canal")  # not a reference at all
-    assert "-100" in text_of(app, owner) and has_button(screen(app, owner), "Cancelar")
-    await say(app, owner, "-1009999999999")  # unknown to Telegram (or hidden from the bot)
-    assert "No logro encontrar" in text_of(app, owner)
-    await say(app, owner, "-1004000000004")  # a group, not a channel
-    assert "Eso no es un canal" in text_of(app, owner)
+    await app.say(owner, "mi canal")  # not a reference at all
+    assert "-100" in app.text(owner) and has_button(app.screen(owner), "Cancelar")
+    await app.say(owner, "-1009999999999")  # unknown to Telegram (or hidden from the bot)
+    assert "No logro encontrar" in app.text(owner)
+    await app.say(owner, "-1004000000004")  # a group, not a channel
+    assert "Eso no es un canal" in app.text(owner)
     assert (await _config(app)).free_channel_id is None
 
-    await say(app, owner, str(FREE))  # still on the step, in yet another request
+    await app.say(owner, str(FREE))  # still on the step, in yet another request
     assert (await _config(app)).free_channel_id == FREE
-    report = text_of(app, owner)
+    report = app.text(owner)
     assert "Vestíbulo (canal Free): queda asociado a El Vestíbulo" in report
     assert "Todo en orden" in report
-    await say(app, owner, str(VIP))  # the wizard is over
+    await app.say(owner, str(VIP))  # the wizard is over
     assert (await _config(app)).vip_channel_id is None
 
 
@@ -97,27 +89,27 @@ async def test_channel_by_username_without_the_bot_is_saved_with_a_warning(
     app: Harness, owner: TgUser
 ) -> None:
     app.double.add_chat(PUBLIC, "channel", title="Diana pública", username="diana_publica")
-    await press(app, owner, cb(S.CONFIG, A.CHANNEL, arg="free"))
-    await say(app, owner, "@diana_publica")
+    await app.press(owner, cb(S.CONFIG, A.CHANNEL, arg="free"))
+    await app.say(owner, "@diana_publica")
     assert (await _config(app)).free_channel_id == PUBLIC
-    report = text_of(app, owner)
+    report = app.text(owner)
     assert "No soy administrador" in report and "Diana pública" in report
     assert calls(app.double, "getChat", chat_id="@diana_publica")
 
 
 async def test_one_chat_cannot_be_both_channels(app: Harness, owner: TgUser) -> None:
     await configure(app.runtime, app.double)
-    await press(app, owner, cb(S.CONFIG, A.CHANNEL, arg="free"))
+    await app.press(owner, cb(S.CONFIG, A.CHANNEL, arg="free"))
     await app.send(app.updates.forwarded_channel_post(owner, VIP, "El Diván"))
-    assert "Un mismo canal no puede ser ambos" in text_of(app, owner)
+    assert "Un mismo canal no puede ser ambos" in app.text(owner)
     config = await _config(app)
     assert (config.vip_channel_id, config.free_channel_id) == (VIP, FREE)
-    await say(app, owner, "hola")  # still asking
-    assert "-100" in text_of(app, owner)
+    await app.say(owner, "hola")  # still asking
+    assert "-100" in app.text(owner)
 
 
 async def test_a_forward_from_a_person_is_not_a_channel(app: Harness, owner: TgUser) -> None:
-    await press(app, owner, cb(S.CONFIG, A.CHANNEL, arg="vip"))
+    await app.press(owner, cb(S.CONFIG, A.CHANNEL, arg="vip"))
     update = app.updates.message(owner, "reenviado")
     update["message"]["forward_origin"] = {
         "type": "user",
@@ -125,34 +117,34 @@ async def test_a_forward_from_a_person_is_not_a_channel(app: Harness, owner: TgU
         "date": 1,
     }
     await app.send(update)
-    assert "Eso no es un canal" in text_of(app, owner)
+    assert "Eso no es un canal" in app.text(owner)
     assert (await _config(app)).vip_channel_id is None
 
 
 async def test_timezone_offsets_and_creator(app: Harness, owner: TgUser) -> None:
-    await press(app, owner, cb(S.CONFIG, A.TIMEZONE))
-    await say(app, owner, "Marte/Olympus")
-    assert "No reconozco" in text_of(app, owner)
-    await say(app, owner, "Europe/Madrid")
-    assert "Europe/Madrid" in text_of(app, owner)
+    await app.press(owner, cb(S.CONFIG, A.TIMEZONE))
+    await app.say(owner, "Marte/Olympus")
+    assert "No reconozco" in app.text(owner)
+    await app.say(owner, "Europe/Madrid")
+    assert "Europe/Madrid" in app.text(owner)
     assert (await _config(app)).timezone == "Europe/Madrid"
 
-    await press(app, owner, cb(S.CONFIG, A.OFFSETS))
+    await app.press(owner, cb(S.CONFIG, A.OFFSETS))
     for bad in ("0,24", "721", "1,2,3,4,5,6", "doce", "24;12"):
-        await say(app, owner, bad)
-        refusal = text_of(app, owner)
+        await app.say(owner, bad)
+        refusal = app.text(owner)
         assert "720" in refusal and "5" in refusal, bad
-    await say(app, owner, "12, 48")
+    await app.say(owner, "12, 48")
     assert (await _config(app)).reminder_offsets_hours == "48,12"
-    assert "48 h y 12 h" in text_of(app, owner)
+    assert "48 h y 12 h" in app.text(owner)
 
-    await press(app, owner, cb(S.CONFIG, A.CREATOR))
-    await say(app, owner, "@ab")
-    assert "entre 5 y 32" in text_of(app, owner)
-    await say(app, owner, "@diana_oficial")
+    await app.press(owner, cb(S.CONFIG, A.CREATOR))
+    await app.say(owner, "@ab")
+    assert "entre 5 y 32" in app.text(owner)
+    await app.say(owner, "@diana_oficial")
     assert (await _config(app)).creator_username == "diana_oficial"
 
-    changes = {e.target_id: (e.before, e.after) for e in await audit_entries(app.runtime)}
+    changes = {e.target_id: (e.before, e.after) for e in await audit_of(app.runtime)}
     assert changes["timezone"] == (
         {"timezone": "America/Mexico_City"},
         {"timezone": "Europe/Madrid"},
@@ -166,31 +158,31 @@ async def test_timezone_offsets_and_creator(app: Harness, owner: TgUser) -> None
         {"creator_username": "diana_oficial"},
     )
 
-    await press(app, owner, cb(S.CONFIG))  # the menu in the new zone
-    assert "Europe/Madrid" in text_of(app, owner) and "@diana_oficial" in text_of(app, owner)
+    await app.press(owner, cb(S.CONFIG))  # the menu in the new zone
+    assert "Europe/Madrid" in app.text(owner) and "@diana_oficial" in app.text(owner)
 
 
 async def test_cancel_leaves_a_calibration_wizard(app: Harness, owner: TgUser) -> None:
-    await press(app, owner, cb(S.CONFIG, A.TIMEZONE))
-    await press(app, owner, cb(S.CONFIG, A.CANCEL))
-    assert "Calibración" in text_of(app, owner)
-    await say(app, owner, "Europe/Madrid")
+    await app.press(owner, cb(S.CONFIG, A.TIMEZONE))
+    await app.press(owner, cb(S.CONFIG, A.CANCEL))
+    assert "Calibración" in app.text(owner)
+    await app.say(owner, "Europe/Madrid")
     assert (await _config(app)).timezone == "America/Mexico_City"
-    await press(app, owner, cb(S.CONFIG, A.OFFSETS))
+    await app.press(owner, cb(S.CONFIG, A.OFFSETS))
     await app.send(app.updates.command(owner, "cancel"))
-    await say(app, owner, "24")
+    await app.say(owner, "24")
     assert (await _config(app)).reminder_offsets_hours == "72,24"
 
 
 async def test_switches_flip_and_are_audited(app: Harness, owner: TgUser) -> None:
-    await press(app, owner, cb(S.CONFIG, A.DRY_RUN))
-    assert "Modo ensayo activado" in text_of(app, owner)
+    await app.press(owner, cb(S.CONFIG, A.DRY_RUN))
+    assert "Modo ensayo activado" in app.text(owner)
     assert (await _config(app)).dry_run is True
-    await press(app, owner, cb(S.CONFIG, A.DRY_RUN))
+    await app.press(owner, cb(S.CONFIG, A.DRY_RUN))
     assert (await _config(app)).dry_run is False
-    await press(app, owner, cb(S.CONFIG, A.NOTIFY_JOINS))
+    await app.press(owner, cb(S.CONFIG, A.NOTIFY_JOINS))
     assert (await _config(app)).notify_unauthorized_joins is False
-    entries = [(e.target_id, e.before, e.after) for e in await audit_entries(app.runtime)]
+    entries = [(e.target_id, e.before, e.after) for e in await audit_of(app.runtime)]
     assert entries == [
         ("dry_run", {"dry_run": False}, {"dry_run": True}),
         ("dry_run", {"dry_run": True}, {"dry_run": False}),
@@ -215,21 +207,21 @@ async def test_forged_calibration_from_a_visitor_changes_nothing(app: Harness, a
         cb(S.CONFIG, A.CHANNEL, arg="vip"),
         cb(S.CONFIG, A.TIMEZONE),
     ):
-        answer = await press(app, ana, data)
+        answer = await app.press(ana, data)
         assert "custodios" in (answer["text"] or ""), data
     await app.send(app.updates.forwarded_channel_post(ana, VIP, "El Diván"))
-    await say(app, ana, "Europe/Madrid")
+    await app.say(ana, "Europe/Madrid")
     config = await _config(app)
     assert config.vip_channel_id is None and config.dry_run is False
     assert config.timezone == "America/Mexico_City" and config.notify_unauthorized_joins
-    assert await audit_entries(app.runtime) == []
+    assert await audit_of(app.runtime) == []
     assert app.double.calls_to("getChatMember") == []
 
 
 async def test_a_forward_from_a_channel_the_bot_is_not_in(app: Harness, owner: TgUser) -> None:
     app.double.add_chat(VIP, "channel", title="El Diván")  # private, the bot not added yet
-    await press(app, owner, cb(S.CONFIG, A.CHANNEL, arg="vip"))
+    await app.press(owner, cb(S.CONFIG, A.CHANNEL, arg="vip"))
     await app.send(app.updates.forwarded_channel_post(owner, VIP, "El Diván"))
     assert (await _config(app)).vip_channel_id == VIP  # saved, with the warning
-    report = text_of(app, owner)
+    report = app.text(owner)
     assert "El Diván" in report and "No soy administrador" in report

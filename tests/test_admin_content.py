@@ -8,9 +8,9 @@ from decimal import Decimal
 from lucien.callbacks import AdminAction, AdminCB, AdminSection
 from lucien.db.models import AuditEntry, Package
 from lucien.telegram.double import TgUser
-from tests.access_support import HOSTILE, button, count, shows_hostile_name
+from tests.access_support import HOSTILE, all_rows, button, count, shows_hostile_name
 from tests.conftest import Harness
-from tests.members_support import all_rows, labels, last_answer, last_text, make_package, press
+from tests.factories import make_package
 
 S = AdminSection.CONTENT
 
@@ -21,12 +21,12 @@ def content(action: str, **kwargs: object) -> str:
 
 async def open_catalogue(app: Harness, owner: TgUser) -> None:
     await app.send(app.updates.command(owner, "admin"))
-    await press(app, owner, "Catálogo")
+    await app.press(owner, label="Catálogo")
 
 
 async def say(app: Harness, who: TgUser, text: str) -> str:
     await app.send(app.updates.message(who, text))
-    return last_text(app, who)
+    return app.text(who)
 
 
 async def packages(app: Harness) -> list[Package]:
@@ -45,10 +45,10 @@ async def test_catalogue_lists_packages_with_a_button_each(app: Harness, owner: 
     message = app.double.last_message(owner.id)
     assert message is not None and "Catálogo" in message["text"] and "(3)" in message["text"]
     for name in ("Postales", "Cartas", "Retirado"):
-        assert any(name in x for x in labels(message))
+        assert any(name in x for x in app.labels(message))
     assert "inactivo" in message["text"]
-    await press(app, owner, "Premium")
-    filtered = last_text(app, owner)
+    await app.press(owner, label="Premium")
+    filtered = app.text(owner)
     assert "Retirado" in filtered and "Postales" not in filtered
 
 
@@ -56,26 +56,26 @@ async def test_catalogue_is_paginated(app: Harness, owner: TgUser) -> None:
     for n in range(10):
         await make_package(app.runtime, f"Paquete {n:02d}")
     await open_catalogue(app, owner)
-    first = {x for x in labels(app.double.last_message(owner.id)) if "Paquete" in x}
+    first = {x for x in app.labels(app.double.last_message(owner.id)) if "Paquete" in x}
     assert len(first) == 8
-    await press(app, owner, "Siguiente")
-    second = {x for x in labels(app.double.last_message(owner.id)) if "Paquete" in x}
+    await app.press(owner, label="Siguiente")
+    second = {x for x in app.labels(app.double.last_message(owner.id)) if "Paquete" in x}
     assert len(second) == 2 and not first & second
 
 
 async def test_create_wizard_across_requests(app: Harness, owner: TgUser) -> None:
     await open_catalogue(app, owner)
-    await press(app, owner, "Nuevo contenido")
-    assert "Paso 1 de 4" in last_text(app, owner)
+    await app.press(owner, label="Nuevo contenido")
+    assert "Paso 1 de 4" in app.text(owner)
     # Every step is its own webhook request: the state lives in the configured storage.
     assert "Paso 2 de 4" in await say(app, owner, "  Cartas desde el Diván  ")
     assert "Paso 3 de 4" in await say(app, owner, "Notas de voz que Diana solo comparte aquí.")
     assert "Paso 4 de 4" in await say(app, owner, "19,99")
-    await press(app, owner, "Diván · contenido del círculo")
-    confirm = last_text(app, owner)
+    await app.press(owner, label="Diván · contenido del círculo")
+    confirm = app.text(owner)
     assert "Cartas desde el Diván" in confirm and "19.99 USD" in confirm
     assert await packages(app) == []
-    await press(app, owner, "Añadir")
+    await app.press(owner, label="Añadir")
     [package] = await packages(app)
     assert (package.name, package.price, package.category, package.active) == (
         "Cartas desde el Diván",
@@ -87,7 +87,7 @@ async def test_create_wizard_across_requests(app: Harness, owner: TgUser) -> Non
     [entry] = await audits(app, "package.create")
     assert entry.actor_id == owner.id and entry.target_id == str(package.id)
     assert entry.after and entry.after["name"] == "Cartas desde el Diván"
-    assert any("Ver" in x for x in labels(app.double.last_message(owner.id)))
+    assert any("Ver" in x for x in app.labels(app.double.last_message(owner.id)))
     # The wizard is over: text is no longer taken as an answer.
     await say(app, owner, "otra cosa")
     assert len(await packages(app)) == 1
@@ -95,12 +95,12 @@ async def test_create_wizard_across_requests(app: Harness, owner: TgUser) -> Non
 
 async def test_wizard_validation_keeps_the_step(app: Harness, owner: TgUser) -> None:
     await open_catalogue(app, owner)
-    await press(app, owner, "Nuevo contenido")
+    await app.press(owner, label="Nuevo contenido")
     refused = await say(app, owner, "N" * 101)
     assert "100" in refused and "101" in refused
     assert "al menos" in await say(app, owner, "   ")
     await app.send(app.updates.photo_message(owner, "photo-1", caption="una foto"))
-    assert "texto" in last_text(app, owner)
+    assert "texto" in app.text(owner)
     await say(app, owner, "/postales")  # a command is never taken for the name
     assert "Paso 2 de 4" in await say(app, owner, "N" * 100)
 
@@ -114,7 +114,7 @@ async def test_wizard_validation_keeps_the_step(app: Harness, owner: TgUser) -> 
     assert "Paso 4 de 4" in await say(app, owner, "gratuito")
     assert "Dónde se muestra" in await say(app, owner, "algo")  # category: buttons again
     assert "Jardín" in await say(app, owner, "free_content")
-    await press(app, owner, "Añadir")
+    await app.press(owner, label="Añadir")
     [package] = await packages(app)
     assert package.price is None and package.category == "FREE_CONTENT"
     assert package.name == "N" * 100 and len(package.description) == 1000
@@ -122,46 +122,46 @@ async def test_wizard_validation_keeps_the_step(app: Harness, owner: TgUser) -> 
 
 async def test_free_button_and_category_buttons_in_the_wizard(app: Harness, owner: TgUser) -> None:
     await open_catalogue(app, owner)
-    await press(app, owner, "Nuevo contenido")
+    await app.press(owner, label="Nuevo contenido")
     await say(app, owner, "Postales")
     await say(app, owner, "Fotos al amanecer.")
-    await press(app, owner, "Gratuito")
-    assert "Dónde se muestra" in last_text(app, owner)
-    await press(app, owner, "selección premium")
-    assert "gratuito" in last_text(app, owner)
-    await press(app, owner, "Añadir")
+    await app.press(owner, label="Gratuito")
+    assert "Dónde se muestra" in app.text(owner)
+    await app.press(owner, label="selección premium")
+    assert "gratuito" in app.text(owner)
+    await app.press(owner, label="Añadir")
     [package] = await packages(app)
     assert package.price is None and package.category == "VIP_PREMIUM"
 
 
 async def test_cancel_command_and_button_leave_the_wizard(app: Harness, owner: TgUser) -> None:
     await open_catalogue(app, owner)
-    await press(app, owner, "Nuevo contenido")
+    await app.press(owner, label="Nuevo contenido")
     await say(app, owner, "Postales")
     await app.send(app.updates.command(owner, "cancel"))
-    assert "cancel" in last_text(app, owner).lower() or "dejamos" in last_text(app, owner)
+    assert "cancel" in app.text(owner).lower() or "dejamos" in app.text(owner)
     await say(app, owner, "Fotos al amanecer.")  # no longer a description
     await app.send(app.updates.command(owner, "cancel"))
-    assert "No había nada en curso" in last_text(app, owner)
+    assert "No había nada en curso" in app.text(owner)
 
     await open_catalogue(app, owner)
-    await press(app, owner, "Nuevo contenido")
+    await app.press(owner, label="Nuevo contenido")
     await say(app, owner, "Postales")
-    await press(app, owner, "Cancelar")
-    assert "Catálogo" in last_text(app, owner)
+    await app.press(owner, label="Cancelar")
+    assert "Catálogo" in app.text(owner)
     await say(app, owner, "Fotos al amanecer.")
     await app.send(app.updates.command(owner, "cancel"))
-    assert "No había nada en curso" in last_text(app, owner)
+    assert "No había nada en curso" in app.text(owner)
     assert await packages(app) == []
 
 
 async def test_a_double_tap_on_add_creates_one_package(app: Harness, owner: TgUser) -> None:
     await open_catalogue(app, owner)
-    await press(app, owner, "Nuevo contenido")
+    await app.press(owner, label="Nuevo contenido")
     await say(app, owner, "Postales")
     await say(app, owner, "Fotos al amanecer.")
     await say(app, owner, "5")
-    await press(app, owner, "Jardín · contenido libre")
+    await app.press(owner, label="Jardín · contenido libre")
     data = button(app.double.last_message(owner.id), "Añadir")["callback_data"]
     app.double.clear_calls()
     taps = [app.updates.callback(owner, data) for _ in range(3)]
@@ -175,22 +175,22 @@ async def test_edit_each_field(app: Harness, owner: TgUser) -> None:
     package = await make_package(app.runtime, "Postales", price="5")
     await app.send(app.updates.command(owner, "admin"))
     await app.send(app.updates.callback(owner, content(AdminAction.VIEW, id=package.id)))
-    assert "Postales" in last_text(app, owner)
+    assert "Postales" in app.text(owner)
 
-    await press(app, owner, "Nombre")
-    assert "Postales" in last_text(app, owner)  # the current value
+    await app.press(owner, label="Nombre")
+    assert "Postales" in app.text(owner)  # the current value
     assert "100" in await say(app, owner, "X" * 101)  # refused, still waiting
     assert "nombre" in await say(app, owner, "Postales del jardín")
-    await press(app, owner, "Ver")
-    await press(app, owner, "Descripción")
+    await app.press(owner, label="Ver")
+    await app.press(owner, label="Descripción")
     await say(app, owner, "Nuevas fotos.")
-    await press(app, owner, "Ver")
-    await press(app, owner, "Precio")
+    await app.press(owner, label="Ver")
+    await app.press(owner, label="Precio")
     assert "1000000" in await say(app, owner, "caro")
     await say(app, owner, "7.5")
-    await press(app, owner, "Ver")
-    await press(app, owner, "Categoría")
-    await press(app, owner, "Diván · contenido del círculo")
+    await app.press(owner, label="Ver")
+    await app.press(owner, label="Categoría")
+    await app.press(owner, label="Diván · contenido del círculo")
 
     [stored] = await packages(app)
     assert (stored.name, stored.description, stored.price, stored.category) == (
@@ -208,9 +208,9 @@ async def test_edit_each_field(app: Harness, owner: TgUser) -> None:
     ]
     assert edits[0].after == {"name": "Postales del jardín"} and edits[0].actor_id == owner.id
 
-    await press(app, owner, "Ver")
-    await press(app, owner, "Precio")
-    await press(app, owner, "Gratuito")
+    await app.press(owner, label="Ver")
+    await app.press(owner, label="Precio")
+    await app.press(owner, label="Gratuito")
     [stored] = await packages(app)
     assert stored.price is None
     await say(app, owner, "9")  # the edit is over: nothing changes
@@ -224,8 +224,8 @@ async def test_deactivate_and_reactivate_with_confirmation(
     package = await make_package(app.runtime, "Postales")
     await app.send(app.updates.command(owner, "admin"))
     await app.send(app.updates.callback(owner, content(AdminAction.VIEW, id=package.id)))
-    await press(app, owner, "Desactivar")
-    assert "Desactivo" in last_text(app, owner)
+    await app.press(owner, label="Desactivar")
+    assert "Desactivo" in app.text(owner)
     assert (await packages(app))[0].active is True  # only asked so far
 
     data = button(app.double.last_message(owner.id), "Sí, desactivar")["callback_data"]
@@ -235,15 +235,15 @@ async def test_deactivate_and_reactivate_with_confirmation(
     assert "Desactivado" in " ".join(a["text"] or "" for a in app.double.callback_answers)
 
     await app.send(app.updates.command(ana, "start"))
-    await press(app, ana, "Contenido del jardín")
-    assert "Postales" not in last_text(app, ana)
+    await app.press(ana, label="Contenido del jardín")
+    assert "Postales" not in app.text(ana)
 
     await app.send(app.updates.callback(owner, content(AdminAction.VIEW, id=package.id)))
-    await press(app, owner, "Reactivar")
-    await press(app, owner, "No")  # changed their mind
+    await app.press(owner, label="Reactivar")
+    await app.press(owner, label="No")  # changed their mind
     assert (await packages(app))[0].active is False
-    await press(app, owner, "Reactivar")
-    await press(app, owner, "Sí, reactivar")
+    await app.press(owner, label="Reactivar")
+    await app.press(owner, label="Sí, reactivar")
     assert (await packages(app))[0].active is True
     [entry] = await audits(app, "package.reactivate")
     assert entry.before == {"active": False} and entry.after == {"active": True}
@@ -251,13 +251,13 @@ async def test_deactivate_and_reactivate_with_confirmation(
 
 async def test_hostile_names_in_the_catalogue(app: Harness, owner: TgUser) -> None:
     await open_catalogue(app, owner)
-    await press(app, owner, "Nuevo contenido")
+    await app.press(owner, label="Nuevo contenido")
     await say(app, owner, HOSTILE)
     await say(app, owner, HOSTILE)
     await say(app, owner, "gratis")
-    await press(app, owner, "Jardín · contenido libre")
+    await app.press(owner, label="Jardín · contenido libre")
     assert shows_hostile_name(app.double.last_message(owner.id))
-    await press(app, owner, "Añadir")
+    await app.press(owner, label="Añadir")
     assert shows_hostile_name(app.double.last_message(owner.id))
     [package] = await packages(app)
     assert package.name == HOSTILE
@@ -281,7 +281,7 @@ async def test_a_visitor_cannot_use_the_catalogue(app: Harness, ana: TgUser) -> 
         content(AdminAction.SAVE),
     ):
         await app.send(app.updates.callback(ana, data))
-        assert "custodios" in (last_answer(app)["text"] or "")
+        assert "custodios" in (app.answer()["text"] or "")
     await say(app, ana, "Nombre nuevo")
     [stored] = await packages(app)
     assert (stored.name, stored.active, stored.category) == ("Postales", True, "FREE_CONTENT")
@@ -298,7 +298,7 @@ async def test_stale_wizard_buttons_are_refused(app: Harness, owner: TgUser) -> 
         content(AdminAction.EDIT, id=1, arg="colour"),
     ):
         await app.send(app.updates.callback(owner, data))
-        assert "ya no está disponible" in (last_answer(app)["text"] or "")
+        assert "ya no está disponible" in (app.answer()["text"] or "")
     await app.send(app.updates.callback(owner, content(AdminAction.VIEW, id=424242)))
-    assert "ya no figura" in (last_answer(app)["text"] or "")
+    assert "ya no figura" in (app.answer()["text"] or "")
     assert await packages(app) == []

@@ -10,20 +10,10 @@ from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
 from lucien.db.models import BotConfig, JoinRequest, utcnow
 from lucien.telegram.double import TgUser
-from tests.access_support import FREE, HOSTILE, calls, configure, rows, shows_hostile_name
-from tests.admin_sections_support import (
-    audit_of,
-    cb,
-    labels,
-    last,
-    last_answer,
-    press,
-    press_label,
-    say,
-    snapshot,
-    text_of,
-)
+from tests.access_support import HOSTILE, calls, rows, shows_hostile_name
+from tests.admin_support import audit_of, cb, snapshot
 from tests.conftest import Harness
+from tests.factories import FREE, configure
 
 SOCIAL = {
     "instagram_url": "https://instagram.com/diana",
@@ -61,7 +51,7 @@ async def _config(app: Harness) -> BotConfig:
 
 async def _open(app: Harness, owner: TgUser) -> None:
     await app.send(app.updates.command(owner, "admin"))
-    await press(app, owner, cb(S.FREE))
+    await app.press(owner, cb(S.FREE))
 
 
 async def test_free_menu(app: Harness, owner: TgUser) -> None:
@@ -70,12 +60,12 @@ async def test_free_menu(app: Harness, owner: TgUser) -> None:
     await _requests(app, *people)
     await _age(app, 30, *people[:2])
     await _open(app, owner)
-    text = text_of(app, owner)
+    text = app.text(owner)
     assert "Solicitudes en espera: 3 (listas para aprobar: 2)" in text
     assert "Espera antes de abrir: 10 minutos" in text
     assert "Redes de Diana: Instagram" in text
     assert "https://t.me/+vestibulo123" in text
-    names = labels(last(app, owner))
+    names = app.labels(app.screen(owner))
     for label in ("Solicitudes", "Aprobar todas", "Rechazar todas", "Tiempo de espera", "Redes"):
         assert any(label in n for n in names), label
 
@@ -97,33 +87,33 @@ async def test_queue_filters_and_pages(app: Harness, owner: TgUser) -> None:
             .values(status="failed", attempts=6, decided_at=utcnow())
         )
     await _open(app, owner)
-    await press_label(app, owner, "Solicitudes")
-    text = text_of(app, owner)
+    await app.press(owner, label="Solicitudes")
+    text = app.text(owner)
     assert "Solicitudes · en espera (8)" in text  # 12 - 2 resolved - 2 ready
-    assert shows_hostile_name(last(app, owner))
-    names = labels(last(app, owner))
+    assert shows_hostile_name(app.screen(owner))
+    names = app.labels(app.screen(owner))
     assert any("Listas (2)" in n for n in names) and any("Resueltas (1)" in n for n in names)
     assert any("Con tropiezos (1)" in n for n in names)
 
-    await press(app, owner, cb(S.FREE, A.LIST, arg="ready"))
-    text = text_of(app, owner)
+    await app.press(owner, cb(S.FREE, A.LIST, arg="ready"))
+    text = app.text(owner)
     assert "Solicitudes · listas (2)" in text
     assert "Visitante 2" in text and "Visitante 3" in text
-    await press(app, owner, cb(S.FREE, A.LIST, arg="done"))
-    assert "Visitante 0" in text_of(app, owner) and "resuelta" in text_of(app, owner)
-    await press(app, owner, cb(S.FREE, A.LIST, arg="failed"))
-    assert "Visitante 1" in text_of(app, owner) and "6 intentos" in text_of(app, owner)
+    await app.press(owner, cb(S.FREE, A.LIST, arg="done"))
+    assert "Visitante 0" in app.text(owner) and "resuelta" in app.text(owner)
+    await app.press(owner, cb(S.FREE, A.LIST, arg="failed"))
+    assert "Visitante 1" in app.text(owner) and "6 intentos" in app.text(owner)
 
 
 async def test_queue_pagination(app: Harness, owner: TgUser) -> None:
     await configure(app.runtime, app.double, free_wait_minutes=10)
     await _requests(app, *(visitor(k) for k in range(12)))
     await _open(app, owner)
-    await press(app, owner, cb(S.FREE, A.LIST, arg="waiting"))
-    text = text_of(app, owner)
+    await app.press(owner, cb(S.FREE, A.LIST, arg="waiting"))
+    text = app.text(owner)
     assert "(12)" in text and "Página 1 de 2" in text and "Visitante 0" in text
-    await press_label(app, owner, "Siguiente")
-    text = text_of(app, owner)
+    await app.press(owner, label="Siguiente")
+    text = app.text(owner)
     assert "Página 2 de 2" in text and "Visitante 11" in text and "Visitante 0 " not in text
 
 
@@ -133,12 +123,12 @@ async def test_approve_all_now(app: Harness, owner: TgUser) -> None:
     await _requests(app, ana, bruno, carla)
     app.double.set_member(FREE, carla)  # already inside: USER_ALREADY_PARTICIPANT
     await _open(app, owner)
-    await press_label(app, owner, "Aprobar todas")
-    assert "¿Abro la puerta ahora a 3 solicitudes" in text_of(app, owner)
+    await app.press(owner, label="Aprobar todas")
+    assert "¿Abro la puerta ahora a 3 solicitudes" in app.text(owner)
     assert calls(app.double, "approveChatJoinRequest") == []
-    await press_label(app, owner, "Sí, aprobar")
+    await app.press(owner, label="Sí, aprobar")
 
-    assert "Puerta abierta para 2 visitantes" in text_of(app, owner)
+    assert "Puerta abierta para 2 visitantes" in app.text(owner)
     assert await _statuses(app) == {ana.id: "approved", bruno.id: "approved", carla.id: "closed"}
     assert len(app.double.calls_to("approveChatJoinRequest")) == 3
     assert app.double.is_participant(FREE, ana.id) and app.double.is_participant(FREE, bruno.id)
@@ -149,8 +139,8 @@ async def test_approve_all_now(app: Harness, owner: TgUser) -> None:
     (entry,) = await audit_of(app.runtime, "free.approve_all")
     assert entry.actor_id == owner.id and entry.after and entry.after["done"] == 2
 
-    await press(app, owner, cb(S.FREE, A.APPROVE_ALL_OK))  # again: nothing left
-    assert "el vestíbulo está en calma" in text_of(app, owner)
+    await app.press(owner, cb(S.FREE, A.APPROVE_ALL_OK))  # again: nothing left
+    assert "el vestíbulo está en calma" in app.text(owner)
     assert len(app.double.calls_to("approveChatJoinRequest")) == 3
 
 
@@ -160,8 +150,8 @@ async def test_approve_all_keeps_transient_failures_for_later(app: Harness, owne
     await _requests(app, ana, bruno)
     app.double.fail("approveChatJoinRequest", 400, "Bad Request: CHAT_ADMIN_REQUIRED")
     await _open(app, owner)
-    await press(app, owner, cb(S.FREE, A.APPROVE_ALL_OK))
-    text = text_of(app, owner)
+    await app.press(owner, cb(S.FREE, A.APPROVE_ALL_OK))
+    text = app.text(owner)
     assert "Puerta abierta para 1 visitante" in text and "reintentaré" in text
     pending = await rows(app.runtime, select(JoinRequest).where(JoinRequest.status == "pending"))
     assert len(pending) == 1 and pending[0].attempts == 1 and pending[0].claimed_until is None
@@ -173,15 +163,15 @@ async def test_reject_all(app: Harness, owner: TgUser) -> None:
     await _requests(app, ana, bruno)
     messages_before = len(app.double.sent_messages(ana.id))
     await _open(app, owner)
-    await press_label(app, owner, "Rechazar todas")
-    assert "¿Rechazo 2 solicitudes pendientes?" in text_of(app, owner)
+    await app.press(owner, label="Rechazar todas")
+    assert "¿Rechazo 2 solicitudes pendientes?" in app.text(owner)
     assert calls(app.double, "declineChatJoinRequest") == []
-    await press(app, owner, cb(S.FREE, A.OPEN))  # "No": nothing happens
+    await app.press(owner, cb(S.FREE, A.OPEN))  # "No": nothing happens
     assert await _statuses(app) == {ana.id: "pending", bruno.id: "pending"}
 
-    await press_label(app, owner, "Rechazar todas")
-    await press_label(app, owner, "Sí, rechazar")
-    assert "2 solicitudes rechazadas" in text_of(app, owner)
+    await app.press(owner, label="Rechazar todas")
+    await app.press(owner, label="Sí, rechazar")
+    assert "2 solicitudes rechazadas" in app.text(owner)
     assert await _statuses(app) == {ana.id: "declined", bruno.id: "declined"}
     assert len(calls(app.double, "declineChatJoinRequest", chat_id=FREE)) == 2
     assert app.double.pending_join_requests(FREE) == []
@@ -193,62 +183,62 @@ async def test_reject_all(app: Harness, owner: TgUser) -> None:
 async def test_wait_time_wizard(app: Harness, owner: TgUser) -> None:
     await configure(app.runtime, app.double, free_wait_minutes=10)
     await _open(app, owner)
-    await press_label(app, owner, "Tiempo de espera")
-    assert "Ahora espero 10 minutos" in text_of(app, owner)
-    await say(app, owner, "un rato")
-    assert "entre 0 y 10080" in text_of(app, owner)
-    await say(app, owner, "20000")
-    assert "entre 0 y 10080" in text_of(app, owner)
+    await app.press(owner, label="Tiempo de espera")
+    assert "Ahora espero 10 minutos" in app.text(owner)
+    await app.say(owner, "un rato")
+    assert "entre 0 y 10080" in app.text(owner)
+    await app.say(owner, "20000")
+    assert "entre 0 y 10080" in app.text(owner)
     assert (await _config(app)).free_wait_minutes == 10
-    await say(app, owner, "15")
-    assert "esperaré 15 minutos" in text_of(app, owner)
+    await app.say(owner, "15")
+    assert "esperaré 15 minutos" in app.text(owner)
     assert (await _config(app)).free_wait_minutes == 15
     (entry,) = await audit_of(app.runtime, "config.updated")
     assert entry.actor_id == owner.id
     assert entry.before == {"free_wait_minutes": 10} and entry.after == {"free_wait_minutes": 15}
 
-    await press(app, owner, cb(S.FREE, A.WAIT))
-    await press_label(app, owner, "Sin espera")
+    await app.press(owner, cb(S.FREE, A.WAIT))
+    await app.press(owner, label="Sin espera")
     assert (await _config(app)).free_wait_minutes == 0
-    assert "sin espera" in text_of(app, owner)
+    assert "sin espera" in app.text(owner)
 
 
 async def test_cancel_leaves_the_wait_wizard(app: Harness, owner: TgUser) -> None:
     await configure(app.runtime, app.double, free_wait_minutes=10)
     await _open(app, owner)
-    await press(app, owner, cb(S.FREE, A.WAIT))
+    await app.press(owner, cb(S.FREE, A.WAIT))
     await app.send(app.updates.command(owner, "cancel"))
-    await say(app, owner, "30")
+    await app.say(owner, "30")
     assert (await _config(app)).free_wait_minutes == 10
-    await press(app, owner, cb(S.FREE, A.WAIT))
-    await press_label(app, owner, "Cancelar")
-    assert "El jardín" in text_of(app, owner)
-    await say(app, owner, "30")
+    await app.press(owner, cb(S.FREE, A.WAIT))
+    await app.press(owner, label="Cancelar")
+    assert "El jardín" in app.text(owner)
+    await app.say(owner, "30")
     assert (await _config(app)).free_wait_minutes == 10
 
 
 async def test_social_links(app: Harness, owner: TgUser) -> None:
     await configure(app.runtime, app.double)
     await _open(app, owner)
-    await press_label(app, owner, "Redes")
-    assert "Instagram: sin definir" in text_of(app, owner)
-    await press_label(app, owner, "✏️ Instagram")
+    await app.press(owner, label="Redes")
+    assert "Instagram: sin definir" in app.text(owner)
+    await app.press(owner, label="✏️ Instagram")
     for bad in (
         "instagram.com/diana",
         "http://instagram.com/diana",
         "https://x.com/<b>",
         "https://",
     ):
-        await say(app, owner, bad)
-        assert "https://" in text_of(app, owner) and "255" in text_of(app, owner), bad
+        await app.say(owner, bad)
+        assert "https://" in app.text(owner) and "255" in app.text(owner), bad
     assert (await _config(app)).instagram_url is None
-    await say(app, owner, "https://instagram.com/diana")
-    assert "Instagram queda como https://instagram.com/diana" in text_of(app, owner)
+    await app.say(owner, "https://instagram.com/diana")
+    assert "Instagram queda como https://instagram.com/diana" in app.text(owner)
     assert (await _config(app)).instagram_url == "https://instagram.com/diana"
 
-    await press(app, owner, cb(S.FREE, A.SOCIAL))
-    assert "Instagram: https://instagram.com/diana" in text_of(app, owner)
-    await press_label(app, owner, "🗑 Instagram")
+    await app.press(owner, cb(S.FREE, A.SOCIAL))
+    assert "Instagram: https://instagram.com/diana" in app.text(owner)
+    await app.press(owner, label="🗑 Instagram")
     assert (await _config(app)).instagram_url is None
     entries = await audit_of(app.runtime, "config.updated")
     assert [(e.before, e.after) for e in entries] == [
@@ -261,14 +251,14 @@ async def test_social_links(app: Harness, owner: TgUser) -> None:
 async def test_free_invite_link(app: Harness, owner: TgUser) -> None:
     await configure(app.runtime, app.double)
     await _open(app, owner)
-    await press_label(app, owner, "Enlace")
-    await say(app, owner, "https://example.com/+abcdefgh")
-    assert "https://t.me/+AbCdEf123" in text_of(app, owner)  # the expected shape
-    await say(app, owner, "https://t.me/+AbCdEf12345")
-    assert "queda como https://t.me/+AbCdEf12345" in text_of(app, owner)
+    await app.press(owner, label="Enlace")
+    await app.say(owner, "https://example.com/+abcdefgh")
+    assert "https://t.me/+AbCdEf123" in app.text(owner)  # the expected shape
+    await app.say(owner, "https://t.me/+AbCdEf12345")
+    assert "queda como https://t.me/+AbCdEf12345" in app.text(owner)
     assert (await _config(app)).free_invite_link == "https://t.me/+AbCdEf12345"
-    await press(app, owner, cb(S.FREE, A.LINK))
-    await press_label(app, owner, "Quitar enlace")
+    await app.press(owner, cb(S.FREE, A.LINK))
+    await app.press(owner, label="Quitar enlace")
     assert (await _config(app)).free_invite_link is None
     assert len(await audit_of(app.runtime, "config.updated")) == 2
 
@@ -292,8 +282,8 @@ async def test_forged_free_callbacks_from_a_visitor_change_nothing(
         cb(S.FREE, A.LINK_CLEAR),
         cb(S.FREE, A.CANCEL),
     ):
-        await press(app, ana, data)
-        assert "reservada a los custodios" in last_answer(app), data
+        await app.press(ana, data)
+        assert "reservada a los custodios" in (app.answer()["text"] or ""), data
     assert await snapshot(app.runtime) == before
     assert {c.method for c in app.double.calls} == {"answerCallbackQuery"}
 
@@ -307,6 +297,6 @@ async def test_unknown_free_actions_are_stale(app: Harness, owner: TgUser) -> No
         cb(S.FREE, A.WAIT_SET, arg="99999"),
         cb(S.FREE, A.SOCIAL_EDIT, arg="myspace"),
     ):
-        await press(app, owner, data)
-        assert "ya no está disponible" in last_answer(app)
+        await app.press(owner, data)
+        assert "ya no está disponible" in (app.answer()["text"] or "")
     assert await snapshot(app.runtime) == before

@@ -11,21 +11,18 @@ from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
 from lucien.db.models import Interest, JoinRequest, utcnow
 from lucien.telegram.double import TgUser
-from tests.access_support import FREE, VIP, configure, make_invitation, make_plan
-from tests.admin_sections_support import (
+from tests.admin_support import cb, snapshot, statements
+from tests.conftest import Harness
+from tests.factories import (
+    FREE,
+    VIP,
     add_job_run,
     add_subscription,
     add_user,
-    cb,
-    labels,
-    last,
-    last_answer,
-    press,
-    snapshot,
-    statements,
-    text_of,
+    configure,
+    make_invitation,
+    make_plan,
 )
-from tests.conftest import Harness
 
 SECTIONS = [
     "Resumen",
@@ -61,9 +58,9 @@ async def _pending_requests(app: Harness, n: int, *, minutes_ago: int = 0) -> No
 
 async def test_admin_command_greets_with_the_main_menu(app: Harness, owner: TgUser) -> None:
     await app.send(app.updates.command(owner, "admin"))
-    message = last(app, owner)
+    message = app.screen(owner)
     assert "Lucien" in message["text"] and "Diana" in message["text"]
-    names = labels(message)
+    names = app.labels(message)
     for section in SECTIONS:
         assert any(section in label for label in names), section
     # Nothing configured yet: the home points at the summary's warnings.
@@ -81,7 +78,7 @@ async def test_admin_home_counts_what_waits(app: Harness, owner: TgUser) -> None
 
     await app.send(app.updates.command(owner, "admin"))
 
-    text = text_of(app, owner)
+    text = app.text(owner)
     assert "1 interés" in text and "espera respuesta" in text
     assert "3 solicitudes" in text
     assert "resumen" not in text  # nothing needs attention
@@ -89,26 +86,26 @@ async def test_admin_home_counts_what_waits(app: Harness, owner: TgUser) -> None
 
 async def test_non_admin_gets_no_panel(app: Harness, ana: TgUser) -> None:
     await app.send(app.updates.command(ana, "admin"))
-    message = last(app, ana)
-    assert not any("Círculo VIP" in label for label in labels(message))
+    message = app.screen(ana)
+    assert not any("Círculo VIP" in label for label in app.labels(message))
 
 
 async def test_main_menu_edits_in_place(app: Harness, owner: TgUser) -> None:
     await app.send(app.updates.command(owner, "admin"))
-    first = last(app, owner)
-    await press(app, owner, cb(S.VIP))
-    await press(app, owner, cb(S.MAIN))
-    after = last(app, owner)
+    first = app.screen(owner)
+    await app.press(owner, cb(S.VIP))
+    await app.press(owner, cb(S.MAIN))
+    after = app.screen(owner)
     assert after["message_id"] == first["message_id"]
     assert "Panel de custodia" in after["text"]
     assert len(app.double.sent_messages(owner.id)) == 1
-    assert last_answer(app) == ""  # answered, quietly
+    assert (app.answer()["text"] or "") == ""  # answered, quietly
 
 
 async def test_dashboard_of_an_empty_installation(app: Harness, owner: TgUser) -> None:
     await app.send(app.updates.command(owner, "admin"))
-    await press(app, owner, cb(S.DASHBOARD))
-    text = text_of(app, owner)
+    await app.press(owner, cb(S.DASHBOARD))
+    text = app.text(owner)
     assert "Resumen" in text
     assert "❌ Diván (canal VIP): sin definir" in text
     assert "❌ Vestíbulo (canal Free): sin definir" in text
@@ -119,7 +116,7 @@ async def test_dashboard_of_an_empty_installation(app: Harness, owner: TgUser) -
     assert "aún no se ha ejecutado nunca" in text
     assert "no se pueden emitir invitaciones" in text
     assert "El Diván aún no está definido" in text
-    assert {"🔄 Actualizar", "⚙️ Calibración", "⬅️ Volver"} <= set(labels(last(app, owner)))
+    assert {"🔄 Actualizar", "⚙️ Calibración", "⬅️ Volver"} <= set(app.labels(app.screen(owner)))
 
 
 async def test_dashboard_numbers_and_warnings(app: Harness, owner: TgUser) -> None:
@@ -151,8 +148,8 @@ async def test_dashboard_numbers_and_warnings(app: Harness, owner: TgUser) -> No
     await add_job_run(app.runtime, status="partial", ago=timedelta(minutes=5))
 
     await app.send(app.updates.command(owner, "admin"))
-    await press(app, owner, cb(S.DASHBOARD))
-    text = text_of(app, owner)
+    await app.press(owner, cb(S.DASHBOARD))
+    text = app.text(owner)
 
     assert "✅ Diván (canal VIP)" in text and "✅ Vestíbulo (canal Free)" in text
     assert "✅ Planes activos: 1" in text
@@ -172,8 +169,8 @@ async def test_dashboard_reports_missing_rights(app: Harness, owner: TgUser) -> 
     app.double.set_bot_member(VIP)  # no longer an administrator there
     app.double.set_bot_admin(FREE, can_invite_users=False)
     await app.send(app.updates.command(owner, "admin"))
-    await press(app, owner, cb(S.DASHBOARD))
-    text = text_of(app, owner)
+    await app.press(owner, cb(S.DASHBOARD))
+    text = app.text(owner)
     assert "Diván (canal VIP): no soy administrador" in text
     assert "Vestíbulo (canal Free): me falta permiso para invitar usuarios" in text
     assert "me faltan permisos" in text
@@ -183,9 +180,9 @@ async def test_dashboard_refresh_is_answered_even_when_unchanged(
     app: Harness, owner: TgUser
 ) -> None:
     await app.send(app.updates.command(owner, "admin"))
-    await press(app, owner, cb(S.DASHBOARD))
+    await app.press(owner, cb(S.DASHBOARD))
     answers = len(app.double.callback_answers)
-    await press(app, owner, cb(S.DASHBOARD))  # same text: "message is not modified"
+    await app.press(owner, cb(S.DASHBOARD))  # same text: "message is not modified"
     assert len(app.double.callback_answers) == answers + 1
     assert len(app.double.sent_messages(owner.id)) == 1
 
@@ -196,18 +193,18 @@ async def test_dashboard_queries_do_not_grow_with_rows(app: Harness, owner: TgUs
     await app.send(app.updates.command(owner, "admin"))
     await add_subscription(app.runtime, 6001, timedelta(days=3), plan_id=plan.id)
     with statements(app.runtime) as few:
-        await press(app, owner, cb(S.DASHBOARD))
+        await app.press(owner, cb(S.DASHBOARD))
     for k in range(25):
         await add_subscription(app.runtime, 6100 + k, timedelta(days=k + 1), plan_id=plan.id)
         await make_invitation(app.runtime, plan.id)
     await _pending_requests(app, 15)
     with statements(app.runtime) as many:
-        await press(app, owner, cb(S.MAIN))
-        await press(app, owner, cb(S.DASHBOARD))
+        await app.press(owner, cb(S.MAIN))
+        await app.press(owner, cb(S.DASHBOARD))
     dashboard_many = [s for s in many if "job_runs" in s or "count(" in s.lower()]
     dashboard_few = [s for s in few if "job_runs" in s or "count(" in s.lower()]
     assert len(dashboard_many) == len(dashboard_few)
-    assert "Miembros vigentes: 26" in text_of(app, owner)
+    assert "Miembros vigentes: 26" in app.text(owner)
 
 
 async def test_forged_home_callbacks_from_a_visitor_are_refused(app: Harness, ana: TgUser) -> None:
@@ -222,7 +219,7 @@ async def test_forged_home_callbacks_from_a_visitor_are_refused(app: Harness, an
         (S.MAIN, A.CANCEL),
         (S.DASHBOARD, A.OPEN),
     ]:
-        await press(app, ana, cb(section, action))
-        assert "reservada a los custodios" in last_answer(app)
+        await app.press(ana, cb(section, action))
+        assert "reservada a los custodios" in (app.answer()["text"] or "")
     assert await snapshot(app.runtime) == before
     assert {c.method for c in app.double.calls} == {"answerCallbackQuery"}

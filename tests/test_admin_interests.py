@@ -10,18 +10,9 @@ from sqlalchemy import update
 from lucien.callbacks import AdminAction, AdminCB, AdminSection, FreeAction, FreeCB
 from lucien.db.models import AuditEntry, Interest, utcnow
 from lucien.telegram.double import TgUser
-from tests.access_support import HOSTILE, button, count, shows_hostile_name
+from tests.access_support import HOSTILE, all_rows, button, count, shows_hostile_name
 from tests.conftest import ADMIN_ID, OWNER_ID, Harness
-from tests.members_support import (
-    BRUNO,
-    all_rows,
-    labels,
-    last_answer,
-    last_text,
-    make_package,
-    make_vip,
-    press,
-)
+from tests.factories import BRUNO, make_package, make_vip
 
 S = AdminSection.INTERESTS
 CARLA = TgUser(id=ADMIN_ID, first_name="Carla")
@@ -61,44 +52,44 @@ async def seed(app: Harness) -> dict[str, int]:
 async def test_list_filters_and_counts(app: Harness, owner: TgUser) -> None:
     await seed(app)
     await app.send(app.updates.command(owner, "admin"))
-    await press(app, owner, "Intereses")
+    await app.press(owner, label="Intereses")
     message = app.double.last_message(owner.id)
     assert message is not None and "pendientes" in message["text"] and "(3)" in message["text"]
-    found = labels(message)
+    found = app.labels(message)
     assert "· Pendientes (3)" in found and "Atendidos (0)" in found
     assert "Jardín (1)" in found and "Premium (1)" in found and "Círculo (1)" in found
     assert "Diván (0)" in found
 
-    await press(app, owner, "Premium (1)")
-    text = last_text(app, owner)
+    await app.press(owner, label="Premium (1)")
+    text = app.text(owner)
     assert "Sesión privada" in text and "Postales" not in text and "Bruno" in text
-    await press(app, owner, "Círculo (1)")
-    text = last_text(app, owner)
+    await app.press(owner, label="Círculo (1)")
+    text = app.text(owner)
     assert "Círculo" in text and "Ana" in text and "Sesión privada" not in text
-    await press(app, owner, "Atendidos (0)")
-    assert "Ningún interés" in last_text(app, owner)
+    await app.press(owner, label="Atendidos (0)")
+    assert "Ningún interés" in app.text(owner)
 
 
 async def test_detail_and_mark_attended_from_the_list(app: Harness, owner: TgUser) -> None:
     await seed(app)
     await app.send(app.updates.command(owner, "admin"))
-    await press(app, owner, "Intereses")
-    await press(app, owner, "Sesión privada")
-    detail = last_text(app, owner)
+    await app.press(owner, label="Intereses")
+    await app.press(owner, label="Sesión privada")
+    detail = app.text(owner)
     assert "Bruno" in detail and "miembro del círculo" in detail and "Pendiente" in detail
-    await press(app, owner, "Marcar como atendido")
-    assert "atendido" in (last_answer(app)["text"] or "")
-    detail = last_text(app, owner)
+    await app.press(owner, label="Marcar como atendido")
+    assert "atendido" in (app.answer()["text"] or "")
+    detail = app.text(owner)
     assert "Atendido el" in detail and "Diana" in detail
-    assert not any("Marcar" in x for x in labels(app.double.last_message(owner.id)))
+    assert not any("Marcar" in x for x in app.labels(app.double.last_message(owner.id)))
 
     [done] = await all_rows(app.runtime, Interest, Interest.attended_at.is_not(None))
     assert done.attended_by == owner.id
     [entry] = await all_rows(app.runtime, AuditEntry, AuditEntry.action == "interest.attend")
     assert entry.actor_id == owner.id and entry.target_id == str(done.id)
 
-    await press(app, owner, "Volver")
-    found = labels(app.double.last_message(owner.id))
+    await app.press(owner, label="Volver")
+    found = app.labels(app.double.last_message(owner.id))
     assert "Atendidos (1)" in found and "· Pendientes (2)" in found
 
 
@@ -126,10 +117,10 @@ async def test_mark_attended_from_the_notification_first_custodian_wins(
     assert sum("Marcado como atendido" in a for a in answers) == 1
     assert len(await all_rows(app.runtime, AuditEntry, AuditEntry.action == "interest.attend")) == 1
     # Both notifications were turned into the detail, in place.
-    assert "Atendido el" in last_text(app, owner) and "Atendido el" in last_text(app, CARLA)
+    assert "Atendido el" in app.text(owner) and "Atendido el" in app.text(CARLA)
 
     await app.send(app.updates.callback(CARLA, carla_data))
-    late = last_answer(app)["text"] or ""
+    late = app.answer()["text"] or ""
     [done] = await all_rows(app.runtime, Interest)
     winner = "Diana" if done.attended_by == OWNER_ID else "Carla"
     assert "Ya fue atendido" in late and winner in late
@@ -142,11 +133,11 @@ async def test_interests_are_paginated_newest_first(app: Harness, owner: TgUser)
         package = await make_package(app.runtime, f"Paquete {n:02d}")
         await want(app, ana, package.id)
     await app.send(app.updates.command(owner, "admin"))
-    await press(app, owner, "Intereses")
-    first = last_text(app, owner)
+    await app.press(owner, label="Intereses")
+    first = app.text(owner)
     assert "Página 1 de 2" in first and "Paquete 09" in first and "Paquete 00" not in first
-    await press(app, owner, "Siguiente")
-    second = last_text(app, owner)
+    await app.press(owner, label="Siguiente")
+    second = app.text(owner)
     assert "Paquete 00" in second and "Paquete 01" in second and "Paquete 09" not in second
 
 
@@ -156,7 +147,7 @@ async def test_hostile_names_in_the_interest_screens(app: Harness, owner: TgUser
     await app.send(app.updates.command(hostile, "start"))
     await want(app, hostile, package.id)
     await app.send(app.updates.command(owner, "admin"))
-    await press(app, owner, "Intereses")
+    await app.press(owner, label="Intereses")
     assert shows_hostile_name(app.double.last_message(owner.id))
     [interest] = await all_rows(app.runtime, Interest)
     await app.send(app.updates.callback(owner, section(AdminAction.VIEW, id=interest.id)))
@@ -168,9 +159,9 @@ async def test_unknown_interest_and_visitors_are_refused(
 ) -> None:
     await app.send(app.updates.command(owner, "admin"))
     await app.send(app.updates.callback(owner, section(AdminAction.VIEW, id=999)))
-    assert "ya no figura" in (last_answer(app)["text"] or "")
+    assert "ya no figura" in (app.answer()["text"] or "")
     await app.send(app.updates.callback(owner, section(AdminAction.ATTEND, id=999)))
-    assert "ya no figura" in (last_answer(app)["text"] or "")
+    assert "ya no figura" in (app.answer()["text"] or "")
 
     ids = await seed(app)
     [pending] = await all_rows(app.runtime, Interest, Interest.package_id == ids["free"])
@@ -181,7 +172,7 @@ async def test_unknown_interest_and_visitors_are_refused(
         section(AdminAction.ATTEND, id=pending.id),
     ):
         await app.send(app.updates.callback(ana, data))
-        assert "custodios" in (last_answer(app)["text"] or "")
+        assert "custodios" in (app.answer()["text"] or "")
     assert await count(app.runtime, Interest, Interest.attended_at.is_not(None)) == 0
     assert "Postales" not in " ".join(app.texts_to(ana.id)[-1:])
 
@@ -192,4 +183,4 @@ async def test_an_unknown_filter_falls_back_to_pending(app: Harness, owner: TgUs
         await session.execute(update(Interest).values(created_at=utcnow() - timedelta(days=1)))
     await app.send(app.updates.command(owner, "admin"))
     await app.send(app.updates.callback(owner, section(AdminAction.LIST, arg="bogus", page=7)))
-    assert "pendientes" in last_text(app, owner) and "(3)" in last_text(app, owner)
+    assert "pendientes" in app.text(owner) and "(3)" in app.text(owner)

@@ -13,9 +13,9 @@ from lucien.callbacks import AdminSection as S
 from lucien.db.models import Interest, Invitation, JoinRequest, Package, utcnow
 from lucien.services import stats
 from lucien.telegram.double import TgUser
-from tests.access_support import FREE, make_invitation, make_plan
-from tests.admin_panel_support import add_subscription, add_user, cb, press, text_of
+from tests.admin_support import cb
 from tests.conftest import Harness
+from tests.factories import FREE, add_subscription, add_user, make_invitation, make_plan
 
 
 async def _seed(app: Harness) -> None:
@@ -110,8 +110,8 @@ async def test_every_figure(app: Harness, owner: TgUser) -> None:
     assert (data.interests_total, data.interests_pending, data.interests_attended) == (4, 3, 1)
     assert dict(data.interests_by_category) == {"FREE_CONTENT": 1, "VIP_CONTENT": 1, "circle": 2}
 
-    await press(app, owner, cb(S.STATS))
-    text = text_of(app, owner)
+    await app.press(owner, cb(S.STATS))
+    text = app.text(owner)
     assert "Vigentes: 3 · concluidos: 2 · vencen en 7 días: 1" in text
     assert "Nuevos: 1 en 24 h · 2 en 7 días · 3 en 30 días" in text
     assert "Emitidas: 5 · canjeadas: 1 · vencidas: 1 · revocadas: 1 · disponibles: 2" in text
@@ -121,11 +121,11 @@ async def test_every_figure(app: Harness, owner: TgUser) -> None:
 
 
 async def test_empty_and_refresh(app: Harness, owner: TgUser) -> None:
-    await press(app, owner, cb(S.STATS))
-    text = text_of(app, owner)
+    await app.press(owner, cb(S.STATS))
+    text = app.text(owner)
     assert "Vigentes: 0" in text and "espera media: —" in text
     answers = len(app.double.callback_answers)
-    await press(app, owner, cb(S.STATS, A.OPEN))  # unchanged: "not modified" is ignored
+    await app.press(owner, cb(S.STATS, A.OPEN))  # unchanged: "not modified" is ignored
     assert len(app.double.callback_answers) == answers + 1
 
 
@@ -136,17 +136,17 @@ async def test_queries_do_not_grow_with_the_rows(app: Harness, owner: TgUser) ->
         seen.append(statement)
 
     engine = app.runtime.engine.sync_engine
-    await press(app, owner, cb(S.STATS))  # warm-up: the user row and the config exist
+    await app.press(owner, cb(S.STATS))  # warm-up: the user row and the config exist
     event.listen(engine, "before_cursor_execute", record)
     try:
-        await press(app, owner, cb(S.STATS))
+        await app.press(owner, cb(S.STATS))
         few = len(seen)
         await _seed(app)
         for k in range(30):
             await add_user(app.runtime, 8000 + k, f"Otro {k}")
             await add_subscription(app.runtime, 8000 + k, ends_in=timedelta(days=k - 10))
         seen.clear()
-        await press(app, owner, cb(S.STATS))
+        await app.press(owner, cb(S.STATS))
         assert len(seen) == few
     finally:
         event.remove(engine, "before_cursor_execute", record)
@@ -160,5 +160,5 @@ async def test_a_visitor_sees_no_observations(app: Harness, ana: TgUser) -> None
 
 
 async def _press_answer(app: Harness, who: TgUser, data: str) -> str:
-    await press(app, who, data)
+    await app.press(who, data)
     return str(app.double.callback_answers[-1].get("text") or "")

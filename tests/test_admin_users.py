@@ -23,23 +23,10 @@ from lucien.db.models import (
     utcnow,
 )
 from lucien.telegram.double import TgUser
-from tests.access_support import FREE, HOSTILE, VIP, calls, configure, count, make_plan, rows
-from tests.admin_panel_support import (
-    add_grant,
-    add_subscription,
-    add_user,
-    audit_entries,
-    button_data,
-    cb,
-    has_button,
-    press,
-    say,
-    screen,
-    text_of,
-    user_row,
-    viewed_ids,
-)
+from tests.access_support import HOSTILE, calls, count, rows
+from tests.admin_support import audit_of, button_data, cb, has_button, user_row, viewed_ids
 from tests.conftest import ADMIN_ID, OWNER_ID, Harness
+from tests.factories import FREE, VIP, add_grant, add_subscription, add_user, configure, make_plan
 
 BOB = TgUser(id=5002, first_name="Bob", username="bobby")
 SECOND = TgUser(id=ADMIN_ID, first_name="Segundo", username="segundo")
@@ -85,15 +72,15 @@ async def _seed_people(app: Harness) -> dict[str, set[int]]:
 
 async def _walk(app: Harness, who: TgUser, role: str) -> tuple[int, list[int]]:
     """Every page of one list through its buttons: (total in the header, ids seen)."""
-    await press(app, who, cb(S.USERS, A.LIST, arg=role))
-    message = screen(app, who)
+    await app.press(who, cb(S.USERS, A.LIST, arg=role))
+    message = app.screen(who)
     header = re.search(r"\((\d+)\)", message["text"])
     assert header, message["text"]
     seen = viewed_ids(message)
     pages = 1
     while has_button(message, "Siguiente"):
-        await press(app, who, button_data(message, "Siguiente"))
-        message = screen(app, who)
+        await app.press(who, button_data(message, "Siguiente"))
+        message = app.screen(who)
         seen.extend(viewed_ids(message))
         pages += 1
         assert pages < 10
@@ -102,8 +89,8 @@ async def _walk(app: Harness, who: TgUser, role: str) -> tuple[int, list[int]]:
 
 async def test_counts_agree_with_the_paginated_lists(app: Harness, owner: TgUser) -> None:
     expected = await _seed_people(app)
-    await press(app, owner, cb(S.USERS))
-    menu = text_of(app, owner)
+    await app.press(owner, cb(S.USERS))
+    menu = app.text(owner)
     shown = {
         "admin": int(re.search(r"Custodios: (\d+)", menu).group(1)),  # type: ignore[union-attr]
         "vip": int(re.search(r"Círculo: (\d+)", menu).group(1)),  # type: ignore[union-attr]
@@ -128,43 +115,43 @@ async def test_search_wizard_continues_across_requests(app: Harness, owner: TgUs
     await add_user(app.runtime, 5001, "Ana", "ana")
     await add_user(app.runtime, 5003, "Anabel", "anabel_r")
     await add_user(app.runtime, 5004, HOSTILE, "hostil")
-    await press(app, owner, cb(S.USERS, A.FIND))
-    assert "número de Telegram" in text_of(app, owner)
+    await app.press(owner, cb(S.USERS, A.FIND))
+    assert "número de Telegram" in app.text(owner)
 
-    await say(app, owner, "hola mundo!")  # neither an id nor a username
-    refusal = text_of(app, owner)
+    await app.say(owner, "hola mundo!")  # neither an id nor a username
+    refusal = app.text(owner)
     assert "64" in refusal and "@nombre" in refusal
-    assert has_button(screen(app, owner), "Cancelar")
+    assert has_button(app.screen(owner), "Cancelar")
 
-    await say(app, owner, "@ANA")  # a separate request: the wizard is still waiting
-    found = screen(app, owner)
+    await app.say(owner, "@ANA")  # a separate request: the wizard is still waiting
+    found = app.screen(owner)
     assert viewed_ids(found)[:2] == [5001, 5003]  # the exact match first
 
-    await say(app, owner, "@ana")  # the wizard is over: not taken as a search
-    assert viewed_ids(screen(app, owner)) == []
+    await app.say(owner, "@ana")  # the wizard is over: not taken as a search
+    assert viewed_ids(app.screen(owner)) == []
 
-    await press(app, owner, cb(S.USERS, A.FIND))
-    await say(app, owner, "5004")
-    found = screen(app, owner)
+    await app.press(owner, cb(S.USERS, A.FIND))
+    await app.say(owner, "5004")
+    found = app.screen(owner)
     assert viewed_ids(found) == [5004]
     assert HOSTILE in found["text"]  # escaped: shown literally
 
-    await press(app, owner, cb(S.USERS, A.FIND))
-    await say(app, owner, "@nadie_aqui")
-    assert "No encuentro" in text_of(app, owner)
+    await app.press(owner, cb(S.USERS, A.FIND))
+    await app.say(owner, "@nadie_aqui")
+    assert "No encuentro" in app.text(owner)
 
 
 async def test_cancel_leaves_the_search(app: Harness, owner: TgUser) -> None:
     await add_user(app.runtime, 5001, "Ana", "ana")
-    await press(app, owner, cb(S.USERS, A.FIND))
-    await press(app, owner, cb(S.USERS, A.CANCEL))
-    assert "Personas" in text_of(app, owner)
-    await say(app, owner, "@ana")
-    assert viewed_ids(screen(app, owner)) == []
-    await press(app, owner, cb(S.USERS, A.FIND))
+    await app.press(owner, cb(S.USERS, A.FIND))
+    await app.press(owner, cb(S.USERS, A.CANCEL))
+    assert "Personas" in app.text(owner)
+    await app.say(owner, "@ana")
+    assert viewed_ids(app.screen(owner)) == []
+    await app.press(owner, cb(S.USERS, A.FIND))
     await app.send(app.updates.command(owner, "cancel"))
-    await say(app, owner, "@ana")
-    assert viewed_ids(screen(app, owner)) == []
+    await app.say(owner, "@ana")
+    assert viewed_ids(app.screen(owner)) == []
 
 
 async def test_profile_tabs(app: Harness, owner: TgUser) -> None:
@@ -183,33 +170,33 @@ async def test_profile_tabs(app: Harness, owner: TgUser) -> None:
         await session.execute(insert(Interest).values(user_id=BOB.id, package_id=package))
         await session.execute(insert(Interest).values(user_id=BOB.id, package_id=None))
     for _ in range(6):  # 12 audit entries about Bob → two pages
-        await press(app, owner, cb(S.USERS, A.BLOCK_OK, id=BOB.id))
-        await press(app, owner, cb(S.USERS, A.UNBLOCK_OK, id=BOB.id))
+        await app.press(owner, cb(S.USERS, A.BLOCK_OK, id=BOB.id))
+        await app.press(owner, cb(S.USERS, A.UNBLOCK_OK, id=BOB.id))
 
-    await press(app, owner, cb(S.USERS, A.VIEW, id=BOB.id, arg="sum"))
-    summary = screen(app, owner)
+    await app.press(owner, cb(S.USERS, A.VIEW, id=BOB.id, arg="sum"))
+    summary = app.screen(owner)
     assert "Bob" in summary["text"] and str(BOB.id) in summary["text"]
     assert "miembro del círculo" in summary["text"]
     assert has_button(summary, "Hacer custodio")  # the owner sees it
     assert has_button(summary, "Bloquear") and has_button(summary, "Borrar sus datos")
 
-    await press(app, owner, cb(S.USERS, A.VIEW, id=BOB.id, arg="sub"))
-    assert "Trimestral" in text_of(app, owner) and "vigente" in text_of(app, owner)
+    await app.press(owner, cb(S.USERS, A.VIEW, id=BOB.id, arg="sub"))
+    assert "Trimestral" in app.text(owner) and "vigente" in app.text(owner)
 
-    await press(app, owner, cb(S.USERS, A.VIEW, id=BOB.id, arg="aud"))
-    first = screen(app, owner)
+    await app.press(owner, cb(S.USERS, A.VIEW, id=BOB.id, arg="aud"))
+    first = app.screen(owner)
     assert first["text"].count("fue bloqueado") + first["text"].count("fue desbloqueado") == 10
     assert "Página 1 de 2" in first["text"]
-    await press(app, owner, button_data(first, "Siguiente"))
-    second = text_of(app, owner)
+    await app.press(owner, button_data(first, "Siguiente"))
+    second = app.text(owner)
     assert second.count("fue bloqueado") + second.count("fue desbloqueado") == 2
     assert "por Diana" in second
 
-    await press(app, owner, cb(S.USERS, A.VIEW, id=BOB.id, arg="int"))
-    interests = text_of(app, owner)
+    await app.press(owner, cb(S.USERS, A.VIEW, id=BOB.id, arg="int"))
+    interests = app.text(owner)
     assert "Sesión privada" in interests and "Círculo" in interests
 
-    answer = await press(app, owner, cb(S.USERS, A.VIEW, id=999999, arg="sum"))
+    answer = await app.press(owner, cb(S.USERS, A.VIEW, id=999999, arg="sum"))
     assert "No encuentro" in (answer["text"] or "")
 
 
@@ -217,30 +204,30 @@ async def test_owner_grants_and_revokes_admin(app: Harness, owner: TgUser, ana: 
     await app.send(app.updates.command(ana, "start"))
     assert await _role(app, ana.id) is Role.FREE
 
-    await press(app, owner, cb(S.USERS, A.GRANT, id=ana.id))
-    assert "¿Concedo la custodia" in text_of(app, owner)
-    await press(app, owner, button_data(screen(app, owner), "Sí, conceder"))
-    assert "custodio" in text_of(app, owner)
+    await app.press(owner, cb(S.USERS, A.GRANT, id=ana.id))
+    assert "¿Concedo la custodia" in app.text(owner)
+    await app.press(owner, button_data(app.screen(owner), "Sí, conceder"))
+    assert "custodio" in app.text(owner)
     assert await _role(app, ana.id) is Role.ADMIN
     # A double tap (or an old button) grants nothing more.
-    answer = await press(app, owner, cb(S.USERS, A.GRANT_OK, id=ana.id))
+    answer = await app.press(owner, cb(S.USERS, A.GRANT_OK, id=ana.id))
     assert "nada que cambiar" in (answer["text"] or "")
     assert await count(app.runtime, AdminGrant, AdminGrant.revoked_at.is_(None)) == 1
-    (grant,) = await audit_entries(app.runtime, "admin.grant")
+    (grant,) = await audit_of(app.runtime, "admin.grant")
     assert (grant.actor_id, grant.target_id) == (OWNER_ID, str(ana.id))
     assert grant.before == {"role": "free"} and grant.after == {"role": "admin"}
     commands = app.double.my_commands(scope={"type": "chat", "chat_id": ana.id})
     assert "admin" in [c["command"] for c in commands]  # the new custodian's menu follows
 
-    await press(app, owner, cb(S.USERS, A.UNGRANT_OK, id=ana.id))
-    assert "ya no es custodio" in text_of(app, owner)
+    await app.press(owner, cb(S.USERS, A.UNGRANT_OK, id=ana.id))
+    assert "ya no es custodio" in app.text(owner)
     assert await _role(app, ana.id) is Role.FREE
-    (revoke,) = await audit_entries(app.runtime, "admin.revoke")
+    (revoke,) = await audit_of(app.runtime, "admin.revoke")
     assert revoke.before == {"role": "admin"} and revoke.after == {"role": "free"}
     assert app.double.my_commands(scope={"type": "chat", "chat_id": ana.id}) == []
 
     # Granted again after a revocation: a new active grant (the old one stays revoked).
-    await press(app, owner, cb(S.USERS, A.GRANT_OK, id=ana.id))
+    await app.press(owner, cb(S.USERS, A.GRANT_OK, id=ana.id))
     assert await _role(app, ana.id) is Role.ADMIN
     assert await count(app.runtime, AdminGrant) == 2
 
@@ -254,19 +241,19 @@ async def test_only_the_owner_grants_and_never_on_himself(
 
     # The second env admin is an admin, but not the owner.
     for action, target in ((A.GRANT, ana.id), (A.GRANT_OK, ana.id), (A.UNGRANT_OK, BOB.id)):
-        answer = await press(app, SECOND, cb(S.USERS, action, id=target))
+        answer = await app.press(SECOND, cb(S.USERS, action, id=target))
         assert "Solo la dueña" in (answer["text"] or "")
-    await press(app, SECOND, cb(S.USERS, A.VIEW, id=ana.id, arg="sum"))
-    assert not has_button(screen(app, SECOND), "Hacer custodio")
+    await app.press(SECOND, cb(S.USERS, A.VIEW, id=ana.id, arg="sum"))
+    assert not has_button(app.screen(SECOND), "Hacer custodio")
     assert await _role(app, ana.id) is Role.FREE
     assert await _role(app, BOB.id) is Role.ADMIN
 
-    answer = await press(app, owner, cb(S.USERS, A.UNGRANT_OK, id=OWNER_ID))
+    answer = await app.press(owner, cb(S.USERS, A.UNGRANT_OK, id=OWNER_ID))
     assert "sobre sí mismo" in (answer["text"] or "")
-    answer = await press(app, owner, cb(S.USERS, A.UNGRANT_OK, id=ADMIN_ID))
+    answer = await app.press(owner, cb(S.USERS, A.UNGRANT_OK, id=ADMIN_ID))
     assert "por disposición de Diana" in (answer["text"] or "")
     assert await _role(app, OWNER_ID) is Role.ADMIN and await _role(app, ADMIN_ID) is Role.ADMIN
-    assert await audit_entries(app.runtime) == []
+    assert await audit_of(app.runtime) == []
 
 
 async def test_forged_admin_callbacks_from_a_visitor_change_nothing(
@@ -283,22 +270,22 @@ async def test_forged_admin_callbacks_from_a_visitor_change_nothing(
         cb(S.USERS, A.VIEW, id=BOB.id, arg="aud"),
         cb(S.USERS, A.LIST, arg="vip"),
     ):
-        answer = await press(app, ana, data)
+        answer = await app.press(ana, data)
         assert "custodios" in (answer["text"] or ""), data
     assert await count(app.runtime, AdminGrant) == 0
     bob = await user_row(app.runtime, BOB.id)
     assert bob is not None and not bob.is_blocked
-    assert await audit_entries(app.runtime) == []
+    assert await audit_of(app.runtime) == []
     assert "Bob" not in " ".join(m.get("text", "") for m in app.double.sent_messages(ana.id))
 
 
 async def test_block_ignores_the_user_with_one_notice(app: Harness, owner: TgUser) -> None:
     await app.send(app.updates.command(BOB, "start"))
-    await press(app, owner, cb(S.USERS, A.BLOCK, id=BOB.id))
-    assert "¿Bloqueo" in text_of(app, owner)
-    await press(app, owner, cb(S.USERS, A.BLOCK_OK, id=BOB.id))
-    assert "queda bloqueado" in text_of(app, owner)
-    (entry,) = await audit_entries(app.runtime, "user.block")
+    await app.press(owner, cb(S.USERS, A.BLOCK, id=BOB.id))
+    assert "¿Bloqueo" in app.text(owner)
+    await app.press(owner, cb(S.USERS, A.BLOCK_OK, id=BOB.id))
+    assert "queda bloqueado" in app.text(owner)
+    (entry,) = await audit_of(app.runtime, "user.block")
     assert entry.before == {"is_blocked": False} and entry.after == {"is_blocked": True}
 
     before = len(app.double.sent_messages(BOB.id))
@@ -308,17 +295,17 @@ async def test_block_ignores_the_user_with_one_notice(app: Harness, owner: TgUse
     after = app.double.sent_messages(BOB.id)[before:]
     assert len(after) == 1  # the one notice
 
-    await press(app, owner, cb(S.USERS, A.UNBLOCK_OK, id=BOB.id))
-    assert "bienvenido" in text_of(app, owner)
+    await app.press(owner, cb(S.USERS, A.UNBLOCK_OK, id=BOB.id))
+    assert "bienvenido" in app.text(owner)
     await app.send(app.updates.command(BOB, "start"))
     assert len(app.double.sent_messages(BOB.id)) == before + 2  # answered again
 
     # A new block earns one new notice.
-    await press(app, owner, cb(S.USERS, A.BLOCK_OK, id=BOB.id))
+    await app.press(owner, cb(S.USERS, A.BLOCK_OK, id=BOB.id))
     await app.send(app.updates.message(BOB, "¿hola?"))
     await app.send(app.updates.message(BOB, "¿hola??"))
     assert len(app.double.sent_messages(BOB.id)) == before + 3
-    actions = [e.action for e in await audit_entries(app.runtime)]
+    actions = [e.action for e in await audit_of(app.runtime)]
     assert actions == ["user.block", "user.unblock", "user.block"]
 
 
@@ -328,12 +315,12 @@ async def test_admins_cannot_be_blocked(app: Harness, owner: TgUser) -> None:
     await add_grant(app.runtime, BOB.id, OWNER_ID)
     for target in (ADMIN_ID, BOB.id):
         for action in (A.BLOCK, A.BLOCK_OK, A.KICK_OK, A.WIPE_OK):
-            answer = await press(app, owner, cb(S.USERS, action, id=target))
+            answer = await app.press(owner, cb(S.USERS, action, id=target))
             assert "por disposición de Diana" in (answer["text"] or ""), (target, action)
-    answer = await press(app, SECOND, cb(S.USERS, A.BLOCK_OK, id=ADMIN_ID))
+    answer = await app.press(SECOND, cb(S.USERS, A.BLOCK_OK, id=ADMIN_ID))
     assert "sobre sí mismo" in (answer["text"] or "")
     blocked = await rows(app.runtime, select(User.id).where(User.is_blocked.is_(True)))
-    assert blocked == [] and await audit_entries(app.runtime) == []
+    assert blocked == [] and await audit_of(app.runtime) == []
     assert await count(app.runtime, User, User.id == BOB.id) == 1
 
 
@@ -372,10 +359,10 @@ async def test_remove_from_channels(app: Harness, owner: TgUser) -> None:
     assert await _role(app, BOB.id) is Role.VIP
     app.double.clear_calls()
 
-    await press(app, owner, cb(S.USERS, A.KICK, id=BOB.id))
-    assert "¿Retiro" in text_of(app, owner)
-    await press(app, owner, cb(S.USERS, A.KICK_OK, id=BOB.id))
-    assert "retirado de los canales" in text_of(app, owner)
+    await app.press(owner, cb(S.USERS, A.KICK, id=BOB.id))
+    assert "¿Retiro" in app.text(owner)
+    await app.press(owner, cb(S.USERS, A.KICK_OK, id=BOB.id))
+    assert "retirado de los canales" in app.text(owner)
 
     for chat in (VIP, FREE):
         assert len(calls(app.double, "banChatMember", chat_id=chat, user_id=BOB.id)) == 1
@@ -390,12 +377,12 @@ async def test_remove_from_channels(app: Harness, owner: TgUser) -> None:
     (request,) = await rows(app.runtime, select(JoinRequest))
     assert request.status == "declined"  # the cron will not let him back in
     assert await _role(app, BOB.id) is Role.FREE
-    (entry,) = await audit_entries(app.runtime, "user.kick")
+    (entry,) = await audit_of(app.runtime, "user.kick")
     assert entry.actor_id == OWNER_ID and entry.target_id == str(BOB.id)
     assert entry.before == {"active_subscriptions": 1, "pending_free_requests": 1}
 
-    await press(app, owner, cb(S.USERS, A.VIEW, id=BOB.id, arg="aud"))
-    assert "retirado de los canales" in text_of(app, owner)
+    await app.press(owner, cb(S.USERS, A.VIEW, id=BOB.id, arg="aud"))
+    assert "retirado de los canales" in app.text(owner)
 
 
 async def test_delete_a_users_data(app: Harness, owner: TgUser) -> None:
@@ -412,10 +399,10 @@ async def test_delete_a_users_data(app: Harness, owner: TgUser) -> None:
         )
     app.double.clear_calls()
 
-    await press(app, owner, cb(S.USERS, A.WIPE, id=BOB.id))
-    assert "no se puede deshacer" in text_of(app, owner)
-    await press(app, owner, cb(S.USERS, A.WIPE_OK, id=BOB.id))
-    assert "han sido borrados" in text_of(app, owner)
+    await app.press(owner, cb(S.USERS, A.WIPE, id=BOB.id))
+    assert "no se puede deshacer" in app.text(owner)
+    await app.press(owner, cb(S.USERS, A.WIPE_OK, id=BOB.id))
+    assert "han sido borrados" in app.text(owner)
 
     assert await user_row(app.runtime, BOB.id) is None
     for model in (Subscription, InviteLink, JoinRequest, Interest, VoiceHistory):
@@ -424,11 +411,11 @@ async def test_delete_a_users_data(app: Harness, owner: TgUser) -> None:
     for chat in (VIP, FREE):
         assert calls(app.double, "banChatMember", chat_id=chat, user_id=BOB.id)
         assert app.double.member_status(chat, BOB.id) == "left"
-    (entry,) = await audit_entries(app.runtime, "user.delete")
+    (entry,) = await audit_of(app.runtime, "user.delete")
     assert entry.target_id == str(BOB.id) and entry.actor_id == OWNER_ID
     assert "Bob" not in repr((entry.before, entry.after, entry.reason))
     # A pressed-again button finds nobody.
-    answer = await press(app, owner, cb(S.USERS, A.WIPE_OK, id=BOB.id))
+    answer = await app.press(owner, cb(S.USERS, A.WIPE_OK, id=BOB.id))
     assert "No encuentro" in (answer["text"] or "")
     assert await rows(app.runtime, select(User.id)) == [OWNER_ID]
 
@@ -436,14 +423,14 @@ async def test_delete_a_users_data(app: Harness, owner: TgUser) -> None:
 async def test_a_removal_telegram_refuses_is_reported(app: Harness, owner: TgUser) -> None:
     sub_id, _ = await _member_in_both_channels(app)
     app.double.set_bot_admin(VIP, can_restrict_members=False)
-    await press(app, owner, cb(S.USERS, A.KICK_OK, id=BOB.id))
-    assert "no he podido retirarle de todos los canales" in text_of(app, owner)
+    await app.press(owner, cb(S.USERS, A.KICK_OK, id=BOB.id))
+    assert "no he podido retirarle de todos los canales" in app.text(owner)
     assert app.double.member_status(VIP, BOB.id) == "member"
     assert app.double.member_status(FREE, BOB.id) == "left"  # the other channel still done
     (sub,) = await rows(app.runtime, select(Subscription).where(Subscription.id == sub_id))
     assert sub.status == "expired"
     # Once the rights are back, removing again finishes the job.
     app.double.set_bot_admin(VIP)
-    await press(app, owner, cb(S.USERS, A.KICK_OK, id=BOB.id))
-    assert "retirado de los canales" in text_of(app, owner)
+    await app.press(owner, cb(S.USERS, A.KICK_OK, id=BOB.id))
+    assert "retirado de los canales" in app.text(owner)
     assert app.double.member_status(VIP, BOB.id) == "left"

@@ -12,39 +12,17 @@ from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
 from lucien.db.models import Invitation, InviteLink, Plan, Subscription, User, utcnow
 from lucien.telegram.double import TgUser
-from tests.access_support import (
-    HOSTILE,
-    VIP,
-    calls,
-    configure,
-    count,
-    make_invitation,
-    make_plan,
-    rows,
-    shows_hostile_name,
-)
-from tests.admin_sections_support import (
-    add_subscription,
-    audit_of,
-    cb,
-    labels,
-    last,
-    last_answer,
-    press,
-    press_label,
-    say,
-    snapshot,
-    statements,
-    text_of,
-)
+from tests.access_support import HOSTILE, calls, count, rows, shows_hostile_name
+from tests.admin_support import audit_of, cb, snapshot, statements
 from tests.conftest import Harness
+from tests.factories import VIP, add_subscription, configure, make_invitation, make_plan
 
 DEEP_LINK = re.compile(r"https://t\.me/LucienBot\?start=([A-Za-z0-9_-]{32})")
 
 
 async def _open(app: Harness, owner: TgUser) -> None:
     await app.send(app.updates.command(owner, "admin"))
-    await press(app, owner, cb(S.VIP))
+    await app.press(owner, cb(S.VIP))
 
 
 async def _sub(app: Harness, sub_id: int) -> Subscription:
@@ -61,12 +39,12 @@ async def test_vip_menu_shows_counts_and_sections(app: Harness, owner: TgUser) -
     await add_subscription(app.runtime, 6001, timedelta(days=3), plan_id=plan.id)
     await add_subscription(app.runtime, 6002, timedelta(days=20), plan_id=plan.id)
     await _open(app, owner)
-    text = text_of(app, owner)
+    text = app.text(owner)
     assert "Miembros vigentes: 2" in text
     assert "Vencen en 7 días: 1" in text
     assert "Invitaciones sin usar: 1" in text
     assert "Planes activos: 1" in text
-    names = labels(last(app, owner))
+    names = app.labels(app.screen(owner))
     for label in ("Emitir invitaciones", "Invitaciones", "Miembros", "Planes", "Volver"):
         assert any(label in n for n in names), label
 
@@ -77,15 +55,15 @@ async def test_vip_menu_shows_counts_and_sections(app: Harness, owner: TgUser) -
 async def test_issue_with_buttons(app: Harness, owner: TgUser) -> None:
     plan = await make_plan(app.runtime, "Mensual", 30)
     await _open(app, owner)
-    await press_label(app, owner, "Emitir invitaciones")
-    assert "¿Para qué plan?" in text_of(app, owner)
-    await press_label(app, owner, "Mensual")
-    assert "¿Cuántas invitaciones" in text_of(app, owner)
-    await press(app, owner, cb(S.TOKENS, A.ISSUE_QTY, id=plan.id, arg="5"))
-    assert "¿Cuántos días tendrán para canjearse?" in text_of(app, owner)
-    await press_label(app, owner, "7 d")
+    await app.press(owner, label="Emitir invitaciones")
+    assert "¿Para qué plan?" in app.text(owner)
+    await app.press(owner, label="Mensual")
+    assert "¿Cuántas invitaciones" in app.text(owner)
+    await app.press(owner, cb(S.TOKENS, A.ISSUE_QTY, id=plan.id, arg="5"))
+    assert "¿Cuántos días tendrán para canjearse?" in app.text(owner)
+    await app.press(owner, label="7 d")
 
-    text = text_of(app, owner)
+    text = app.text(owner)
     tokens = DEEP_LINK.findall(text)
     assert len(tokens) == 5 and "5 invitaciones emitidas" in text and "Mensual" in text
     stored = await rows(app.runtime, select(Invitation).order_by(Invitation.id))
@@ -101,18 +79,18 @@ async def test_issue_with_buttons(app: Harness, owner: TgUser) -> None:
 async def test_issue_wizard_validates_and_splits_a_big_batch(app: Harness, owner: TgUser) -> None:
     plan = await make_plan(app.runtime, "Anual", 365)
     await _open(app, owner)
-    await press(app, owner, cb(S.TOKENS, A.ISSUE_PLAN, id=plan.id))
+    await app.press(owner, cb(S.TOKENS, A.ISSUE_PLAN, id=plan.id))
 
-    await say(app, owner, "muchas")
-    assert "entre 1 y 50" in text_of(app, owner)
-    await say(app, owner, "60")
-    assert "entre 1 y 50" in text_of(app, owner)
+    await app.say(owner, "muchas")
+    assert "entre 1 y 50" in app.text(owner)
+    await app.say(owner, "60")
+    assert "entre 1 y 50" in app.text(owner)
     assert await count(app.runtime, Invitation) == 0
-    await say(app, owner, "50")  # a separate request: the wizard remembers the plan
-    assert "50 invitaciones para Anual" in text_of(app, owner)
-    await say(app, owner, "400")
-    assert "entre 1 y 365" in text_of(app, owner)
-    await say(app, owner, "30")
+    await app.say(owner, "50")  # a separate request: the wizard remembers the plan
+    assert "50 invitaciones para Anual" in app.text(owner)
+    await app.say(owner, "400")
+    assert "entre 1 y 365" in app.text(owner)
+    await app.say(owner, "30")
 
     sent = app.double.sent_messages(owner.id)
     batch = [m for m in sent if "emitidas" in (m.get("text") or "")]
@@ -120,32 +98,32 @@ async def test_issue_wizard_validates_and_splits_a_big_batch(app: Harness, owner
     assert all(len(m["text"]) <= 4096 for m in batch)
     tokens = [t for m in batch for t in DEEP_LINK.findall(m["text"])]
     assert len(tokens) == 50 == len(set(tokens))
-    assert "Emitir más" in labels(batch[-1])[0]
+    assert "Emitir más" in app.labels(batch[-1])[0]
     stored = await rows(app.runtime, select(Invitation))
     assert len(stored) == 50
     assert all(
         abs((i.redeem_by - utcnow()) - timedelta(days=30)) < timedelta(minutes=1) for i in stored
     )
-    await say(app, owner, "7")  # the wizard is over: a number is no longer an answer
+    await app.say(owner, "7")  # the wizard is over: a number is no longer an answer
     assert await count(app.runtime, Invitation) == 50
 
 
 async def test_cancel_leaves_the_issue_wizard(app: Harness, owner: TgUser) -> None:
     plan = await make_plan(app.runtime)
     await _open(app, owner)
-    await press(app, owner, cb(S.TOKENS, A.ISSUE_PLAN, id=plan.id))
-    await say(app, owner, "2")
+    await app.press(owner, cb(S.TOKENS, A.ISSUE_PLAN, id=plan.id))
+    await app.say(owner, "2")
     await app.send(app.updates.command(owner, "cancel"))
-    said = text_of(app, owner).lower()
+    said = app.text(owner).lower()
     assert "cancel" in said or "lo dejamos" in said
-    await say(app, owner, "7")
+    await app.say(owner, "7")
     assert await count(app.runtime, Invitation) == 0
 
     # The Cancel button too: back to the VIP menu, the wizard forgotten.
-    await press(app, owner, cb(S.TOKENS, A.ISSUE_PLAN, id=plan.id))
-    await press_label(app, owner, "Cancelar")
-    assert "El círculo" in text_of(app, owner)
-    await say(app, owner, "3")
+    await app.press(owner, cb(S.TOKENS, A.ISSUE_PLAN, id=plan.id))
+    await app.press(owner, label="Cancelar")
+    assert "El círculo" in app.text(owner)
+    await app.say(owner, "3")
     assert await count(app.runtime, Invitation) == 0
 
 
@@ -154,10 +132,10 @@ async def test_inactive_plan_cannot_be_issued(app: Harness, owner: TgUser) -> No
     async with app.runtime.sessions.begin() as session:
         await session.execute(Plan.__table__.update().values(active=False))
     await _open(app, owner)
-    await press(app, owner, cb(S.TOKENS, A.ISSUE))
-    assert "no hay ninguno" in text_of(app, owner)
-    await press(app, owner, cb(S.TOKENS, A.ISSUE_GO, id=plan.id, arg="1.7"))
-    assert "plan" in last_answer(app)
+    await app.press(owner, cb(S.TOKENS, A.ISSUE))
+    assert "no hay ninguno" in app.text(owner)
+    await app.press(owner, cb(S.TOKENS, A.ISSUE_GO, id=plan.id, arg="1.7"))
+    assert "plan" in (app.answer()["text"] or "")
     assert await count(app.runtime, Invitation) == 0
 
 
@@ -176,49 +154,49 @@ async def test_token_lists_filters_and_pages(app: Harness, owner: TgUser, ana: T
         )
 
     await _open(app, owner)
-    await press_label(app, owner, "Invitaciones")
-    text = text_of(app, owner)
+    await app.press(owner, label="Invitaciones")
+    text = app.text(owner)
     assert "Invitaciones · sin usar (12)" in text and "Página 1 de 3" in text
     first_page = set(DEEP_LINK.findall(text))
     assert len(first_page) == 5
-    names = labels(last(app, owner))
+    names = app.labels(app.screen(owner))
     assert any("Usadas (1)" in n for n in names) and any("Vencidas (1)" in n for n in names)
-    await press_label(app, owner, "Siguiente")
-    text = text_of(app, owner)
+    await app.press(owner, label="Siguiente")
+    text = app.text(owner)
     assert "Página 2 de 3" in text and not first_page & set(DEEP_LINK.findall(text))
-    await press_label(app, owner, "Siguiente")
-    assert len(DEEP_LINK.findall(text_of(app, owner))) == 2
+    await app.press(owner, label="Siguiente")
+    assert len(DEEP_LINK.findall(app.text(owner))) == 2
 
-    await press(app, owner, cb(S.TOKENS, A.LIST, arg="used"))
-    assert used.token in text_of(app, owner) and "canjeada por Ana" in text_of(app, owner)
-    await press(app, owner, cb(S.TOKENS, A.LIST, arg="expired"))
-    assert expired.token in text_of(app, owner) and "venció" in text_of(app, owner)
+    await app.press(owner, cb(S.TOKENS, A.LIST, arg="used"))
+    assert used.token in app.text(owner) and "canjeada por Ana" in app.text(owner)
+    await app.press(owner, cb(S.TOKENS, A.LIST, arg="expired"))
+    assert expired.token in app.text(owner) and "venció" in app.text(owner)
 
 
 async def test_revoke_an_unused_invitation(app: Harness, owner: TgUser, ana: TgUser) -> None:
     plan = await make_plan(app.runtime)
     invitation = await make_invitation(app.runtime, plan.id)
     await _open(app, owner)
-    await press(app, owner, cb(S.TOKENS, A.LIST, arg="unused"))
-    await press_label(app, owner, "Revocar")
-    assert "¿Revoco la invitación" in text_of(app, owner)
+    await app.press(owner, cb(S.TOKENS, A.LIST, arg="unused"))
+    await app.press(owner, label="Revocar")
+    assert "¿Revoco la invitación" in app.text(owner)
     assert (await rows(app.runtime, select(Invitation.revoked_at)))[0] is None
-    await press_label(app, owner, "Sí, revocar")
-    assert "queda revocada" in text_of(app, owner)
+    await app.press(owner, label="Sí, revocar")
+    assert "queda revocada" in app.text(owner)
     assert (await rows(app.runtime, select(Invitation.revoked_at)))[0] is not None
     (entry,) = await audit_of(app.runtime, "invitation.revoked")
     assert entry.actor_id == owner.id and entry.target_id == str(invitation.id)
 
-    await press(app, owner, cb(S.TOKENS, A.REVOKE_OK, id=invitation.id))  # again
-    assert "ya está revocada" in last_answer(app)
+    await app.press(owner, cb(S.TOKENS, A.REVOKE_OK, id=invitation.id))  # again
+    assert "ya está revocada" in (app.answer()["text"] or "")
     assert len(await audit_of(app.runtime, "invitation.revoked")) == 1
     await app.send(app.updates.command(ana, "start", invitation.token))
     assert await count(app.runtime, Subscription) == 0
 
     used = await make_invitation(app.runtime, plan.id)
     await app.send(app.updates.command(ana, "start", used.token))
-    await press(app, owner, cb(S.TOKENS, A.REVOKE, id=used.id))
-    assert "ya está usada" in last_answer(app)
+    await app.press(owner, cb(S.TOKENS, A.REVOKE, id=used.id))
+    assert "ya está usada" in (app.answer()["text"] or "")
 
 
 # -- subscribers --------------------------------------------------------------------------
@@ -234,23 +212,23 @@ async def test_subscriber_filters_pages_and_hostile_names(app: Harness, owner: T
     await add_subscription(app.runtime, 6300, timedelta(days=-3), plan_id=plan.id, status="expired")
 
     await _open(app, owner)
-    await press_label(app, owner, "Miembros")
-    text = text_of(app, owner)
+    await app.press(owner, label="Miembros")
+    text = app.text(owner)
     assert "Miembros · activas (11)" in text and "Página 1 de 2" in text
-    assert shows_hostile_name(last(app, owner))  # soonest end first, escaped
-    names = labels(last(app, owner))
+    assert shows_hostile_name(app.screen(owner))  # soonest end first, escaped
+    names = app.labels(app.screen(owner))
     assert any("Vencen en 7 días (1)" in n for n in names)
     assert any("Concluidas (1)" in n for n in names)
     with statements(app.runtime) as seen:
-        await press_label(app, owner, "Siguiente")
-    assert "Página 2 de 2" in text_of(app, owner)
+        await app.press(owner, label="Siguiente")
+    assert "Página 2 de 2" in app.text(owner)
     assert len([s for s in seen if "FROM subscriptions" in s]) <= 3  # counts + one page
 
-    await press(app, owner, cb(S.SUBS, A.LIST, arg="expiring"))
-    assert "Miembros · vencen en 7 días (1)" in text_of(app, owner)
-    assert shows_hostile_name(last(app, owner))
-    await press(app, owner, cb(S.SUBS, A.LIST, arg="expired"))
-    assert "Miembros · concluidas (1)" in text_of(app, owner)
+    await app.press(owner, cb(S.SUBS, A.LIST, arg="expiring"))
+    assert "Miembros · vencen en 7 días (1)" in app.text(owner)
+    assert shows_hostile_name(app.screen(owner))
+    await app.press(owner, cb(S.SUBS, A.LIST, arg="expired"))
+    assert "Miembros · concluidas (1)" in app.text(owner)
 
 
 async def test_subscriber_detail_and_preset_extension(app: Harness, owner: TgUser) -> None:
@@ -260,16 +238,16 @@ async def test_subscriber_detail_and_preset_extension(app: Harness, owner: TgUse
     )
     before = (await _sub(app, sub_id)).ends_at
     await _open(app, owner)
-    await press(app, owner, cb(S.SUBS, A.LIST, arg="active"))
-    await press_label(app, owner, "Ana")  # the hostile name's button
-    message = last(app, owner)
+    await app.press(owner, cb(S.SUBS, A.LIST, arg="active"))
+    await app.press(owner, label="Ana")  # the hostile name's button
+    message = app.screen(owner)
     assert shows_hostile_name(message) and "Mensual" in message["text"]
     assert "quedan 5 días" in message["text"] or "quedan 4 días" in message["text"]
-    await press_label(app, owner, "+30 días")
+    await app.press(owner, label="+30 días")
 
     after = (await _sub(app, sub_id)).ends_at
     assert after - before == timedelta(days=30)  # from the current end, not from today
-    assert "suma 30 días" in text_of(app, owner)
+    assert "suma 30 días" in app.text(owner)
     (entry,) = await audit_of(app.runtime, "subscription.extended")
     assert entry.actor_id == owner.id and entry.after and entry.after["days"] == 30
     told = app.double.last_message(6001)  # the member hears of the new end date
@@ -281,9 +259,9 @@ async def test_extension_holds_when_the_member_blocked_the_bot(app: Harness, own
     before = (await _sub(app, sub_id)).ends_at
     app.double.block_bot(6001)
     await _open(app, owner)
-    await press(app, owner, cb(S.SUBS, A.EXTEND, id=sub_id, arg="30"))
+    await app.press(owner, cb(S.SUBS, A.EXTEND, id=sub_id, arg="30"))
     assert (await _sub(app, sub_id)).ends_at - before == timedelta(days=30)
-    assert "suma 30 días" in text_of(app, owner)
+    assert "suma 30 días" in app.text(owner)
     async with app.runtime.sessions() as session:
         assert await session.scalar(select(User.unreachable).where(User.id == 6001))
 
@@ -292,16 +270,16 @@ async def test_extension_wizard(app: Harness, owner: TgUser) -> None:
     sub_id = await add_subscription(app.runtime, 6001, timedelta(days=5))
     before = (await _sub(app, sub_id)).ends_at
     await _open(app, owner)
-    await press(app, owner, cb(S.SUBS, A.EXTEND_ASK, id=sub_id))
-    assert "¿Cuántos días añado" in text_of(app, owner)
-    await say(app, owner, "diez")
-    assert "entre 1 y 3650" in text_of(app, owner)
-    await say(app, owner, "99999")
-    assert "entre 1 y 3650" in text_of(app, owner)
+    await app.press(owner, cb(S.SUBS, A.EXTEND_ASK, id=sub_id))
+    assert "¿Cuántos días añado" in app.text(owner)
+    await app.say(owner, "diez")
+    assert "entre 1 y 3650" in app.text(owner)
+    await app.say(owner, "99999")
+    assert "entre 1 y 3650" in app.text(owner)
     assert (await _sub(app, sub_id)).ends_at == before
-    await say(app, owner, "10")
+    await app.say(owner, "10")
     assert (await _sub(app, sub_id)).ends_at - before == timedelta(days=10)
-    await say(app, owner, "10")  # finished: not applied twice
+    await app.say(owner, "10")  # finished: not applied twice
     assert (await _sub(app, sub_id)).ends_at - before == timedelta(days=10)
 
 
@@ -314,7 +292,7 @@ async def test_extending_a_concluded_membership_reopens_it(app: Harness, owner: 
         removed_at=utcnow() - timedelta(days=4),
     )
     await _open(app, owner)
-    await press(app, owner, cb(S.SUBS, A.EXTEND, id=sub_id, arg="7"))
+    await app.press(owner, cb(S.SUBS, A.EXTEND, id=sub_id, arg="7"))
     sub = await _sub(app, sub_id)
     assert sub.status == "active" and sub.removed_at is None
     assert abs(sub.ends_at - (utcnow() + timedelta(days=7))) < timedelta(minutes=1)
@@ -339,14 +317,14 @@ async def test_remove_a_member(app: Harness, owner: TgUser) -> None:
             )
         )
     await _open(app, owner)
-    await press(app, owner, cb(S.SUBS, A.VIEW, id=sub_id))
-    await press_label(app, owner, "Retirar del círculo")
-    assert "¿Retiro a Bruno" in text_of(app, owner)
+    await app.press(owner, cb(S.SUBS, A.VIEW, id=sub_id))
+    await app.press(owner, label="Retirar del círculo")
+    assert "¿Retiro a Bruno" in app.text(owner)
     assert calls(app.double, "banChatMember") == []
-    await press_label(app, owner, "Sí, retirar")
+    await app.press(owner, label="Sí, retirar")
 
-    assert "ya no forma parte del círculo" in text_of(app, owner)
-    assert "Ha salido del Diván" in text_of(app, owner)
+    assert "ya no forma parte del círculo" in app.text(owner)
+    assert "Ha salido del Diván" in app.text(owner)
     assert len(calls(app.double, "banChatMember", chat_id=VIP, user_id=member.id)) == 1
     unban = calls(app.double, "unbanChatMember", chat_id=VIP, user_id=member.id)
     assert len(unban) == 1 and unban[0].params.get("only_if_banned") in (True, "true")
@@ -360,7 +338,7 @@ async def test_remove_a_member(app: Harness, owner: TgUser) -> None:
     farewell = [c for c in app.double.calls_to("sendMessage") if c.params["chat_id"] == member.id]
     assert len(farewell) == 1  # the usual farewell
 
-    await press(app, owner, cb(S.SUBS, A.REMOVE_OK, id=sub_id))  # a second tap
+    await app.press(owner, cb(S.SUBS, A.REMOVE_OK, id=sub_id))  # a second tap
     assert len(calls(app.double, "banChatMember")) == 1
     assert len(await audit_of(app.runtime, "subscription.removed")) == 1
 
@@ -370,8 +348,8 @@ async def test_removal_failure_is_left_to_the_cron(app: Harness, owner: TgUser) 
     sub_id = await add_subscription(app.runtime, 6001, timedelta(days=12))
     app.double.fail("banChatMember", 400, "Bad Request: something odd")
     await _open(app, owner)
-    await press(app, owner, cb(S.SUBS, A.REMOVE_OK, id=sub_id))
-    assert "lo reintentaré" in text_of(app, owner)
+    await app.press(owner, cb(S.SUBS, A.REMOVE_OK, id=sub_id))
+    assert "lo reintentaré" in app.text(owner)
     sub = await _sub(app, sub_id)
     assert sub.status == "active" and sub.ends_at <= utcnow()  # the cron removes it later
     assert sub.removal_attempts == 1 and sub.removal_next_at is not None
@@ -384,69 +362,69 @@ async def test_removal_failure_is_left_to_the_cron(app: Harness, owner: TgUser) 
 async def test_plan_create_wizard(app: Harness, owner: TgUser) -> None:
     await make_plan(app.runtime, "Mensual")
     await _open(app, owner)
-    await press_label(app, owner, "Planes")
-    await press_label(app, owner, "Nuevo plan")
-    assert "Paso 1 de 4" in text_of(app, owner)
-    await say(app, owner, "x" * 65)
-    assert "como máximo 64 caracteres, y el suyo tiene 65" in text_of(app, owner)
-    await say(app, owner, "Mensual")
-    assert "Ya existe uno llamado Mensual" in text_of(app, owner)
-    await say(app, owner, HOSTILE)
-    assert "Paso 2 de 4" in text_of(app, owner)
-    await say(app, owner, "0")
-    assert "entre 1 y 3650" in text_of(app, owner)
-    await say(app, owner, "90")
-    assert "Paso 3 de 4" in text_of(app, owner)
-    await say(app, owner, "mucho")
-    assert "entre 0 y 1000000" in text_of(app, owner)
-    await say(app, owner, "49,90")
-    await say(app, owner, "dólares")
-    assert "tres letras" in text_of(app, owner)
-    await say(app, owner, "mxn")
-    assert "¿Creo este plan?" in text_of(app, owner) and shows_hostile_name(last(app, owner))
-    await press_label(app, owner, "Crear")
+    await app.press(owner, label="Planes")
+    await app.press(owner, label="Nuevo plan")
+    assert "Paso 1 de 4" in app.text(owner)
+    await app.say(owner, "x" * 65)
+    assert "como máximo 64 caracteres, y el suyo tiene 65" in app.text(owner)
+    await app.say(owner, "Mensual")
+    assert "Ya existe uno llamado Mensual" in app.text(owner)
+    await app.say(owner, HOSTILE)
+    assert "Paso 2 de 4" in app.text(owner)
+    await app.say(owner, "0")
+    assert "entre 1 y 3650" in app.text(owner)
+    await app.say(owner, "90")
+    assert "Paso 3 de 4" in app.text(owner)
+    await app.say(owner, "mucho")
+    assert "entre 0 y 1000000" in app.text(owner)
+    await app.say(owner, "49,90")
+    await app.say(owner, "dólares")
+    assert "tres letras" in app.text(owner)
+    await app.say(owner, "mxn")
+    assert "¿Creo este plan?" in app.text(owner) and shows_hostile_name(app.screen(owner))
+    await app.press(owner, label="Crear")
 
     created = (await rows(app.runtime, select(Plan).where(Plan.name == HOSTILE)))[0]
     assert (created.days, created.price, created.currency) == (90, Decimal("49.90"), "MXN")
-    assert shows_hostile_name(last(app, owner)) and "creado" in text_of(app, owner)
+    assert shows_hostile_name(app.screen(owner)) and "creado" in app.text(owner)
     mine = [e for e in await audit_of(app.runtime, "plan.created") if e.actor_id == owner.id]
     assert len(mine) == 1 and mine[0].after and mine[0].after["name"] == HOSTILE
-    await press(app, owner, cb(S.PLANS, A.SAVE))  # a stale "Crear" creates nothing more
+    await app.press(owner, cb(S.PLANS, A.SAVE))  # a stale "Crear" creates nothing more
     assert await count(app.runtime, Plan) == 2
 
 
 async def test_plan_edit_toggle_and_delete_are_audited(app: Harness, owner: TgUser) -> None:
     plan = await make_plan(app.runtime, "Mensual", 30)
     await _open(app, owner)
-    await press(app, owner, cb(S.PLANS, A.VIEW, id=plan.id))
-    await press_label(app, owner, "Precio")
-    assert "Valor actual: 19.99" in text_of(app, owner)
-    await say(app, owner, "-3")
-    assert "entre 0 y 1000000" in text_of(app, owner)
-    await say(app, owner, "24.50")
-    assert "actualizado" in text_of(app, owner)
+    await app.press(owner, cb(S.PLANS, A.VIEW, id=plan.id))
+    await app.press(owner, label="Precio")
+    assert "Valor actual: 19.99" in app.text(owner)
+    await app.say(owner, "-3")
+    assert "entre 0 y 1000000" in app.text(owner)
+    await app.say(owner, "24.50")
+    assert "actualizado" in app.text(owner)
     (edited,) = await audit_of(app.runtime, "plan.edited")
     assert edited.actor_id == owner.id
     assert edited.before and edited.before["price"] == "19.99"
     assert edited.after and edited.after["price"] == "24.50"
 
-    await press(app, owner, cb(S.PLANS, A.EDIT, id=plan.id, arg="name"))
-    await say(app, owner, "Mensual plus")
+    await app.press(owner, cb(S.PLANS, A.EDIT, id=plan.id, arg="name"))
+    await app.say(owner, "Mensual plus")
     assert (await rows(app.runtime, select(Plan.name)))[0] == "Mensual plus"
     assert len(await audit_of(app.runtime, "plan.edited")) == 2
 
-    await press(app, owner, cb(S.PLANS, A.VIEW, id=plan.id))
-    await press_label(app, owner, "Desactivar")
-    assert "desactivado" in last_answer(app)
+    await app.press(owner, cb(S.PLANS, A.VIEW, id=plan.id))
+    await app.press(owner, label="Desactivar")
+    assert "desactivado" in (app.answer()["text"] or "")
     assert (await rows(app.runtime, select(Plan.active)))[0] is False
     assert await audit_of(app.runtime, "plan.deactivated")
-    await press_label(app, owner, "Activar")
+    await app.press(owner, label="Activar")
     assert (await rows(app.runtime, select(Plan.active)))[0] is True
 
-    await press_label(app, owner, "Eliminar")
-    assert "¿Elimino el plan" in text_of(app, owner)
-    await press_label(app, owner, "Sí, eliminar")
-    assert "ha sido eliminado" in text_of(app, owner)
+    await app.press(owner, label="Eliminar")
+    assert "¿Elimino el plan" in app.text(owner)
+    await app.press(owner, label="Sí, eliminar")
+    assert "ha sido eliminado" in app.text(owner)
     assert await count(app.runtime, Plan) == 0
     (deleted,) = await audit_of(app.runtime, "plan.deleted")
     assert deleted.actor_id == owner.id and deleted.before
@@ -457,10 +435,10 @@ async def test_a_plan_in_use_cannot_be_deleted(app: Harness, owner: TgUser) -> N
     plan = await make_plan(app.runtime)
     await make_invitation(app.runtime, plan.id)
     await _open(app, owner)
-    await press(app, owner, cb(S.PLANS, A.VIEW, id=plan.id))
-    assert not any("Eliminar" in n for n in labels(last(app, owner)))
-    await press(app, owner, cb(S.PLANS, A.DELETE_OK, id=plan.id))  # forged anyway
-    assert "no puedo eliminarlo" in last_answer(app)
+    await app.press(owner, cb(S.PLANS, A.VIEW, id=plan.id))
+    assert not any("Eliminar" in n for n in app.labels(app.screen(owner)))
+    await app.press(owner, cb(S.PLANS, A.DELETE_OK, id=plan.id))  # forged anyway
+    assert "no puedo eliminarlo" in (app.answer()["text"] or "")
     assert await count(app.runtime, Plan) == 1
 
 
@@ -468,20 +446,20 @@ async def test_plan_list_pages(app: Harness, owner: TgUser) -> None:
     for k in range(10):
         await make_plan(app.runtime, f"Plan {k:02d}", 10 + k)
     await _open(app, owner)
-    await press_label(app, owner, "Planes")
-    assert "Planes (10)" in text_of(app, owner) and "Página 1 de 2" in text_of(app, owner)
-    await press_label(app, owner, "Siguiente")
-    text = text_of(app, owner)
+    await app.press(owner, label="Planes")
+    assert "Planes (10)" in app.text(owner) and "Página 1 de 2" in app.text(owner)
+    await app.press(owner, label="Siguiente")
+    text = app.text(owner)
     assert "Página 2 de 2" in text and "Plan 09" in text and "Plan 00" not in text
 
 
 async def test_wizard_survives_across_requests_and_steps(app: Harness, owner: TgUser) -> None:
     """Each step is its own webhook request; the FSM lives in the configured storage."""
     await _open(app, owner)
-    await press(app, owner, cb(S.PLANS, A.NEW))
+    await app.press(owner, cb(S.PLANS, A.NEW))
     for answer in ("Semanal", "7", "5", "USD"):
-        await say(app, owner, answer)
-    await press(app, owner, cb(S.PLANS, A.SAVE))
+        await app.say(owner, answer)
+    await app.press(owner, cb(S.PLANS, A.SAVE))
     created = (await rows(app.runtime, select(Plan)))[0]
     assert (created.name, created.days, created.price) == ("Semanal", 7, Decimal("5.00"))
 
@@ -514,12 +492,12 @@ async def test_forged_vip_callbacks_from_a_visitor_change_nothing(
         cb(S.PLANS, A.SAVE),
     ]
     for data in forged:
-        await press(app, ana, data)
-        assert "reservada a los custodios" in last_answer(app), data
+        await app.press(ana, data)
+        assert "reservada a los custodios" in (app.answer()["text"] or ""), data
     assert await snapshot(app.runtime) == before
     assert {c.method for c in app.double.calls} == {"answerCallbackQuery"}
     # Nor can a visitor type into an admin wizard.
-    await say(app, ana, "50")
+    await app.say(ana, "50")
     assert await snapshot(app.runtime) == before
 
 
@@ -533,6 +511,6 @@ async def test_unknown_admin_actions_are_stale(app: Harness, owner: TgUser) -> N
         cb(S.PLANS, A.EDIT, id=plan.id, arg="active"),
         cb(S.TOKENS, A.ISSUE_GO, id=plan.id, arg="51.7"),
     ):
-        await press(app, owner, data)
-        assert last_answer(app)  # a polite notice, never silence or an exception
+        await app.press(owner, data)
+        assert app.answer()["text"] or ""  # a polite notice, never silence or an exception
     assert await snapshot(app.runtime) == before

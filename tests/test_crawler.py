@@ -22,8 +22,8 @@ from lucien.db.models import Interest, Invitation, Subscription, utcnow
 from lucien.services.packages import create_package
 from lucien.telegram.double import TgUser
 from lucien.voice import MemoryVariantHistory, Voice
-from tests.access_support import FREE, configure, make_plan
 from tests.conftest import Harness
+from tests.factories import FREE, configure, make_plan
 
 VIP_USER = TgUser(id=6001, first_name="Valeria", username="valeria")
 FREE_USER = TgUser(id=6002, first_name="Fabián", username="fabian")

@@ -35,21 +35,17 @@ from lucien.telegram.double import TgUser
 from lucien.telegram.limiter import Budget, Limiter
 from lucien.web.cron import create_cron_app
 from tests.access_support import (
-    FREE,
     HOSTILE,
-    VIP,
     calls,
-    configure,
     count,
     end_in,
-    make_invitation,
-    make_plan,
     rows,
     set_subscription,
     shows_hostile_name,
     subscription_of,
 )
 from tests.conftest import Backend, Harness, make_settings
+from tests.factories import FREE, VIP, configure, make_invitation, make_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 CHANGING = {

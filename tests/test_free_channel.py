@@ -10,18 +10,9 @@ from sqlalchemy import select, update
 from lucien.db.models import JoinRequest, User, utcnow
 from lucien.jobs.runner import run_cron
 from lucien.telegram.double import TgUser
-from tests.access_support import (
-    FREE,
-    HOSTILE,
-    button,
-    buttons,
-    calls,
-    configure,
-    count,
-    rows,
-    shows_hostile_name,
-)
+from tests.access_support import HOSTILE, button, buttons, calls, count, rows, shows_hostile_name
 from tests.conftest import Harness
+from tests.factories import FREE, configure
 
 SOCIAL = {
     "instagram_url": "https://instagram.com/diana",

@@ -10,18 +10,9 @@ from sqlalchemy import update
 from lucien.callbacks import FreeAction, FreeCB, VipAction, VipCB
 from lucien.db.models import Interest, InterestMark, User, utcnow
 from lucien.telegram.double import TgUser
-from tests.access_support import HOSTILE, count, shows_hostile_name
+from tests.access_support import HOSTILE, all_rows, count, shows_hostile_name
 from tests.conftest import ADMIN_ID, OWNER_ID, Harness
-from tests.members_support import (
-    BRUNO,
-    all_rows,
-    labels,
-    last_answer,
-    last_text,
-    make_package,
-    make_vip,
-    press,
-)
+from tests.factories import BRUNO, make_package, make_vip
 
 ADMINS = (OWNER_ID, ADMIN_ID)
 
@@ -33,10 +24,10 @@ def notifications(app: Harness, admin_id: int) -> list[str]:
 async def test_interest_in_a_free_package(app: Harness, ana: TgUser) -> None:
     package = await make_package(app.runtime, "Postales")
     await app.send(app.updates.command(ana, "start"))
-    await press(app, ana, "Contenido del jardín")
-    await press(app, ana, "Postales")
+    await app.press(ana, label="Contenido del jardín")
+    await app.press(ana, label="Postales")
     detail_before = app.double.last_message(ana.id)
-    await press(app, ana, "Me interesa")
+    await app.press(ana, label="Me interesa")
 
     stored = await all_rows(app.runtime, Interest)
     assert [(i.user_id, i.package_id, i.attended_at) for i in stored] == [
@@ -50,7 +41,7 @@ async def test_interest_in_a_free_package(app: Harness, ana: TgUser) -> None:
         sent = app.double.last_message(admin_id)
         assert sent is not None and "Ana" in sent["text"] and "Postales" in sent["text"]
         assert "visitante" in sent["text"]
-        found = labels(sent)
+        found = app.labels(sent)
         assert any("atendido" in x for x in found)
         chat = [b for row in sent["reply_markup"]["inline_keyboard"] for b in row if "url" in b]
         assert chat and chat[0]["url"] == f"tg://user?id={ana.id}"
@@ -59,11 +50,12 @@ async def test_interest_in_a_free_package(app: Harness, ana: TgUser) -> None:
 async def test_a_second_tap_within_five_minutes_is_refused(app: Harness, ana: TgUser) -> None:
     await make_package(app.runtime, "Postales")
     await app.send(app.updates.command(ana, "start"))
-    await press(app, ana, "Contenido del jardín")
-    await press(app, ana, "Postales")
-    data = await press(app, ana, "Me interesa")
+    await app.press(ana, label="Contenido del jardín")
+    await app.press(ana, label="Postales")
+    data = app.button_data(ana, "Me interesa")
+    await app.press(ana, data)
     await app.send(app.updates.callback(ana, data, message_id=None))
-    assert "no hace falta repetirlo" in (last_answer(app)["text"] or "")
+    assert "no hace falta repetirlo" in (app.answer()["text"] or "")
     assert await count(app.runtime, Interest) == 1
     assert all(len(notifications(app, a)) == 1 for a in ADMINS)
 
@@ -93,11 +85,11 @@ async def test_ten_concurrent_taps_make_one_interest(app: Harness, ana: TgUser) 
 
 async def test_interest_in_the_circle(app: Harness, ana: TgUser) -> None:
     await app.send(app.updates.command(ana, "start"))
-    await press(app, ana, "círculo de Diana")
-    await press(app, ana, "Me interesa")
+    await app.press(ana, label="círculo de Diana")
+    await app.press(ana, label="Me interesa")
     stored = await all_rows(app.runtime, Interest)
     assert [(i.user_id, i.package_id) for i in stored] == [(ana.id, None)]
-    assert "círculo" in last_text(app, ana)
+    assert "círculo" in app.text(ana)
     for admin_id in ADMINS:
         assert "membresía VIP" in (app.double.last_message(admin_id) or {})["text"]
 
@@ -106,12 +98,12 @@ async def test_vip_interest_in_premium_and_in_renewal(app: Harness) -> None:
     await make_vip(app.runtime, BRUNO)
     premium = await make_package(app.runtime, "Sesión privada", "VIP_PREMIUM", price="120")
     await app.send(app.updates.command(BRUNO, "start"))
-    await press(app, BRUNO, "Contenido del Diván")
-    await press(app, BRUNO, "Sesión privada")
-    await press(app, BRUNO, "Me interesa")
+    await app.press(BRUNO, label="Contenido del Diván")
+    await app.press(BRUNO, label="Sesión privada")
+    await app.press(BRUNO, label="Me interesa")
     await app.send(app.updates.command(BRUNO, "menu"))
-    await press(app, BRUNO, "Cómo renovar")
-    await press(app, BRUNO, "Me interesa")
+    await app.press(BRUNO, label="Cómo renovar")
+    await app.press(BRUNO, label="Me interesa")
     stored = await all_rows(app.runtime, Interest)
     assert sorted((i.package_id or 0) for i in stored) == [0, premium.id]
     notice = app.double.last_message(OWNER_ID)
@@ -130,7 +122,7 @@ async def test_a_blocked_admin_does_not_stop_the_others(app: Harness, ana: TgUse
     assert len(notifications(app, ADMIN_ID)) == 1
     owner = (await all_rows(app.runtime, User, User.id == OWNER_ID))[0]
     assert owner.unreachable is True
-    assert "Diana" in last_text(app, ana)
+    assert "Diana" in app.text(ana)
 
 
 async def test_hostile_names_in_the_admin_notification(app: Harness) -> None:
@@ -170,10 +162,10 @@ async def test_forged_vip_buttons_from_a_visitor_show_and_change_nothing(
     ]
     for data in forged:
         await app.send(app.updates.callback(ana, data.pack()))
-        assert last_answer(app)["text"], data  # always answered, politely
+        assert app.answer()["text"], data  # always answered, politely
     for junk in ("v:nope:1:0", "f:content:x:0", "v:pkg:99999999999999999999:0", "f:zz"):
         await app.send(app.updates.callback(ana, junk))
-        assert last_answer(app)["text"], junk
+        assert app.answer()["text"], junk
     assert len(app.double.callback_answers) == len(forged) + 4
     assert app.double.calls_to("editMessageText") == []
     assert app.double.last_message(ana.id) == menu
@@ -188,8 +180,8 @@ async def test_an_inactive_package_cannot_be_opened_or_wanted(app: Harness, ana:
     gone = await make_package(app.runtime, "Retirado", active=False)
     await app.send(app.updates.command(ana, "start"))
     await app.send(app.updates.callback(ana, FreeCB(action=FreeAction.PACKAGE, id=gone.id).pack()))
-    assert "ya no figura" in (last_answer(app)["text"] or "")
+    assert "ya no figura" in (app.answer()["text"] or "")
     await app.send(app.updates.callback(ana, FreeCB(action=FreeAction.INTEREST, id=gone.id).pack()))
-    assert "ya no figura" in (last_answer(app)["text"] or "")
+    assert "ya no figura" in (app.answer()["text"] or "")
     assert await count(app.runtime, Interest) == 0
     assert "Retirado" not in " ".join(app.texts_to(ana.id))

@@ -19,10 +19,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access import audit
-from lucien.access.admins import admin_ids
 from lucien.access.links import mark_used, revoke_links, revoke_open_links
 from lucien.access.ritual import complete
-from lucien.access.roles import is_granted_admin
+from lucien.access.roles import admin_ids, is_granted_admin
 from lucien.access.subscriptions import current_subscription
 from lucien.db.models import InviteLink, utcnow
 from lucien.runtime import Runtime

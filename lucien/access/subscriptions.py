@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,22 @@ from lucien.db.models import Subscription, utcnow
 ACTIVE = "active"
 EXPIRED = "expired"
 REMOVAL_FAILED = "removal_failed"
+
+Shown = Literal["active", "expired", "removed"]
+
+
+def shown_status(sub: Subscription, now: datetime) -> Shown:
+    """What a period is, as every screen tells it.
+
+    Active while its status is active and its end is ahead; "removed" only once the member
+    is really out (removed, with no removal error left); otherwise it has ended ("expired")
+    — including a removal that failed, where the member may still be in the channel.
+    """
+    if sub.status == ACTIVE and sub.ends_at > now:
+        return "active"
+    if sub.removed_at is not None and sub.removal_error is None:
+        return "removed"
+    return "expired"
 
 
 async def current_subscription(

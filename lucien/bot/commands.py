@@ -13,8 +13,8 @@ import logging
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
-from lucien.access.admins import admin_ids
 from lucien.access.config import get_config
+from lucien.access.roles import admin_ids
 from lucien.runtime import Runtime
 from lucien.voice import Voice
 

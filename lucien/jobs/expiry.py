@@ -26,8 +26,8 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from lucien.access import audit
-from lucien.access.admins import admin_ids
 from lucien.access.links import revoke_open_links
+from lucien.access.roles import admin_ids
 from lucien.access.subscriptions import ACTIVE, EXPIRED, REMOVAL_FAILED
 from lucien.access.users import mark_unreachable
 from lucien.db.models import Subscription, User

@@ -18,21 +18,21 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access import audit
 from lucien.access.config import get_config, update_config
 from lucien.access.join_requests import APPROVED, CLOSED, DECLINED, FAILED, PENDING
 from lucien.db.models import BotConfig, JoinRequest, User, utcnow
+from lucien.jobs import on_demand
+from lucien.jobs.on_demand import Bulk
 from lucien.runtime import Runtime
 from lucien.services.admin_vip import user_card
-from lucien.telegram.errors import description, join_request_closed
 from lucien.voice.data import JoinRequestCard, Network, Page
 
 log = logging.getLogger(__name__)
@@ -42,8 +42,6 @@ WAIT_MAX = 10080  # a week, in minutes
 URL_MAX = 255
 #: A bulk action runs inside the webhook request: it stops claiming after this long and
 #: leaves the rest pending (the cron, or another press, carries on).
-BULK_BUDGET_SECONDS = 25.0
-BULK_BATCH = 20
 
 QueueFilter = Literal["waiting", "ready", "done", "failed"]
 QUEUE_FILTERS: tuple[QueueFilter, ...] = ("waiting", "ready", "done", "failed")
@@ -166,174 +164,38 @@ async def queue_page(
 # -- approve all / reject all -------------------------------------------------------------
 
 
-def _claimable(now: datetime, after_id: int) -> Any:
-    return and_(
-        JoinRequest.status == PENDING,
-        JoinRequest.id > after_id,
-        or_(JoinRequest.claimed_until.is_(None), JoinRequest.claimed_until < now),
-    )
-
-
-async def claim_pending(ctx: Any, *, after_id: int, limit: int) -> list[int]:
-    """Take up to ``limit`` pending requests (id order, past ``after_id``) for this run,
-    with the cron's own claim (lock, then lease; concurrent runs skip each other's rows)."""
-    from lucien.jobs.claims import claim_rows
-
-    now = ctx.now()
-    pick = select(JoinRequest.id).where(_claimable(now, after_id))
-    pick = pick.order_by(JoinRequest.id).limit(limit)
-    return await claim_rows(ctx, JoinRequest, pick, _claimable(now, after_id), now + ctx.lease)
-
-
 async def count_pending(session: AsyncSession) -> int:
     stmt = select(func.count()).select_from(JoinRequest).where(JoinRequest.status == PENDING)
     return int(await session.scalar(stmt) or 0)
 
 
-@dataclass(frozen=True)
-class BulkResult:
-    done: int  # approved (approve all) or declined (reject all)
-    closed: int  # Telegram said there was nothing left to do
-    failed: int  # to be retried later (still pending) or given up
-    unfinished: bool  # the time budget ran out before every request was handled
+async def _audited(runtime: Runtime, action: str, actor_id: int | None, result: Bulk) -> Bulk:
+    async with runtime.sessions.begin() as session:
+        await audit.record(
+            session,
+            action,
+            actor_id=actor_id,
+            target_type="join_requests",
+            after={
+                "done": result.done,
+                "closed": result.closed,
+                "failed": result.failed,
+                "unfinished": result.unfinished,
+            },
+        )
+    return result
 
 
-def _context(runtime: Runtime, config: Any) -> Any:
-    from lucien.jobs.context import CronContext
-    from lucien.telegram.limiter import Budget, Limiter
-
-    budget = Budget(BULK_BUDGET_SECONDS)
-    return CronContext(
-        runtime=runtime,
-        config=config,
-        dry_run=False,  # an explicit admin action, not the scheduled round
-        budget=budget,
-        limiter=Limiter(budget=budget),
-    )
-
-
-async def _each_claimed(ctx: Any, step: str, work: Any, release: Any) -> None:
-    from lucien.jobs.pool import run_pool
-
-    after = 0
-    while ctx.may_claim():
-        ids = await claim_pending(ctx, after_id=after, limit=BULK_BATCH)
-        if not ids:
-            break
-        after = ids[-1]
-        await run_pool(ctx, step, ids, work, release=release)
-        if ctx.budget_exhausted:
-            break
-
-
-async def approve_all(runtime: Runtime, *, actor_id: int | None) -> BulkResult:
+async def approve_all(runtime: Runtime, *, actor_id: int | None) -> Bulk:
     """Approve every pending request now, without waiting (the cron's step per request)."""
-    from lucien.jobs import free_approvals
-    from lucien.jobs.context import read_config
-
-    ctx = _context(runtime, await read_config(runtime))
-    step = free_approvals.STEP
-    await _each_claimed(
-        ctx,
-        step,
-        lambda request_id: free_approvals.process(ctx, request_id),
-        lambda request_id: free_approvals.release(ctx, request_id),
-    )
-    got = ctx.counts.get(step, {})
-    result = BulkResult(
-        done=got.get("approved", 0),
-        closed=got.get("closed", 0),
-        failed=got.get("retry_later", 0) + got.get("failed", 0),
-        unfinished=ctx.budget_exhausted,
-    )
-    async with runtime.sessions.begin() as session:
-        await audit.record(
-            session,
-            "free.approve_all",
-            actor_id=actor_id,
-            target_type="join_requests",
-            after=_summary(result),
-        )
-    return result
+    result = await on_demand.approve_pending(runtime)
+    return await _audited(runtime, "free.approve_all", actor_id, result)
 
 
-def _summary(result: BulkResult) -> dict[str, Any]:
-    return {
-        "done": result.done,
-        "closed": result.closed,
-        "failed": result.failed,
-        "unfinished": result.unfinished,
-    }
-
-
-async def _settle(runtime: Runtime, request_id: int, **values: Any) -> None:
-    async with runtime.sessions.begin() as session:
-        await session.execute(
-            update(JoinRequest)
-            .where(JoinRequest.id == request_id, JoinRequest.status == PENDING)
-            .values(claimed_until=None, **values)
-        )
-
-
-async def _decline(ctx: Any, request_id: int) -> None:
-    from lucien.telegram.limiter import BudgetExhausted
-
-    async with ctx.runtime.sessions() as session:
-        row = (
-            await session.execute(
-                select(JoinRequest.user_id, JoinRequest.chat_id, JoinRequest.status).where(
-                    JoinRequest.id == request_id
-                )
-            )
-        ).first()
-    if row is None or row.status != PENDING:
-        return
-    try:
-        await ctx.limiter.run(lambda: ctx.bot.decline_chat_join_request(row.chat_id, row.user_id))
-    except BudgetExhausted:
-        raise
-    except Exception as exc:  # classified below
-        error = description(exc)[:1000]
-        if join_request_closed(exc):
-            await _settle(
-                ctx.runtime, request_id, status=CLOSED, last_error=error, decided_at=ctx.now()
-            )
-            ctx.count("reject", "closed")
-        else:
-            await _settle(ctx.runtime, request_id, last_error=error)
-            ctx.count("reject", "failed")
-            ctx.error("reject", f"decline of {row.user_id}: {error}")
-        return
-    await _settle(ctx.runtime, request_id, status=DECLINED, decided_at=ctx.now(), last_error=None)
-    ctx.count("reject", "declined")
-
-
-async def reject_all(runtime: Runtime, *, actor_id: int | None) -> BulkResult:
+async def reject_all(runtime: Runtime, *, actor_id: int | None) -> Bulk:
     """Decline every pending request (explicit admin action; no message to the requester)."""
-    from lucien.jobs.context import read_config
-
-    ctx = _context(runtime, await read_config(runtime))
-
-    async def release(request_id: int) -> None:
-        await _settle(runtime, request_id)
-
-    await _each_claimed(ctx, "reject", lambda request_id: _decline(ctx, request_id), release)
-    got = ctx.counts.get("reject", {})
-    result = BulkResult(
-        done=got.get("declined", 0),
-        closed=got.get("closed", 0),
-        failed=got.get("failed", 0),
-        unfinished=ctx.budget_exhausted,
-    )
-    async with runtime.sessions.begin() as session:
-        await audit.record(
-            session,
-            "free.reject_all",
-            actor_id=actor_id,
-            target_type="join_requests",
-            after=_summary(result),
-        )
-    return result
+    result = await on_demand.decline_pending(runtime)
+    return await _audited(runtime, "free.reject_all", actor_id, result)
 
 
 # -- settings -------------------------------------------------------------------------------

@@ -29,7 +29,6 @@ from sqlalchemy import (
     cast,
     delete,
     exists,
-    false,
     func,
     or_,
     select,
@@ -42,7 +41,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from lucien.access import audit
 from lucien.access.join_requests import DECLINED, PENDING
-from lucien.access.subscriptions import ACTIVE, EXPIRED
+from lucien.access.roles import granted_admin, is_admin, is_env_admin, role_expr
+from lucien.access.subscriptions import ACTIVE, EXPIRED, shown_status
 from lucien.db.models import (
     AdminGrant,
     AuditEntry,
@@ -89,27 +89,6 @@ _INT64_MAX = 2**63 - 1
 
 
 # ----------------------------------------------------------------------------- roles in SQL
-
-
-def role_expr(settings: Settings, now: datetime) -> ColumnElement[str]:
-    """``'admin' | 'vip' | 'free'`` for the ``users`` row in scope (correlated EXISTS)."""
-    env_ids = list(settings.admin_ids)
-    env = User.id.in_(env_ids) if env_ids else false()
-    granted = (
-        exists()
-        .where(AdminGrant.user_id == User.id, AdminGrant.revoked_at.is_(None))
-        .correlate(User)
-    )
-    active = (
-        exists()
-        .where(
-            Subscription.user_id == User.id,
-            Subscription.status == ACTIVE,
-            Subscription.ends_at > now,
-        )
-        .correlate(User)
-    )
-    return case((or_(env, granted), "admin"), (active, "vip"), else_="free")
 
 
 def _role_filter(settings: Settings, role: RoleFilter, now: datetime) -> ColumnElement[bool]:
@@ -239,14 +218,6 @@ async def get_card(
     return _card(row[0], str(row[1]), settings) if row else None
 
 
-def _sub_status(sub: Subscription, now: datetime) -> Literal["active", "expired", "removed"]:
-    if sub.status == ACTIVE and sub.ends_at > now:
-        return "active"
-    if sub.removed_at is not None:
-        return "removed"
-    return "expired"
-
-
 async def subscriptions_of(
     session: AsyncSession, card: UserCard, now: datetime | None = None
 ) -> list[SubscriptionCard]:
@@ -265,7 +236,7 @@ async def subscriptions_of(
             plan_name=plan_name,
             started_at=sub.started_at,
             ends_at=sub.ends_at,
-            status=_sub_status(sub, now),
+            status=shown_status(sub, now),
             ritual_stage=sub.ritual_stage,
             removed_at=sub.removed_at,
         )
@@ -369,20 +340,8 @@ class Result(enum.StrEnum):
     PROTECTED = "protected"  # an admin (env or granted) cannot be blocked/removed/deleted
 
 
-def _is_env_admin(settings: Settings, user_id: int) -> bool:
-    return user_id in settings.admin_ids
-
-
 async def _exists(session: AsyncSession, user_id: int) -> bool:
     return bool(await session.scalar(select(exists().where(User.id == user_id))))
-
-
-def _granted(user_id: int) -> ColumnElement[bool]:
-    return exists().where(AdminGrant.user_id == user_id, AdminGrant.revoked_at.is_(None))
-
-
-async def _is_admin(session: AsyncSession, settings: Settings, user_id: int) -> bool:
-    return _is_env_admin(settings, user_id) or bool(await session.scalar(select(_granted(user_id))))
 
 
 async def _role_of(session: AsyncSession, settings: Settings, user_id: int, now: datetime) -> str:
@@ -402,7 +361,7 @@ async def grant_admin(
     now = now or utcnow()
     if user_id == actor_id:
         return Result.SELF
-    if _is_env_admin(settings, user_id):
+    if is_env_admin(settings, user_id):
         return Result.PROTECTED
     if not await _exists(session, user_id):
         return Result.NOT_FOUND
@@ -438,7 +397,7 @@ async def revoke_admin(
     now = now or utcnow()
     if user_id == actor_id:
         return Result.SELF
-    if _is_env_admin(settings, user_id):
+    if is_env_admin(settings, user_id):
         return Result.PROTECTED
     revoked = await session.execute(
         update(AdminGrant)
@@ -473,18 +432,18 @@ async def set_blocked(
     now = now or utcnow()
     if user_id == actor_id:
         return Result.SELF
-    if blocked and _is_env_admin(settings, user_id):
+    if blocked and is_env_admin(settings, user_id):
         return Result.PROTECTED
     where = [User.id == user_id, User.is_blocked.is_(not blocked)]
     if blocked:
-        where.append(~_granted(user_id))
+        where.append(~granted_admin(user_id))
     changed = await session.execute(
         update(User).where(*where).values(is_blocked=blocked, blocked_notice_sent=False)
     )
     if rowcount(changed) != 1:
         if not await _exists(session, user_id):
             return Result.NOT_FOUND
-        if blocked and await _is_admin(session, settings, user_id):
+        if blocked and await is_admin(session, settings, user_id):
             return Result.PROTECTED
         return Result.UNCHANGED
     await audit.record(
@@ -515,7 +474,7 @@ async def _precheck(
 ) -> Result | None:
     if user_id == actor_id:
         return Result.SELF
-    if await _is_admin(session, settings, user_id):
+    if await is_admin(session, settings, user_id):
         return Result.PROTECTED
     if not await _exists(session, user_id):
         return Result.NOT_FOUND

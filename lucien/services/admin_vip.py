@@ -21,9 +21,11 @@ from lucien.access import audit
 from lucien.access.invitations import Status as TokenStatus
 from lucien.access.invitations import status_filter, status_of
 from lucien.access.plans import plan_in_use
-from lucien.access.subscriptions import ACTIVE
+from lucien.access.subscriptions import ACTIVE, shown_status
 from lucien.db.models import Invitation, Plan, Subscription, User, utcnow
 from lucien.db.results import rowcount
+from lucien.jobs import on_demand
+from lucien.jobs.on_demand import Removal
 from lucien.runtime import Runtime
 from lucien.voice.data import Page, PlanCard, SubscriptionCard, TokenCard, UserCard
 
@@ -35,7 +37,6 @@ PLANS_PER_PAGE = 8
 EXPIRING_WINDOW = timedelta(days=7)
 EXTEND_DAYS_MAX = 3650
 #: The removal started from the panel gets this long to run inside the webhook request.
-REMOVAL_BUDGET_SECONDS = 20.0
 
 SubFilter = Literal["active", "expiring", "expired"]
 SUB_FILTERS: tuple[SubFilter, ...] = ("active", "expiring", "expired")
@@ -202,14 +203,6 @@ def sub_filter(kind: str, now: datetime) -> Any:
     return current
 
 
-def _sub_status(sub: Subscription, now: datetime) -> str:
-    if sub.status == ACTIVE and sub.ends_at > now:
-        return "active"
-    if sub.removed_at is not None and sub.removal_error is None:
-        return "removed"
-    return "expired"
-
-
 def sub_card(
     sub: Subscription, user: User, plan_name: str | None, now: datetime
 ) -> SubscriptionCard:
@@ -219,7 +212,7 @@ def sub_card(
         plan_name=plan_name,
         started_at=sub.started_at,
         ends_at=sub.ends_at,
-        status=_sub_status(sub, now),  # type: ignore[arg-type]
+        status=shown_status(sub, now),
         ritual_stage=sub.ritual_stage,
         removed_at=sub.removed_at,
     )
@@ -402,88 +395,11 @@ async def extend(
 # -- removing a member now ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Removal:
-    subscription_id: int
-    done: bool  # the period is closed
-    from_channel: bool  # and the member is out of the channel
-
-
-async def start_removal(
-    session: AsyncSession,
-    sub_id: int,
-    *,
-    actor_id: int | None,
-    lease: timedelta,
-    now: datetime | None = None,
-) -> bool:
-    """End a running period now and hold it for this request (like a cron claim).
-
-    False when it is not an active period or a cron run is already working on it.
-    """
-    now = now or utcnow()
-    sub = await session.get(Subscription, sub_id, populate_existing=True)
-    if sub is None or sub.status != ACTIVE:
-        return False
-    ended = min(sub.ends_at, now)
-    taken = await session.execute(
-        update(Subscription)
-        .where(
-            Subscription.id == sub_id,
-            Subscription.status == ACTIVE,
-            or_(Subscription.claimed_until.is_(None), Subscription.claimed_until < now),
-        )
-        .values(ends_at=ended, claimed_until=now + lease, removal_next_at=None)
-    )
-    if rowcount(taken) != 1:
-        return False
-    await audit.record(
-        session,
-        "subscription.removed",
-        actor_id=actor_id,
-        target_type="subscription",
-        target_id=sub_id,
-        before={"status": ACTIVE, "ends_at": sub.ends_at},
-        after={"ends_at": ended, "user_id": sub.user_id},
-        at=now,
-    )
-    return True
-
-
 async def remove_now(runtime: Runtime, sub_id: int, *, actor_id: int | None) -> Removal | None:
-    """Remove a member from the circle at once, exactly as the cron would at the end:
-    farewell, ban + unban(only_if_banned) in the VIP channel, open links revoked, period
-    closed and audited. A Telegram failure leaves the period to the cron's retries.
-
-    None when the period is not active (or already being removed).
-    """
-    from lucien.jobs import expiry
-    from lucien.jobs.context import CronContext, read_config
-    from lucien.telegram.limiter import Budget, Limiter
-
-    budget = Budget(REMOVAL_BUDGET_SECONDS)
-    ctx = CronContext(
-        runtime=runtime,
-        config=await read_config(runtime),
-        dry_run=False,  # an explicit admin action, not the scheduled round
-        budget=budget,
-        limiter=Limiter(budget=budget),
-    )
-    async with runtime.sessions.begin() as session:
-        taken = await start_removal(session, sub_id, actor_id=actor_id, lease=ctx.lease)
-    if not taken:
-        return None
-    try:
-        await expiry.process(ctx, sub_id)
-    except Exception:
-        log.exception("removal of subscription %s from the panel", sub_id)
-        await expiry.release(ctx, sub_id)  # the cron carries on
-    async with runtime.sessions() as session:
-        sub = await session.get(Subscription, sub_id)
-    if sub is None:
-        return Removal(sub_id, True, True)
-    done = sub.status != ACTIVE
-    return Removal(sub_id, done, done and sub.removed_at is not None and not sub.removal_error)
+    """Remove a member from the circle at once, exactly as the cron would at the end
+    (:func:`lucien.jobs.on_demand.remove_subscription`). None when the period is not
+    active (or already being removed)."""
+    return await on_demand.remove_subscription(runtime, sub_id, actor_id=actor_id)
 
 
 # -- plans --------------------------------------------------------------------------------

@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lucien.access.admins import admin_ids
 from lucien.access.config import get_config, reminder_offsets
 from lucien.access.invitations import Status as TokenStatus
 from lucien.access.invitations import status_filter
 from lucien.access.join_requests import FAILED as JR_FAILED
 from lucien.access.join_requests import PENDING
+from lucien.access.roles import admin_ids
 from lucien.access.subscriptions import ACTIVE, REMOVAL_FAILED
 from lucien.db.models import (
     BotConfig,

@@ -248,7 +248,7 @@ async def mark_attended(
 # -- cards for the voice ------------------------------------------------------------------
 
 
-def user_card(user: User, role: Role = "free", *, is_owner: bool = False) -> UserCard:
+def user_card(user: User, role: Role = Role.FREE, *, is_owner: bool = False) -> UserCard:
     return UserCard(
         id=user.id,
         first_name=user.first_name or "",
@@ -263,7 +263,7 @@ def user_card(user: User, role: Role = "free", *, is_owner: bool = False) -> Use
     )
 
 
-def card(row: InterestRow, role: Role = "free") -> InterestCard:
+def card(row: InterestRow, role: Role = Role.FREE) -> InterestCard:
     return InterestCard(
         id=row.interest.id,
         user=user_card(row.user, role),

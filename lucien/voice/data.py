@@ -11,9 +11,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Literal
 
-Role = Literal["admin", "vip", "free"]
+
+class Role(StrEnum):
+    """Who someone is to Lucien right now (decided in :mod:`lucien.access.roles`)."""
+
+    ADMIN = "admin"
+    VIP = "vip"
+    FREE = "free"
+
+
 Audience = Literal["vip", "free"]
 Category = Literal["FREE_CONTENT", "VIP_CONTENT", "VIP_PREMIUM"]
 Network = Literal["instagram", "tiktok", "x"]
@@ -52,7 +61,7 @@ class UserCard:
     first_name: str = ""
     last_name: str | None = None
     username: str | None = None
-    role: Role = "free"
+    role: Role = Role.FREE
     is_owner: bool = False
     is_blocked: bool = False
     unreachable: bool = False

@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramNetworkError
 from aiogram.types import CallbackQuery
 
-from lucien.access.admins import admin_ids
-from lucien.access.roles import Role
+from lucien.access.roles import Role, admin_ids
 from lucien.access.users import mark_unreachable
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime

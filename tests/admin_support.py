@@ -1,0 +1,99 @@
+"""What the admin panel tests share beyond the Harness: callback data, rows, snapshots."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event, select
+
+from lucien.callbacks import AdminAction, AdminCB, AdminSection
+from lucien.db.models import (
+    AuditEntry,
+    BotConfig,
+    Invitation,
+    InviteLink,
+    JoinRequest,
+    Plan,
+    Subscription,
+    User,
+)
+from lucien.runtime import Runtime
+from tests.access_support import buttons, rows
+
+SNAPSHOT_MODELS = (Plan, Invitation, Subscription, InviteLink, JoinRequest, BotConfig, AuditEntry)
+
+
+def cb(
+    section: AdminSection,
+    action: AdminAction | str = AdminAction.OPEN,
+    *,
+    id: int = 0,
+    page: int = 0,
+    arg: str = "",
+) -> str:
+    """The packed data of an admin button (to press one the screen does not show)."""
+    return AdminCB(section=section, action=action, id=id, page=page, arg=arg).pack()
+
+
+def button_data(message: dict[str, Any], label: str) -> str:
+    for item in buttons(message):
+        if label in item["text"]:
+            return str(item["callback_data"])
+    raise AssertionError(f"no button {label!r} in {[b['text'] for b in buttons(message)]}")
+
+
+def has_button(message: dict[str, Any], label: str) -> bool:
+    return any(label in item["text"] for item in buttons(message))
+
+
+def viewed_ids(message: dict[str, Any]) -> list[int]:
+    """User ids of the profile buttons (``a:u:view:<id>:…``) on a list screen."""
+    found = []
+    for item in buttons(message):
+        data = str(item.get("callback_data") or "")
+        if data.startswith("a:u:view:"):
+            found.append(int(data.split(":")[3]))
+    return found
+
+
+async def audit_of(runtime: Runtime, action: str | None = None) -> list[AuditEntry]:
+    """The audit entries (of one ``action``, or all), oldest first."""
+    stmt = select(AuditEntry).order_by(AuditEntry.id)
+    if action is not None:
+        stmt = stmt.where(AuditEntry.action == action)
+    return await rows(runtime, stmt)
+
+
+async def user_row(runtime: Runtime, user_id: int) -> User | None:
+    found = await rows(runtime, select(User).where(User.id == user_id))
+    return found[0] if found else None
+
+
+async def snapshot(runtime: Runtime) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row an admin action could change (users are left out: each update refreshes
+    ``last_seen_at``)."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    async with runtime.sessions() as session:
+        for model in SNAPSHOT_MODELS:
+            columns = list(model.__table__.columns)
+            found = await session.execute(select(*columns).order_by(*model.__table__.primary_key))
+            out[model.__tablename__] = [tuple(r) for r in found.all()]
+    return out
+
+
+@contextmanager
+def statements(runtime: Runtime) -> Iterator[list[str]]:
+    """Record every SQL statement executed on the runtime's engine."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    engine = runtime.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
