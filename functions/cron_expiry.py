@@ -1,75 +1,26 @@
 """Cron function: reminders, expiries and removals, Free approvals, clean-up.
 
-- Railway (cron service): ``python -m functions.cron_expiry`` runs the job once, prints the
-  JSON summary and exits (non-zero only when every step failed).
-- Lambda: ``functions.cron_expiry.handler``. An EventBridge schedule (``rate(5 minutes)``)
-  sends an event with no HTTP shape: the job runs directly and the summary is returned.
-  HTTP events (Function URL / API Gateway) go to the app: ``POST /cron`` with
-  ``Authorization: Bearer <CRON_SECRET>``.
+- Railway (cron service): ``python -m functions.cron_expiry [--dry-run]`` is ``lucien cron``:
+  runs the job once, prints the JSON summary, exits non-zero only when every step failed.
+- Lambda: ``functions.cron_expiry.handler``. Mangum infers the event: an EventBridge
+  schedule (``rate(5 minutes)``; ``{"dry_run": true}`` at its top level or in ``detail``
+  reports only) runs the job and returns its summary; HTTP events (Function URL / API
+  Gateway) are ``POST /cron`` with ``Authorization: Bearer <CRON_SECRET>``.
 - Anywhere: ``uvicorn functions.cron_expiry:app``.
-
-``--dry-run`` / ``LUCIEN_CRON_DRY_RUN=1`` / ``{"dry_run": true}`` in the scheduled event:
-report only, change nothing.
 """
 
-from __future__ import annotations
-
-import asyncio
-import json
 import sys
-from collections.abc import Sequence
-from typing import Any
 
 from lucien.boot import configure_logging, settings_or_exit
-from lucien.jobs.runner import run_cron
-from lucien.runtime import get_runtime
 from lucien.web.cron import create_cron_app
-from lucien.web.lambda_handler import ensure_event_loop, http_handler
+from lucien.web.lambda_handler import http_handler
 
 configure_logging()
 settings_or_exit()
 app = create_cron_app()
-_http = http_handler(app)
-
-
-def is_http_event(event: Any) -> bool:
-    return isinstance(event, dict) and any(
-        key in event for key in ("requestContext", "httpMethod", "rawPath", "routeKey")
-    )
-
-
-def _event_dry_run(event: Any) -> bool | None:
-    if not isinstance(event, dict):
-        return None
-    for source in (event, event.get("detail")):
-        if isinstance(source, dict) and "dry_run" in source:
-            return bool(source["dry_run"])
-    return None
-
-
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Lambda entry: HTTP through Mangum, anything else (a schedule) runs the job."""
-    if is_http_event(event):
-        return _http(event, context)
-    loop = ensure_event_loop()
-    return loop.run_until_complete(run_cron(get_runtime(), dry_run=_event_dry_run(event)))
-
-
-async def _run_once(dry_run: bool | None) -> dict[str, Any]:
-    runtime = get_runtime()
-    try:
-        return await run_cron(runtime, dry_run=dry_run)
-    finally:
-        await runtime.aclose()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    dry_run = True if "--dry-run" in args else None
-    summary = asyncio.run(_run_once(dry_run))
-    print(json.dumps(summary, ensure_ascii=False))
-    return 1 if summary["status"] == "failed" else 0
-
+handler = http_handler(app, scheduled=True)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from lucien.cli import main
+
+    sys.exit(main(["cron", *sys.argv[1:]]))

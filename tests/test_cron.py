@@ -438,6 +438,11 @@ async def test_http_endpoint_needs_the_bearer(
         ):
             response = await client.post("/cron", headers=headers)
             assert response.status_code == 401
+        # The schedule's own route answers only events the scheduled handler turned into
+        # requests, never an HTTP client (even one holding the secret).
+        for path in ("/cron/scheduled", "/cron/scheduled?dry_run=0"):
+            response = await client.post(path, headers={"Authorization": "Bearer cron-secret"})
+            assert response.status_code == 404
         assert app.double.calls == []
         assert await count(app.runtime, JobRun) == 0
 
@@ -469,7 +474,8 @@ def _in_new_loop(
     event: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> dict[str, Any]:
-    """What Lambda does: a fresh thread with its own event loop, the module's handler."""
+    """What Lambda does: a fresh thread with its own event loop, the module's handler (made
+    the way the module makes it, on this test's runtime)."""
     import functions.cron_expiry as entry
     from lucien.web.lambda_handler import ensure_event_loop
 
@@ -478,10 +484,9 @@ def _in_new_loop(
         telegram_transport=httpx.ASGITransport(app=double.app),
         double=double,
     )
-    monkeypatch.setattr(entry, "get_runtime", lambda: runtime)
-    monkeypatch.setattr(entry, "_http", entry.http_handler(create_cron_app(runtime)))
+    handler = entry.http_handler(create_cron_app(runtime), scheduled=True)
     try:
-        return entry.handler(event, None)
+        return handler(event, None)
     finally:
         ensure_event_loop().run_until_complete(runtime.aclose())
 
@@ -512,6 +517,16 @@ async def test_lambda_scheduled_event_runs_the_job(
 
     assert summary["status"] == "ok" and summary["counts"]["expiry"]["removed"] == 1
     assert _removal_calls(app, ana.id) == ["banChatMember", "unbanChatMember"]
+
+    dry = await asyncio.to_thread(
+        _in_new_loop,
+        backend,
+        redis_prefix,
+        app.double,
+        {**scheduled, "detail": {"dry_run": True}},
+        monkeypatch,
+    )
+    assert dry["dry_run"] is True
 
     from tests.test_webhook import _apigw_v2_event
 

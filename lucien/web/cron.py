@@ -20,6 +20,7 @@ from starlette.routing import Route
 from lucien.jobs.runner import run_cron
 from lucien.runtime import Runtime, runtime_provider
 from lucien.web.health import health_endpoint
+from lucien.web.scheduled import MARK, SCHEDULED_PATH
 
 
 def _authorised(runtime: Runtime, header: str | None) -> bool | None:
@@ -41,6 +42,19 @@ def _flag(value: str | None) -> bool | None:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+async def _run(request: Request, runtime: Runtime) -> Response:
+    summary = await run_cron(runtime, dry_run=_flag(request.query_params.get("dry_run")))
+    return JSONResponse(summary, status_code=500 if summary["status"] == "failed" else 200)
+
+
+async def scheduled_endpoint(request: Request) -> Response:
+    """The schedule's run (Lambda): only requests the scheduled-event handler made —
+    marked in the ASGI scope, which no HTTP client can reach — are served."""
+    if not request.scope.get(MARK):
+        return JSONResponse({"ok": False, "error": "not found"}, status_code=404)
+    return await _run(request, request.app.state.runtime())
+
+
 async def cron_endpoint(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime()
     allowed = _authorised(runtime, request.headers.get("authorization"))
@@ -54,12 +68,14 @@ async def cron_endpoint(request: Request) -> Response:
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )
-    summary = await run_cron(runtime, dry_run=_flag(request.query_params.get("dry_run")))
-    return JSONResponse(summary, status_code=500 if summary["status"] == "failed" else 200)
+    return await _run(request, runtime)
 
 
 def cron_routes() -> list[Route]:
-    return [Route("/cron", cron_endpoint, methods=["POST"])]
+    return [
+        Route("/cron", cron_endpoint, methods=["POST"]),
+        Route(SCHEDULED_PATH, scheduled_endpoint, methods=["POST"]),
+    ]
 
 
 def create_cron_app(runtime: Runtime | Callable[[], Runtime] | None = None) -> Starlette:

@@ -13,6 +13,8 @@ from typing import Any, cast
 from mangum import Mangum
 from starlette.types import ASGIApp
 
+from lucien.web.scheduled import Scheduled
+
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
@@ -27,8 +29,12 @@ def ensure_event_loop() -> asyncio.AbstractEventLoop:
     return loop
 
 
-def http_handler(app: ASGIApp) -> LambdaHandler:
-    mangum = Mangum(cast(Any, app), lifespan="off")  # Starlette's ASGIApp is Mangum's ASGI
+def http_handler(app: ASGIApp, *, scheduled: bool = False) -> LambdaHandler:
+    """The Lambda entry for ``app``; with ``scheduled`` a schedule's event (no HTTP shape)
+    becomes a request too (:class:`lucien.web.scheduled.Scheduled`)."""
+    custom: list[Any] = [Scheduled] if scheduled else []
+    # Starlette's ASGIApp is Mangum's ASGI
+    mangum = Mangum(cast(Any, app), lifespan="off", custom_handlers=custom)
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         ensure_event_loop()

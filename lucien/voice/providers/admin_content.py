@@ -48,6 +48,8 @@ class AdminContentProvider(Provider):
                     S.CONTENT,
                     A.VIEW,
                     id=p.id,
+                    page=page.page,
+                    arg="" if category == "all" else category,
                 )
             ]
             for p in packages
@@ -66,7 +68,9 @@ class AdminContentProvider(Provider):
             ),
         )
 
-    def package(self, *, package: PackageCard) -> Message:
+    def package(
+        self, *, package: PackageCard, back_category: str = "", back_page: int = 0
+    ) -> Message:
         p = package
         state = "visible" if p.active else "oculto (desactivado)"
         return self.message(
@@ -95,7 +99,11 @@ class AdminContentProvider(Provider):
                         id=p.id,
                     )
                 ],
-                [self.admin_button("⬅️ Volver", S.CONTENT, A.LIST)],
+                [
+                    self.admin_button(
+                        "⬅️ Volver", S.CONTENT, A.LIST, page=back_page, arg=back_category
+                    )
+                ],
             ),
         )
 

@@ -121,7 +121,9 @@ class AdminInterestsProvider(Provider):
             ),
         )
 
-    def interest(self, *, interest: InterestCard, back_filter: str = "pending") -> Message:
+    def interest(
+        self, *, interest: InterestCard, back_filter: str = "pending", back_page: int = 0
+    ) -> Message:
         u = interest.user
         state = (
             f"Atendido el {self.when(interest.attended_at)}"
@@ -140,7 +142,11 @@ class AdminInterestsProvider(Provider):
             keyboard=keyboard(
                 [
                     self.admin_button(
-                        "✅ Marcar como atendido", S.INTERESTS, A.ATTEND, id=interest.id
+                        "✅ Marcar como atendido",
+                        S.INTERESTS,
+                        A.ATTEND,
+                        id=interest.id,
+                        page=back_page,
                     )
                 ]
                 if not interest.attended_at
@@ -149,7 +155,11 @@ class AdminInterestsProvider(Provider):
                     url_button("💬 Abrir chat", chat_url(u.id)),
                     self.admin_button("👤 Perfil", S.USERS, A.VIEW, id=u.id, arg="sum"),
                 ],
-                [self.admin_button("⬅️ Volver", S.INTERESTS, A.LIST, arg=back_filter)],
+                [
+                    self.admin_button(
+                        "⬅️ Volver", S.INTERESTS, A.LIST, page=back_page, arg=back_filter
+                    )
+                ],
             ),
         )
 

@@ -119,7 +119,11 @@ async def on_view(
     if package is None:
         return
     await query.answer()
-    await show(query, voice.admin_content.package(package=packages.card(package)))
+    back = callback_data.arg if callback_data.arg in CATEGORIES else ""
+    shown = voice.admin_content.package(
+        package=packages.card(package), back_category=back, back_page=callback_data.page
+    )
+    await show(query, shown)
 
 
 # -- the create wizard --------------------------------------------------------------------

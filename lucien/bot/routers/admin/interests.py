@@ -40,7 +40,7 @@ async def _list(runtime: Runtime, voice: Voice, filter: str, page: int) -> Voice
 
 
 async def _detail(
-    runtime: Runtime, voice: Voice, interest_id: int, back_filter: str
+    runtime: Runtime, voice: Voice, interest_id: int, back_filter: str, back_page: int
 ) -> VoiceMessage | None:
     async with runtime.sessions() as session:
         row = await interests.get_interest(session, interest_id)
@@ -50,6 +50,7 @@ async def _detail(
     return voice.admin_interests.interest(
         interest=interests.card(row, role.value),  # type: ignore[arg-type]
         back_filter=interests.normalize_filter(back_filter),
+        back_page=back_page,
     )
 
 
@@ -68,7 +69,7 @@ async def on_list(
 async def on_view(
     query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
 ) -> None:
-    shown = await _detail(runtime, voice, callback_data.id, callback_data.arg)
+    shown = await _detail(runtime, voice, callback_data.id, callback_data.arg, callback_data.page)
     if shown is None:
         await query.answer(**voice.common.not_found_alert("interest").as_answer_kwargs())
         return
@@ -96,7 +97,9 @@ async def on_attend(
                 by=result.attended_by_name, at=result.attended_at
             ).as_answer_kwargs()
         )
-    shown = await _detail(runtime, voice, callback_data.id, callback_data.arg or "pending")
+    shown = await _detail(
+        runtime, voice, callback_data.id, callback_data.arg or "pending", callback_data.page
+    )
     if shown is not None:
         await show(query, shown)
 
