@@ -27,6 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from lucien.access import audit
 from lucien.access.links import revoke_open_links
+from lucien.access.removal import remove_member
 from lucien.access.roles import admin_ids
 from lucien.access.subscriptions import ACTIVE, EXPIRED, REMOVAL_FAILED
 from lucien.access.users import mark_unreachable
@@ -38,8 +39,6 @@ from lucien.jobs.pool import drain
 from lucien.telegram.errors import (
     description,
     is_forbidden,
-    member_already_gone,
-    member_cannot_be_removed,
 )
 from lucien.telegram.limiter import BudgetExhausted
 
@@ -177,29 +176,11 @@ async def _farewell(ctx: CronContext, item: Due) -> None:
 
 
 async def _remove(ctx: CronContext, item: Due) -> str | None:
-    """Ban then unban (only if banned). Returns a note for terminal non-removals."""
+    """Out of the VIP channel. Returns a note for terminal non-removals."""
     channel = ctx.config.vip_channel_id
     if channel is None:
         return "no VIP channel configured"
-    try:
-        await ctx.limiter.run(lambda: ctx.bot.ban_chat_member(channel, item.user_id))
-    except BudgetExhausted:
-        raise
-    except Exception as exc:
-        if member_cannot_be_removed(exc):
-            return description(exc)
-        if not member_already_gone(exc):
-            raise
-    try:
-        await ctx.limiter.run(
-            lambda: ctx.bot.unban_chat_member(channel, item.user_id, only_if_banned=True)
-        )
-    except BudgetExhausted:
-        raise
-    except Exception as exc:
-        if not member_already_gone(exc):
-            raise
-    return None
+    return await remove_member(ctx.bot, channel, item.user_id, call=ctx.limiter.run)
 
 
 async def _failed(ctx: CronContext, item: Due, exc: BaseException) -> None:

@@ -41,6 +41,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from lucien.access import audit
 from lucien.access.join_requests import DECLINED, PENDING
+from lucien.access.removal import remove_member
 from lucien.access.roles import granted_admin, is_admin, is_env_admin, role_expr
 from lucien.access.subscriptions import ACTIVE, EXPIRED, shown_status
 from lucien.db.models import (
@@ -62,7 +63,7 @@ from lucien.db.results import rowcount
 from lucien.db.upsert import insert_for
 from lucien.runtime import Runtime
 from lucien.settings import Settings
-from lucien.telegram.errors import invite_link_gone, member_already_gone
+from lucien.telegram.errors import invite_link_gone
 from lucien.voice.data import (
     AuditCard,
     InterestCard,
@@ -460,7 +461,7 @@ async def set_blocked(
 
 
 @dataclass
-class Removal:
+class RemovalPlan:
     """What is left to do in Telegram once the database says the person is out."""
 
     result: Result
@@ -530,12 +531,12 @@ async def begin_removal(
     vip_channel_id: int | None,
     free_channel_id: int | None,
     now: datetime | None = None,
-) -> Removal:
+) -> RemovalPlan:
     """ "Remove from the channels", database half: memberships end now, audited."""
     now = now or utcnow()
     refused = await _precheck(session, settings, actor_id, user_id)
     if refused is not None:
-        return Removal(refused, user_id)
+        return RemovalPlan(refused, user_id)
     links = await _open_links(session, user_id)
     ended, declined = await _end_memberships(session, user_id, now)
     if links:
@@ -563,7 +564,7 @@ async def begin_removal(
         },
         at=now,
     )
-    return Removal(Result.DONE, user_id, channels, links)
+    return RemovalPlan(Result.DONE, user_id, channels, links)
 
 
 async def begin_wipe(
@@ -575,7 +576,7 @@ async def begin_wipe(
     vip_channel_id: int | None,
     free_channel_id: int | None,
     now: datetime | None = None,
-) -> Removal:
+) -> RemovalPlan:
     """Delete every row of this person (foreign keys cascade to grants, memberships,
     links, requests, interests and marks; invitations they used keep only "used").
 
@@ -584,7 +585,7 @@ async def begin_wipe(
     now = now or utcnow()
     refused = await _precheck(session, settings, actor_id, user_id)
     if refused is not None:
-        return Removal(refused, user_id)
+        return RemovalPlan(refused, user_id)
     links = await _open_links(session, user_id)
     counts: dict[str, Any] = {}
     for label, model in (
@@ -604,7 +605,7 @@ async def begin_wipe(
     await session.execute(delete(RateLimit).where(RateLimit.key.like(f"%:{user_id}")))
     deleted = await session.execute(delete(User).where(User.id == user_id))
     if rowcount(deleted) != 1:
-        return Removal(Result.NOT_FOUND, user_id)
+        return RemovalPlan(Result.NOT_FOUND, user_id)
     await audit.record(
         session,
         "user.delete",
@@ -615,10 +616,10 @@ async def begin_wipe(
         after={"deleted": True},
         at=now,
     )
-    return Removal(Result.DONE, user_id, _channels(vip_channel_id, free_channel_id), links)
+    return RemovalPlan(Result.DONE, user_id, _channels(vip_channel_id, free_channel_id), links)
 
 
-async def remove_from_channels(bot: Bot, removal: Removal) -> list[str]:
+async def remove_from_channels(bot: Bot, removal: RemovalPlan) -> list[str]:
     """Telegram half (no transaction open): ban then unban ``only_if_banned`` in each
     channel, so a future invitation still works, and revoke the person's open links.
 
@@ -627,12 +628,12 @@ async def remove_from_channels(bot: Bot, removal: Removal) -> list[str]:
     problems: list[str] = []
     for chat_id in removal.channels:
         try:
-            await bot.ban_chat_member(chat_id, removal.user_id)
-            await bot.unban_chat_member(chat_id, removal.user_id, only_if_banned=True)
+            refused = await remove_member(bot, chat_id, removal.user_id)
         except TelegramAPIError as exc:
-            if not member_already_gone(exc):
-                log.warning("removing %s from %s failed: %s", removal.user_id, chat_id, exc)
-                problems.append(f"{chat_id}: {exc}")
+            refused = str(exc)
+        if refused is not None:
+            log.warning("removing %s from %s failed: %s", removal.user_id, chat_id, refused)
+            problems.append(f"{chat_id}: {refused}")
     for chat_id, link in removal.links:
         try:
             await bot.revoke_chat_invite_link(chat_id, link)

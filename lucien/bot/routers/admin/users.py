@@ -247,7 +247,7 @@ async def on_do(
         return
     settings = runtime.settings
     actor_id, user_id = query.from_user.id, callback_data.id
-    removal: svc.Removal | None = None
+    removal: svc.RemovalPlan | None = None
     async with runtime.sessions.begin() as session:
         card = await svc.get_card(session, settings, user_id)
         if card is None:
