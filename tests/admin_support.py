@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import event, select
 
-from lucien.callbacks import AdminAction, AdminCB, AdminSection
+from lucien.callbacks import AdminAction, AdminSection
 from lucien.db.models import (
     AuditEntry,
     BotConfig,
@@ -20,21 +20,16 @@ from lucien.db.models import (
     User,
 )
 from lucien.runtime import Runtime
+from lucien.voice.providers.base import Provider
 from tests.access_support import buttons, rows
 
 SNAPSHOT_MODELS = (Plan, Invitation, Subscription, InviteLink, JoinRequest, BotConfig, AuditEntry)
 
 
-def cb(
-    section: AdminSection,
-    action: AdminAction | str = AdminAction.OPEN,
-    *,
-    id: int = 0,
-    page: int = 0,
-    arg: str = "",
-) -> str:
-    """The packed data of an admin button (to press one the screen does not show)."""
-    return AdminCB(section=section, action=action, id=id, page=page, arg=arg).pack()
+def cb(section: AdminSection, action: AdminAction | str = AdminAction.OPEN, **where: Any) -> str:
+    """The packed data of an admin button (to press one the screen does not show), made
+    as the voice makes it (``id``, ``page``, ``arg``)."""
+    return Provider.cb(section, action, **where).pack()
 
 
 def button_data(message: dict[str, Any], label: str) -> str:

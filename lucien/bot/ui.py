@@ -11,6 +11,7 @@ import logging
 from collections.abc import Sequence
 
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from lucien.voice import Alert
@@ -67,3 +68,14 @@ async def answer(query: CallbackQuery, alert: Alert | None = None) -> None:
         await query.answer()
     else:
         await query.answer(**alert.as_answer_kwargs())
+
+
+async def open_screen(
+    query: CallbackQuery, shown: Shown, *, state: FSMContext | None = None
+) -> None:
+    """A button that leads to a screen: leave any wizard (given its ``state``), answer the
+    press quietly, then show the screen in place."""
+    if state is not None:
+        await state.clear()
+    await answer(query)
+    await show(query, shown)

@@ -11,6 +11,7 @@ the same row twice. What the time budget leaves undone, the next cron run finish
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -184,7 +185,7 @@ async def approve_pending(runtime: Runtime, *, budget_seconds: float = BULK_BUDG
         lambda request_id: free_approvals.process(ctx, request_id),
         lambda request_id: free_approvals.release(ctx, request_id),
     )
-    got = ctx.counts.get(step, {})
+    got = ctx.counts.get(step, Counter())
     return Bulk(
         done=got.get("approved", 0),
         closed=got.get("closed", 0),
@@ -242,7 +243,7 @@ async def decline_pending(runtime: Runtime, *, budget_seconds: float = BULK_BUDG
         await _settle(runtime, request_id)
 
     await _each_pending(ctx, DECLINE_STEP, lambda request_id: _decline(ctx, request_id), release)
-    got = ctx.counts.get(DECLINE_STEP, {})
+    got = ctx.counts.get(DECLINE_STEP, Counter())
     return Bulk(
         done=got.get("declined", 0),
         closed=got.get("closed", 0),

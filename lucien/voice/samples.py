@@ -29,6 +29,7 @@ from lucien.voice.data import (
     PlanCard,
     PlanDraft,
     PlannedAction,
+    Role,
     RoleCounts,
     SocialLinks,
     StatsData,
@@ -86,13 +87,15 @@ ANA = UserCard(
     first_name="Ana",
     last_name="Ríos",
     username="ana_rios",
-    role="free",
+    role=Role.FREE,
     first_seen_at=_h(-40),
     last_seen_at=_h(-1),
 )
-BRUNO = UserCard(id=987654321, first_name="Bruno", username=None, role="vip", first_seen_at=_h(-90))
-CARLA = UserCard(id=555, first_name="Carla", username="carla", role="admin", is_owner=True)
-BLOCKED = UserCard(id=777, first_name="Dario", role="free", is_blocked=True, unreachable=True)
+BRUNO = UserCard(
+    id=987654321, first_name="Bruno", username=None, role=Role.VIP, first_seen_at=_h(-90)
+)
+CARLA = UserCard(id=555, first_name="Carla", username="carla", role=Role.ADMIN, is_owner=True)
+BLOCKED = UserCard(id=777, first_name="Dario", role=Role.FREE, is_blocked=True, unreachable=True)
 
 PLAN = PlanCard(id=1, name="Mensual", days=30, price=Decimal("19.99"), currency="USD")
 PLAN_OFF = PlanCard(
@@ -327,7 +330,7 @@ def _admin_cases() -> dict[str, list[dict[str, Any]]]:
         "admin_users.profile": [
             {"user": ANA, "viewer_is_owner": True, "viewer_id": CARLA.id},
             {"user": BLOCKED, "viewer_id": CARLA.id},
-            {"user": dataclasses.replace(BRUNO, role="admin"), "viewer_is_owner": True},
+            {"user": dataclasses.replace(BRUNO, role=Role.ADMIN), "viewer_is_owner": True},
             {"user": CARLA, "viewer_id": CARLA.id},
         ],
         "admin_users.profile_subscription": [

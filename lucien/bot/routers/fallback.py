@@ -10,24 +10,25 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
 from lucien.access.roles import Role
+from lucien.bot.ui import answer, reply
 from lucien.callbacks import AdminCB, VipCB
 from lucien.voice import Voice
 
 
 async def on_admin_callback(query: CallbackQuery, voice: Voice) -> None:
-    await query.answer(**voice.common.not_authorized().as_answer_kwargs())
+    await answer(query, voice.common.not_authorized())
 
 
 async def on_vip_callback(query: CallbackQuery, voice: Voice) -> None:
-    await query.answer(**voice.common.vip_only().as_answer_kwargs())
+    await answer(query, voice.common.vip_only())
 
 
 async def on_any_callback(query: CallbackQuery, voice: Voice) -> None:
-    await query.answer(**voice.common.stale().as_answer_kwargs())
+    await answer(query, voice.common.stale())
 
 
 async def on_message(message: Message, voice: Voice, role: Role) -> None:
-    await message.answer(**voice.common.unknown_input().as_send_kwargs())
+    await reply(message, voice.common.unknown_input())
 
 
 def build() -> Router:

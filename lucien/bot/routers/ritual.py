@@ -20,7 +20,7 @@ from lucien.access.ratelimit import REDEEM_FAILURES
 from lucien.access.redemption import Outcome, redeem
 from lucien.access.ritual import RitualState
 from lucien.access.roles import Role
-from lucien.bot.ui import show
+from lucien.bot.ui import answer, open_screen, reply, show
 from lucien.callbacks import RitualCB
 from lucien.db.models import BotConfig, Plan, User
 from lucien.runtime import Runtime
@@ -160,9 +160,9 @@ async def on_redeem(
         case _:
             answer = voice.start.invitation_unknown()
             follow_up = await _menu_for(user, role, config, voice, runtime)
-    await message.answer(**answer.as_send_kwargs())
+    await reply(message, answer)
     if follow_up is not None:
-        await message.answer(**follow_up.as_send_kwargs())
+        await reply(message, follow_up)
 
 
 # -- /start while the ritual is in progress ---------------------------------------------
@@ -187,7 +187,7 @@ async def on_resume(
     runtime: Runtime,
 ) -> None:
     shown = await render_stage(runtime, user, config, voice, ritual_state, resumed=True)
-    await message.answer(**shown.as_send_kwargs())
+    await reply(message, shown)
 
 
 # -- the ritual's buttons ---------------------------------------------------------------
@@ -219,14 +219,15 @@ async def on_ritual_button(
     state = step.state
     if step.advanced:
         assert state is not None
-        await query.answer()
-        await show(query, await render_stage(runtime, user, config, voice, state, resumed=False))
+        await open_screen(
+            query, await render_stage(runtime, user, config, voice, state, resumed=False)
+        )
         return
     if state is None or not state.in_progress:
-        await query.answer(**voice.common.stale().as_answer_kwargs())
+        await answer(query, voice.common.stale())
         return
     # An old or repeated button: nothing changes; the current stage is shown again.
-    await query.answer(**voice.ritual.stale().as_answer_kwargs())
+    await answer(query, voice.ritual.stale())
     await show(query, await render_stage(runtime, user, config, voice, state, resumed=True))
 
 

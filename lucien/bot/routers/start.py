@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery, Message
 
 from lucien.access.roles import Role
 from lucien.bot.routers.members.ui import admin_home, menu_for
-from lucien.bot.ui import show
+from lucien.bot.ui import open_screen, reply
 from lucien.callbacks import HomeCB
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
@@ -33,19 +33,19 @@ async def on_start(
 ) -> None:
     first_visit = user.first_seen_at == user.last_seen_at
     shown = await menu_for(runtime, user, role, config, voice, first_visit=first_visit)
-    await message.answer(**shown.as_send_kwargs())
+    await reply(message, shown)
 
 
 async def on_help(message: Message, role: Role, voice: Voice) -> None:
-    await message.answer(**voice.common.help(role.value).as_send_kwargs())
+    await reply(message, voice.common.help(role))
 
 
 async def on_cancel(message: Message, state: FSMContext, voice: Voice) -> None:
     if await state.get_state() is None and not await state.get_data():
-        await message.answer(**voice.common.nothing_to_cancel().as_send_kwargs())
+        await reply(message, voice.common.nothing_to_cancel())
         return
     await state.clear()
-    await message.answer(**voice.common.cancelled().as_send_kwargs())
+    await reply(message, voice.common.cancelled())
 
 
 async def on_admin(
@@ -58,11 +58,11 @@ async def on_admin(
     voice: Voice,
 ) -> None:
     if role is not Role.ADMIN:
-        await message.answer(**voice.common.not_authorized_message().as_send_kwargs())
+        await reply(message, voice.common.not_authorized_message())
         return
     await state.clear()  # opening the panel anew leaves any half-done wizard
     shown = await admin_home(runtime, user, config, voice)
-    await message.answer(**shown.as_send_kwargs())
+    await reply(message, shown)
 
 
 async def on_home(
@@ -73,8 +73,7 @@ async def on_home(
     config: BotConfig,
     voice: Voice,
 ) -> None:
-    await query.answer()
-    await show(query, await menu_for(runtime, user, role, config, voice))
+    await open_screen(query, await menu_for(runtime, user, role, config, voice))
 
 
 def build() -> Router:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from lucien.voice.data import Role
 from lucien.voice.markup import b, plural
 from lucien.voice.message import Message
 from lucien.voice.providers.base import Provider
@@ -48,7 +49,7 @@ class AdminMainProvider(Provider):
             )
         return self.message(
             "home",
-            self.voice.start.greeting_line(name=name, role="admin", at=at),
+            self.voice.start.greeting_line(name=name, role=Role.ADMIN, at=at),
             "\n".join(notes) or None,
             self.pick("home.intro", _INTRO),
             keyboard=admin_home(),

@@ -8,7 +8,7 @@ from datetime import datetime
 from aiogram.filters.callback_data import CallbackData
 
 from lucien.callbacks import FreeAction, FreeCB, VipAction, VipCB
-from lucien.voice.data import Audience, PackageCard, Page, PlanCard, SocialLinks
+from lucien.voice.data import Audience, PackageCard, Page, PlanCard, Role, SocialLinks
 from lucien.voice.markup import b, esc, i, label_value, money, tme
 from lucien.voice.message import Message, button, keyboard, url_button
 from lucien.voice.providers import words
@@ -67,7 +67,7 @@ class MenusProvider(Provider):
         )
         return self.message(
             "vip",
-            self.voice.start.greeting_line(name=name, role="vip", at=at),
+            self.voice.start.greeting_line(name=name, role=Role.VIP, at=at),
             status,
             nudge,
             self.pick("vip.intro", _VIP_INTRO),
@@ -85,7 +85,7 @@ class MenusProvider(Provider):
         """Free menu: free content, the VIP circle, Diana's social profiles (if any)."""
         return self.message(
             "free",
-            self.voice.start.greeting_line(name=name, role="free", at=at),
+            self.voice.start.greeting_line(name=name, role=Role.FREE, at=at),
             _FIRST_VISIT if first_visit else None,
             self.pick("free.intro", _FREE_INTRO),
             keyboard=free_menu(has_social),

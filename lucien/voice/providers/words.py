@@ -5,11 +5,11 @@ from __future__ import annotations
 from lucien.voice.data import Category, Network, Right, Role
 
 ROLE: dict[Role, str] = {
-    "admin": "custodio",
-    "vip": "miembro del círculo",
-    "free": "visitante del jardín",
+    Role.ADMIN: "custodio",
+    Role.VIP: "miembro del círculo",
+    Role.FREE: "visitante del jardín",
 }
-ROLE_EMOJI: dict[Role, str] = {"admin": "🗝", "vip": "👑", "free": "🌿"}
+ROLE_EMOJI: dict[Role, str] = {Role.ADMIN: "🗝", Role.VIP: "👑", Role.FREE: "🌿"}
 
 CATEGORY: dict[Category, str] = {
     "FREE_CONTENT": "Jardín · contenido libre",

@@ -31,7 +31,7 @@ from aiogram.types import CallbackQuery, Message
 
 from lucien.access.config import get_config
 from lucien.bot.filters import admin, not_a_command
-from lucien.bot.ui import show
+from lucien.bot.ui import answer, open_screen, reply, show
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
@@ -79,8 +79,7 @@ async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice, state: F
         vip_ready=config.vip_channel_id is not None,
         free_ready=config.free_channel_id is not None,
     )
-    await query.answer()
-    await show(query, msg)
+    await open_screen(query, msg)
 
 
 async def on_target(
@@ -92,7 +91,7 @@ async def on_target(
 ) -> None:
     target = callback_data.arg
     if target not in TARGETS:
-        await query.answer(**voice.common.stale().as_answer_kwargs())
+        await answer(query, voice.common.stale())
         return
     if _channel(await _fresh_config(runtime), target) is None:
         await query.answer()
@@ -108,8 +107,7 @@ async def on_cancel(
     query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext
 ) -> None:
     await _leave_wizard(state)
-    await query.answer()
-    await show(query, voice.broadcast.cancelled())
+    await open_screen(query, voice.broadcast.cancelled())
 
 
 async def on_send(
@@ -129,7 +127,7 @@ async def on_send(
         or not isinstance(draft_chat, int)
         or not isinstance(draft_id, int)
     ):
-        await query.answer(**voice.common.stale().as_answer_kwargs())
+        await answer(query, voice.common.stale())
         return
     channel_id = _channel(await _fresh_config(runtime), target)
     if channel_id is None:
@@ -140,7 +138,7 @@ async def on_send(
     async with runtime.sessions.begin() as session:
         claimed = await svc.claim(session, key)
     if not claimed:  # another tap is publishing (or has published) this very draft
-        await query.answer(**voice.common.working().as_answer_kwargs())
+        await answer(query, voice.common.working())
         return
     try:
         posted = await runtime.bot.copy_message(
@@ -188,12 +186,12 @@ async def on_content(message: Message, runtime: Runtime, voice: Voice, state: FS
     target = str(data.get("target", ""))
     if target not in TARGETS:
         await state.clear()
-        await message.answer(**voice.common.stale_message().as_send_kwargs())
+        await reply(message, voice.common.stale_message())
         return
     content_type = message.content_type
     kind = str(getattr(content_type, "value", content_type))  # ContentType is a str Enum
     if kind not in SUPPORTED:
-        await message.answer(**voice.broadcast.unsupported().as_send_kwargs())
+        await reply(message, voice.broadcast.unsupported())
         return
     chat_id = message.chat.id
     await state.set_data(
@@ -201,9 +199,9 @@ async def on_content(message: Message, runtime: Runtime, voice: Voice, state: FS
     )
     await state.set_state(BroadcastWizard.confirm)
     bot = runtime.bot
-    await message.answer(**voice.broadcast.preview_header(target=target).as_send_kwargs())  # type: ignore[arg-type]
+    await reply(message, voice.broadcast.preview_header(target=target))  # type: ignore[arg-type]
     await bot.copy_message(chat_id=chat_id, from_chat_id=chat_id, message_id=message.message_id)
-    await message.answer(**voice.broadcast.confirm(target=target, kind=kind).as_send_kwargs())  # type: ignore[arg-type]
+    await reply(message, voice.broadcast.confirm(target=target, kind=kind))  # type: ignore[arg-type]
 
 
 def build() -> Router:

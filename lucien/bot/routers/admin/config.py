@@ -22,7 +22,7 @@ from aiogram.types import CallbackQuery, Message
 
 from lucien.access.config import get_config
 from lucien.bot.filters import admin, not_a_command
-from lucien.bot.ui import show
+from lucien.bot.ui import answer, open_screen, reply
 from lucien.bot.wizard import text_step
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
@@ -82,8 +82,7 @@ def _kind(arg: str) -> ChannelKind | None:
 
 async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext) -> None:
     await _leave_wizard(state)
-    await query.answer()
-    await show(query, await menu_message(runtime, voice))
+    await open_screen(query, await menu_message(runtime, voice))
 
 
 async def on_channel(
@@ -95,12 +94,11 @@ async def on_channel(
 ) -> None:
     kind = _kind(callback_data.arg)
     if kind is None:
-        await query.answer(**voice.common.stale().as_answer_kwargs())
+        await answer(query, voice.common.stale())
         return
     await state.set_state(ConfigWizard.channel)
     await state.set_data({"kind": kind})
-    await query.answer()
-    await show(query, voice.admin_config.channel_ask(kind=kind))
+    await open_screen(query, voice.admin_config.channel_ask(kind=kind))
 
 
 async def on_check(
@@ -112,7 +110,7 @@ async def on_check(
 ) -> None:
     kind = _kind(callback_data.arg)
     if kind is None:
-        await query.answer(**voice.common.stale().as_answer_kwargs())
+        await answer(query, voice.common.stale())
         return
     async with runtime.sessions.begin() as session:
         chat_id = channels.configured(await get_config(session), kind)
@@ -120,8 +118,7 @@ async def on_check(
         await on_channel(query, callback_data, runtime, voice, state)
         return
     card = await channels.inspect(runtime.bot, kind, chat_id)
-    await query.answer()
-    await show(query, voice.admin_config.channel_report(channel=card, saved=False))
+    await open_screen(query, voice.admin_config.channel_report(channel=card, saved=False))
 
 
 async def on_ask(
@@ -147,8 +144,7 @@ async def on_ask(
     else:
         await state.set_state(ConfigWizard.creator)
         msg = voice.admin_config.creator_ask(current=config.creator_username)
-    await query.answer()
-    await show(query, msg)
+    await open_screen(query, msg)
 
 
 async def on_toggle(
@@ -162,8 +158,7 @@ async def on_toggle(
         if field == "dry_run"
         else voice.admin_config.notify_joins_set(on=on)
     )
-    await query.answer()
-    await show(query, msg)
+    await open_screen(query, msg)
 
 
 # ----------------------------------------------------------------------------- typed answers
@@ -175,14 +170,14 @@ async def on_channel_input(
     kind = _kind(str((await state.get_data()).get("kind", "")))
     if kind is None:  # a state without its data: start again
         await state.clear()
-        await message.answer(**voice.common.stale_message().as_send_kwargs())
+        await reply(message, voice.common.stale_message())
         return
     ref = channels.parse_reference(message)
     if ref is None:
-        await message.answer(**voice.validation.invalid_channel(section=S.CONFIG).as_send_kwargs())
+        await reply(message, voice.validation.invalid_channel(section=S.CONFIG))
         return
     if ref.not_a_channel:
-        await message.answer(**voice.admin_config.channel_not_a_channel().as_send_kwargs())
+        await reply(message, voice.admin_config.channel_not_a_channel())
         return
     bot = runtime.bot
     resolved = await channels.resolve(bot, ref)
@@ -192,7 +187,7 @@ async def on_channel_input(
         )
         return
     if resolved is not None and resolved.type != "channel":
-        await message.answer(**voice.admin_config.channel_not_a_channel().as_send_kwargs())
+        await reply(message, voice.admin_config.channel_not_a_channel())
         return
     # A forwarded post proves the channel exists even when the bot cannot see it yet.
     chat_id = resolved.chat_id if resolved is not None else int(ref.chat_id or 0)
@@ -203,7 +198,7 @@ async def on_channel_input(
             session, kind, chat_id, actor_id=message.from_user.id if message.from_user else 0
         )
     if outcome == "taken":
-        await message.answer(**voice.admin_config.channel_taken(kind=kind).as_send_kwargs())
+        await reply(message, voice.admin_config.channel_taken(kind=kind))
         return
     await state.clear()
     await message.answer(
@@ -227,7 +222,7 @@ async def on_timezone_input(
     async with runtime.sessions.begin() as session:
         await calibration.set_timezone(session, zone, actor_id=_actor(message))
     await state.clear()
-    await message.answer(**voice.admin_config.timezone_set(timezone=zone).as_send_kwargs())
+    await reply(message, voice.admin_config.timezone_set(timezone=zone))
 
 
 async def on_offsets_input(
@@ -246,7 +241,7 @@ async def on_offsets_input(
     async with runtime.sessions.begin() as session:
         await calibration.set_offsets(session, offsets, actor_id=_actor(message))
     await state.clear()
-    await message.answer(**voice.admin_config.offsets_set(offsets=offsets).as_send_kwargs())
+    await reply(message, voice.admin_config.offsets_set(offsets=offsets))
 
 
 async def on_creator_input(
@@ -254,13 +249,13 @@ async def on_creator_input(
 ) -> None:
     parsed = calibration.parse_username(message.text)
     if parsed is None:
-        await message.answer(**voice.validation.invalid_username(section=S.CONFIG).as_send_kwargs())
+        await reply(message, voice.validation.invalid_username(section=S.CONFIG))
         return
     username = None if parsed is True else str(parsed)
     async with runtime.sessions.begin() as session:
         await calibration.set_creator(session, username, actor_id=_actor(message))
     await state.clear()
-    await message.answer(**voice.admin_config.creator_set(username=username).as_send_kwargs())
+    await reply(message, voice.admin_config.creator_set(username=username))
 
 
 def build() -> Router:

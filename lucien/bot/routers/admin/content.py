@@ -10,6 +10,7 @@ confirmation and is a conditional update. Every change is audited by the service
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import Router
@@ -18,8 +19,8 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from lucien.bot.filters import admin, not_a_command
-from lucien.bot.ui import show
-from lucien.bot.wizard import from_data, text_step
+from lucien.bot.ui import answer, open_screen, reply, show
+from lucien.bot.wizard import Step, from_data, text_step
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
@@ -91,15 +92,13 @@ async def _list(runtime: Runtime, voice: Voice, category: str, page: int) -> Voi
 
 
 async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice) -> None:
-    await query.answer()
-    await show(query, await _list(runtime, voice, "all", 0))
+    await open_screen(query, await _list(runtime, voice, "all", 0))
 
 
 async def on_list(
     query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
 ) -> None:
-    await query.answer()
-    await show(query, await _list(runtime, voice, callback_data.arg, callback_data.page))
+    await open_screen(query, await _list(runtime, voice, callback_data.arg, callback_data.page))
 
 
 async def _package_or_alert(
@@ -108,7 +107,7 @@ async def _package_or_alert(
     async with runtime.sessions() as session:
         package = await packages.get_package(session, package_id)
     if package is None:
-        await query.answer(**voice.common.not_found_alert("package").as_answer_kwargs())
+        await answer(query, voice.common.not_found_alert("package"))
     return package
 
 
@@ -133,51 +132,44 @@ async def on_new(query: CallbackQuery, state: FSMContext, voice: Voice) -> None:
     await state.clear()
     await state.set_state(ContentWizard.name)
     await state.set_data({"draft": uuid.uuid4().hex})
-    await query.answer()
-    await show(query, voice.admin_content.ask(field="name", step=1, total=STEPS))
+    await open_screen(query, voice.admin_content.ask(field="name", step=1, total=STEPS))
 
 
-async def on_name(message: Message, text: str, state: FSMContext, voice: Voice) -> None:
-    try:
-        name = packages.clean_name(text)
-    except packages.InvalidValue as exc:
-        await message.answer(**_refusal(voice, exc).as_send_kwargs())
-        return
-    await state.update_data(name=name)
-    await state.set_state(ContentWizard.description)
-    await message.answer(
-        **voice.admin_content.ask(field="description", step=2, total=STEPS).as_send_kwargs()
-    )
+def _price(text: str) -> str | None:
+    return packages.price_text(packages.parse_price(text))
 
 
-async def on_description(message: Message, text: str, state: FSMContext, voice: Voice) -> None:
-    try:
-        description = packages.clean_description(text)
-    except packages.InvalidValue as exc:
-        await message.answer(**_refusal(voice, exc).as_send_kwargs())
-        return
-    await state.update_data(description=description)
-    await state.set_state(ContentWizard.price)
-    await message.answer(
-        **voice.admin_content.ask(field="price", step=3, total=STEPS).as_send_kwargs()
-    )
+#: typed step → (how its answer is read, the next state, the next question's field, its number)
+_STEPS: dict[str, tuple[Callable[[str], Any], State, str, int]] = {
+    "name": (packages.clean_name, ContentWizard.description, "description", 2),
+    "description": (packages.clean_description, ContentWizard.price, "price", 3),
+    "price": (_price, ContentWizard.category, "category", 4),
+}
+
+
+def _step(field: str) -> Step:
+    """The handler of one typed step of the create wizard (name → description → price)."""
+    read, next_state, next_field, number = _STEPS[field]
+
+    async def step(message: Message, text: str, state: FSMContext, voice: Voice) -> None:
+        try:
+            value = read(text)
+        except packages.InvalidValue as exc:
+            await reply(message, _refusal(voice, exc))
+            return
+        await state.update_data(
+            {field: value, **({"free": value is None} if field == "price" else {})}
+        )
+        await state.set_state(next_state)
+        await reply(message, voice.admin_content.ask(field=next_field, step=number, total=STEPS))  # type: ignore[arg-type]
+
+    step.__name__ = f"on_{field}"
+    return step
 
 
 async def _to_category(state: FSMContext, price: str | None) -> None:
     await state.update_data(price=price, free=price is None)
     await state.set_state(ContentWizard.category)
-
-
-async def on_price(message: Message, text: str, state: FSMContext, voice: Voice) -> None:
-    try:
-        price = packages.parse_price(text)
-    except packages.InvalidValue as exc:
-        await message.answer(**_refusal(voice, exc).as_send_kwargs())
-        return
-    await _to_category(state, packages.price_text(price))
-    await message.answer(
-        **voice.admin_content.ask(field="category", step=4, total=STEPS).as_send_kwargs()
-    )
 
 
 async def on_category_text(message: Message, state: FSMContext, voice: Voice) -> None:
@@ -206,13 +198,13 @@ async def on_save(
     query: CallbackQuery, state: FSMContext, runtime: Runtime, user: User, voice: Voice
 ) -> None:
     if await state.get_state() != ContentWizard.confirm.state:
-        await query.answer(**voice.common.stale().as_answer_kwargs())
+        await answer(query, voice.common.stale())
         return
     data = await state.get_data()
     draft = _draft(data)
     if not (draft.name and draft.description and draft.category and data.get("draft")):
         await state.clear()
-        await query.answer(**voice.common.stale().as_answer_kwargs())
+        await answer(query, voice.common.stale())
         return
     async with runtime.sessions.begin() as session:
         claimed = await packages.claim_once(session, f"pkgdraft:{data.get('draft')}")
@@ -227,10 +219,10 @@ async def on_save(
                 actor_id=user.id,
             )
     if package is None:  # a second tap on the same draft
-        await query.answer(**voice.common.unchanged().as_answer_kwargs())
+        await answer(query, voice.common.unchanged())
         return
     await state.clear()
-    await query.answer(**voice.common.saved().as_answer_kwargs())
+    await answer(query, voice.common.saved())
     await show(query, voice.admin_content.created(package=packages.card(package)))
 
 
@@ -246,7 +238,7 @@ async def on_edit(
 ) -> None:
     field = callback_data.arg
     if field not in packages.FIELDS:
-        await query.answer(**voice.common.stale().as_answer_kwargs())
+        await answer(query, voice.common.stale())
         return
     package = await _package_or_alert(query, runtime, voice, callback_data.id)
     if package is None:
@@ -286,16 +278,16 @@ async def on_edit_value(
     field, package_id = data.get("edit_field"), data.get("edit_id")
     if field not in ("name", "description", "price") or not isinstance(package_id, int):
         await state.clear()
-        await message.answer(**voice.common.stale_message().as_send_kwargs())
+        await reply(message, voice.common.stale_message())
         return
     try:
         package = await _apply_edit(runtime, user, package_id, field, text)
     except packages.InvalidValue as exc:
-        await message.answer(**_refusal(voice, exc).as_send_kwargs())
+        await reply(message, _refusal(voice, exc))
         return
     await state.clear()
     if package is None:
-        await message.answer(**voice.common.not_found("package").as_send_kwargs())
+        await reply(message, voice.common.not_found("package"))
         return
     await message.answer(
         **voice.admin_content.edited(package=packages.card(package), field=field).as_send_kwargs()  # type: ignore[arg-type]
@@ -312,18 +304,17 @@ async def on_set_free(
 ) -> None:
     if callback_data.id == 0:  # the create wizard's price step
         if await state.get_state() != ContentWizard.price.state:
-            await query.answer(**voice.common.stale().as_answer_kwargs())
+            await answer(query, voice.common.stale())
             return
         await _to_category(state, None)
-        await query.answer()
-        await show(query, voice.admin_content.ask(field="category", step=4, total=STEPS))
+        await open_screen(query, voice.admin_content.ask(field="category", step=4, total=STEPS))
         return
     package = await _apply_edit(runtime, user, callback_data.id, "price", None)
     if package is None:
-        await query.answer(**voice.common.not_found_alert("package").as_answer_kwargs())
+        await answer(query, voice.common.not_found_alert("package"))
         return
     await _leave_edit(state, package.id)
-    await query.answer(**voice.common.saved().as_answer_kwargs())
+    await answer(query, voice.common.saved())
     await show(query, voice.admin_content.edited(package=packages.card(package), field="price"))
 
 
@@ -336,23 +327,24 @@ async def on_set_category(
     voice: Voice,
 ) -> None:
     if callback_data.arg not in CATEGORIES:
-        await query.answer(**voice.common.stale().as_answer_kwargs())
+        await answer(query, voice.common.stale())
         return
     if callback_data.id == 0:  # the create wizard's category step
         if await state.get_state() != ContentWizard.category.state:
-            await query.answer(**voice.common.stale().as_answer_kwargs())
+            await answer(query, voice.common.stale())
             return
         await state.update_data(category=callback_data.arg)
         await state.set_state(ContentWizard.confirm)
-        await query.answer()
-        await show(query, voice.admin_content.draft_confirm(draft=_draft(await state.get_data())))
+        await open_screen(
+            query, voice.admin_content.draft_confirm(draft=_draft(await state.get_data()))
+        )
         return
     package = await _apply_edit(runtime, user, callback_data.id, "category", callback_data.arg)
     if package is None:
-        await query.answer(**voice.common.not_found_alert("package").as_answer_kwargs())
+        await answer(query, voice.common.not_found_alert("package"))
         return
     await _leave_edit(state, package.id)
-    await query.answer(**voice.common.saved().as_answer_kwargs())
+    await answer(query, voice.common.saved())
     await show(query, voice.admin_content.edited(package=packages.card(package), field="category"))
 
 
@@ -372,8 +364,7 @@ async def on_toggle(
     package = await _package_or_alert(query, runtime, voice, callback_data.id)
     if package is None:
         return
-    await query.answer()
-    await show(query, voice.admin_content.toggle_confirm(package=packages.card(package)))
+    await open_screen(query, voice.admin_content.toggle_confirm(package=packages.card(package)))
 
 
 async def on_toggle_ok(
@@ -384,7 +375,7 @@ async def on_toggle_ok(
     voice: Voice,
 ) -> None:
     if callback_data.arg not in ("on", "off"):
-        await query.answer(**voice.common.stale().as_answer_kwargs())
+        await answer(query, voice.common.stale())
         return
     async with runtime.sessions.begin() as session:
         changed = await packages.set_active(
@@ -392,11 +383,11 @@ async def on_toggle_ok(
         )
         package = await packages.get_package(session, callback_data.id)
     if package is None:
-        await query.answer(**voice.common.not_found_alert("package").as_answer_kwargs())
+        await answer(query, voice.common.not_found_alert("package"))
         return
     card = packages.card(package)
     alert = voice.admin_content.toggled(package=card) if changed else voice.common.unchanged()
-    await query.answer(**alert.as_answer_kwargs())
+    await answer(query, alert)
     await show(query, voice.admin_content.package(package=card))
 
 
@@ -406,9 +397,7 @@ async def on_toggle_ok(
 async def on_cancel(
     query: CallbackQuery, state: FSMContext, runtime: Runtime, voice: Voice
 ) -> None:
-    await state.clear()
-    await query.answer()
-    await show(query, voice.common.cancelled())
+    await open_screen(query, voice.common.cancelled(), state=state)
     await query.bot.send_message(  # type: ignore[union-attr]
         query.from_user.id, **(await _list(runtime, voice, "all", 0)).as_send_kwargs()
     )
@@ -430,11 +419,9 @@ def build() -> Router:
     cq.register(on_cancel, admin(S.CONTENT, A.CANCEL))
 
     msg = router.message
-    text_step(router, ContentWizard.name, on_name, field="name", section=S.CONTENT)
-    text_step(
-        router, ContentWizard.description, on_description, field="description", section=S.CONTENT
-    )
-    text_step(router, ContentWizard.price, on_price, field="price", section=S.CONTENT)
+    for field in _STEPS:
+        state = getattr(ContentWizard, field)
+        text_step(router, state, _step(field), field=field, section=S.CONTENT)  # type: ignore[arg-type]
     msg.register(on_category_text, ContentWizard.category, not_a_command)
     msg.register(on_confirm_text, ContentWizard.confirm, not_a_command)
     text_step(

@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery, Message
 
 from lucien.access.config import get_config
 from lucien.bot.filters import admin
-from lucien.bot.ui import answer, reply, show
+from lucien.bot.ui import answer, open_screen, reply, show
 from lucien.bot.wizard import digits, text_step, whole_number
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
@@ -85,9 +85,7 @@ def _network(arg: str) -> Network | None:
 
 
 async def on_menu(query: CallbackQuery, voice: Voice, runtime: Runtime, state: FSMContext) -> None:
-    await state.clear()
-    await answer(query)
-    await show(query, await _menu(runtime, voice))
+    await open_screen(query, await _menu(runtime, voice), state=state)
 
 
 async def on_queue(
@@ -97,27 +95,24 @@ async def on_queue(
     runtime: Runtime,
     state: FSMContext,
 ) -> None:
-    await state.clear()
-    await answer(query)
-    await show(query, await _queue(runtime, voice, callback_data.arg, callback_data.page))
+    await open_screen(
+        query, await _queue(runtime, voice, callback_data.arg, callback_data.page), state=state
+    )
 
 
 async def on_approve_all(query: CallbackQuery, voice: Voice, runtime: Runtime) -> None:
-    await answer(query)
-    await show(query, voice.admin_free.approve_all_confirm(count=await _pending(runtime)))
+    await open_screen(query, voice.admin_free.approve_all_confirm(count=await _pending(runtime)))
 
 
 async def on_reject_all(query: CallbackQuery, voice: Voice, runtime: Runtime) -> None:
-    await answer(query)
-    await show(query, voice.admin_free.reject_all_confirm(count=await _pending(runtime)))
+    await open_screen(query, voice.admin_free.reject_all_confirm(count=await _pending(runtime)))
 
 
 async def _nothing_pending(query: CallbackQuery, voice: Voice, runtime: Runtime) -> bool:
     """True (after saying so) when the queue emptied since the confirmation was shown;
     otherwise answers "working on it" before the (possibly long) work."""
     if not await _pending(runtime):
-        await answer(query)
-        await show(query, voice.admin_free.nothing_pending())
+        await open_screen(query, voice.admin_free.nothing_pending())
         return True
     await answer(query, voice.common.working())
     return False
@@ -144,8 +139,7 @@ async def on_reject_all_ok(
 async def on_wait(query: CallbackQuery, voice: Voice, runtime: Runtime, state: FSMContext) -> None:
     config = await _config(runtime)
     await state.set_state(WaitWizard.minutes)
-    await answer(query)
-    await show(query, voice.admin_free.wait_ask(current=config.free_wait_minutes))
+    await open_screen(query, voice.admin_free.wait_ask(current=config.free_wait_minutes))
 
 
 async def _set_wait(runtime: Runtime, user: User, state: FSMContext, minutes: int) -> None:
@@ -167,16 +161,15 @@ async def on_wait_set(
         await answer(query, voice.common.stale())
         return
     await _set_wait(runtime, user, state, minutes)
-    await answer(query)
-    await show(query, voice.admin_free.wait_set(minutes=minutes))
+    await open_screen(query, voice.admin_free.wait_set(minutes=minutes))
 
 
 async def on_social(
     query: CallbackQuery, voice: Voice, runtime: Runtime, state: FSMContext
 ) -> None:
-    await state.clear()
-    await answer(query)
-    await show(query, voice.admin_free.social_menu(links=_social(await _config(runtime))))
+    await open_screen(
+        query, voice.admin_free.social_menu(links=_social(await _config(runtime))), state=state
+    )
 
 
 async def on_social_edit(
@@ -193,8 +186,7 @@ async def on_social_edit(
     current = getattr(await _config(runtime), NETWORK_COLUMN[network])
     await state.set_state(SocialWizard.url)
     await state.set_data({"network": network})
-    await answer(query)
-    await show(query, voice.admin_free.social_ask(network=network, current=current))
+    await open_screen(query, voice.admin_free.social_ask(network=network, current=current))
 
 
 async def on_social_clear(
@@ -211,16 +203,13 @@ async def on_social_clear(
         return
     async with runtime.sessions.begin() as session:
         await admin_free.set_social(session, network, None, actor_id=user.id)
-    await state.clear()
-    await answer(query)
-    await show(query, voice.admin_free.social_set(network=network, url=None))
+    await open_screen(query, voice.admin_free.social_set(network=network, url=None), state=state)
 
 
 async def on_link(query: CallbackQuery, voice: Voice, runtime: Runtime, state: FSMContext) -> None:
     config = await _config(runtime)
     await state.set_state(LinkWizard.link)
-    await answer(query)
-    await show(query, voice.admin_free.invite_link_ask(current=config.free_invite_link))
+    await open_screen(query, voice.admin_free.invite_link_ask(current=config.free_invite_link))
 
 
 async def on_link_clear(
@@ -228,9 +217,7 @@ async def on_link_clear(
 ) -> None:
     async with runtime.sessions.begin() as session:
         await admin_free.set_invite_link(session, None, actor_id=user.id)
-    await state.clear()
-    await answer(query)
-    await show(query, voice.admin_free.invite_link_set(link=None))
+    await open_screen(query, voice.admin_free.invite_link_set(link=None), state=state)
 
 
 # -- wizard steps ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 
 from lucien.bot.filters import admin
-from lucien.bot.ui import answer, show
+from lucien.bot.ui import open_screen
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
 from lucien.db.models import User
@@ -46,8 +46,7 @@ async def admin_home_message(runtime: Runtime, voice: Voice, user: User) -> Voic
 
 
 async def on_main(query: CallbackQuery, voice: Voice) -> None:
-    await answer(query)
-    await show(query, voice.admin_main.menu_only())
+    await open_screen(query, voice.admin_main.menu_only())
 
 
 async def on_cancel(query: CallbackQuery, voice: Voice, state: FSMContext) -> None:
@@ -57,8 +56,7 @@ async def on_cancel(query: CallbackQuery, voice: Voice, state: FSMContext) -> No
 
 async def on_dashboard(query: CallbackQuery, voice: Voice, runtime: Runtime) -> None:
     data = await dashboard.collect(runtime, check_channels=True)
-    await answer(query)
-    await show(query, voice.dashboard.dashboard(data=data))
+    await open_screen(query, voice.dashboard.dashboard(data=data))
 
 
 def build() -> Router:

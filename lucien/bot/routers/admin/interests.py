@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery
 
 from lucien.access.roles import derive_role
 from lucien.bot.filters import admin
-from lucien.bot.ui import show
+from lucien.bot.ui import answer, open_screen, show
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
@@ -55,15 +55,13 @@ async def _detail(
 
 
 async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice) -> None:
-    await query.answer()
-    await show(query, await _list(runtime, voice, "pending", 0))
+    await open_screen(query, await _list(runtime, voice, "pending", 0))
 
 
 async def on_list(
     query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
 ) -> None:
-    await query.answer()
-    await show(query, await _list(runtime, voice, callback_data.arg, callback_data.page))
+    await open_screen(query, await _list(runtime, voice, callback_data.arg, callback_data.page))
 
 
 async def on_view(
@@ -71,10 +69,9 @@ async def on_view(
 ) -> None:
     shown = await _detail(runtime, voice, callback_data.id, callback_data.arg, callback_data.page)
     if shown is None:
-        await query.answer(**voice.common.not_found_alert("interest").as_answer_kwargs())
+        await answer(query, voice.common.not_found_alert("interest"))
         return
-    await query.answer()
-    await show(query, shown)
+    await open_screen(query, shown)
 
 
 async def on_attend(
@@ -87,10 +84,10 @@ async def on_attend(
     async with runtime.sessions.begin() as session:
         result = await interests.mark_attended(session, callback_data.id, user.id)
     if not result.found:
-        await query.answer(**voice.common.not_found_alert("interest").as_answer_kwargs())
+        await answer(query, voice.common.not_found_alert("interest"))
         return
     if result.done:
-        await query.answer(**voice.admin_interests.attended().as_answer_kwargs())
+        await answer(query, voice.admin_interests.attended())
     else:
         await query.answer(
             **voice.admin_interests.already_attended(

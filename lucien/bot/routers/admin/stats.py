@@ -10,7 +10,7 @@ from aiogram import Router
 from aiogram.types import CallbackQuery
 
 from lucien.bot.filters import admin
-from lucien.bot.ui import show
+from lucien.bot.ui import open_screen
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
 from lucien.runtime import Runtime
@@ -22,8 +22,7 @@ async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice) -> None:
     async with runtime.sessions.begin() as session:
         data = await stats.collect(session)
     msg = voice.stats.overview(data=data)
-    await query.answer()
-    await show(query, msg)
+    await open_screen(query, msg)
 
 
 def build() -> Router:

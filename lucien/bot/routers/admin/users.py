@@ -21,7 +21,7 @@ from aiogram.types import CallbackQuery, Message
 from lucien.access.config import get_config
 from lucien.bot.commands import register_admin_commands
 from lucien.bot.filters import admin, not_a_command
-from lucien.bot.ui import show
+from lucien.bot.ui import answer, reply, show
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
@@ -92,7 +92,7 @@ async def on_list(
 ) -> None:
     role = callback_data.arg
     if role not in svc.ROLE_FILTERS:
-        await query.answer(**voice.common.stale().as_answer_kwargs())
+        await answer(query, voice.common.stale())
         return
     async with runtime.sessions.begin() as session:
         users, page = await svc.list_users(
@@ -119,7 +119,7 @@ async def on_search_input(
 ) -> None:
     parsed = svc.parse_search(message.text)
     if parsed is None:
-        await message.answer(**voice.validation.search_invalid(section=S.USERS).as_send_kwargs())
+        await reply(message, voice.validation.search_invalid(section=S.USERS))
         return
     async with runtime.sessions.begin() as session:
         found = await svc.search(session, runtime.settings, parsed)
@@ -163,13 +163,13 @@ async def on_view(
 ) -> None:
     tab = callback_data.arg or "sum"
     if tab not in TABS:
-        await query.answer(**voice.common.stale().as_answer_kwargs())
+        await answer(query, voice.common.stale())
         return
     msg = await _profile(
         runtime, voice, query.from_user.id, callback_data.id, tab, callback_data.page
     )
     if msg is None:
-        await query.answer(**voice.common.not_found_alert("user").as_answer_kwargs())
+        await answer(query, voice.common.not_found_alert("user"))
         return
     await show(query, msg)
     await query.answer()
@@ -224,15 +224,15 @@ async def on_confirm(
 ) -> None:
     action = CONFIRM[A(callback_data.action)]
     if action in OWNER_ONLY and not _is_owner(runtime, query):
-        await query.answer(**voice.admin_users.owner_only().as_answer_kwargs())
+        await answer(query, voice.admin_users.owner_only())
         return
     card = await _card(runtime, callback_data.id)
     if card is None:
-        await query.answer(**voice.common.not_found_alert("user").as_answer_kwargs())
+        await answer(query, voice.common.not_found_alert("user"))
         return
     refused = _precheck(runtime, query.from_user.id, action, card)
     if refused is not None:
-        await query.answer(**_refusal(voice, refused).as_answer_kwargs())
+        await answer(query, _refusal(voice, refused))
         return
     await show(query, voice.admin_users.confirm(action=action, user=card))  # type: ignore[arg-type]
     await query.answer()
@@ -243,7 +243,7 @@ async def on_do(
 ) -> None:
     action = DO[A(callback_data.action)]
     if action in OWNER_ONLY and not _is_owner(runtime, query):
-        await query.answer(**voice.admin_users.owner_only().as_answer_kwargs())
+        await answer(query, voice.admin_users.owner_only())
         return
     settings = runtime.settings
     actor_id, user_id = query.from_user.id, callback_data.id
@@ -273,7 +273,7 @@ async def on_do(
             )
             result = removal.result
     if result is not Result.DONE or card is None:
-        await query.answer(**_refusal(voice, result).as_answer_kwargs())
+        await answer(query, _refusal(voice, result))
         return
     # The transaction is closed: now Telegram.
     if action in ("grant", "ungrant"):

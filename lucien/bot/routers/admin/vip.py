@@ -27,7 +27,7 @@ from lucien.access.invitations import BATCH_MAX, REDEEM_DAYS_DEFAULT, REDEEM_DAY
 from lucien.access.plans import PlanError
 from lucien.access.users import mark_unreachable
 from lucien.bot.filters import admin
-from lucien.bot.ui import answer, reply, show
+from lucien.bot.ui import answer, open_screen, reply, show
 from lucien.bot.wizard import Step, digits, from_data, text_step, whole_number
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB, split_arg
@@ -84,9 +84,7 @@ async def _menu(runtime: Runtime, voice: Voice) -> VoiceMessage:
 
 
 async def on_menu(query: CallbackQuery, voice: Voice, runtime: Runtime, state: FSMContext) -> None:
-    await state.clear()
-    await answer(query)
-    await show(query, await _menu(runtime, voice))
+    await open_screen(query, await _menu(runtime, voice), state=state)
 
 
 # -- invitations ----------------------------------------------------------------------------
@@ -156,15 +154,13 @@ async def on_tokens(
     runtime: Runtime,
     state: FSMContext,
 ) -> None:
-    await state.clear()
-    await answer(query)
-    await show(query, await _tokens(runtime, voice, callback_data.arg, callback_data.page))
+    await open_screen(
+        query, await _tokens(runtime, voice, callback_data.arg, callback_data.page), state=state
+    )
 
 
 async def on_issue(query: CallbackQuery, voice: Voice, runtime: Runtime, state: FSMContext) -> None:
-    await state.clear()
-    await answer(query)
-    await show(query, await _choose_plan(runtime, voice))
+    await open_screen(query, await _choose_plan(runtime, voice), state=state)
 
 
 async def on_issue_plan(
@@ -181,8 +177,7 @@ async def on_issue_plan(
         return
     await state.set_state(IssueWizard.quantity)
     await state.set_data({"plan_id": plan.id})
-    await answer(query)
-    await show(query, voice.admin_vip.issue_ask_quantity(plan=plan, maximum=BATCH_MAX))
+    await open_screen(query, voice.admin_vip.issue_ask_quantity(plan=plan, maximum=BATCH_MAX))
 
 
 async def on_issue_quantity_button(
@@ -197,8 +192,7 @@ async def on_issue_quantity_button(
     if plan is None or quantity is None or not 1 <= quantity <= BATCH_MAX:
         await answer(query, voice.common.stale())
         return
-    await answer(query)
-    await show(query, await _ask_deadline(state, voice, plan, quantity))
+    await open_screen(query, await _ask_deadline(state, voice, plan, quantity))
 
 
 async def on_issue_go(
@@ -223,9 +217,7 @@ async def on_issue_go(
     if isinstance(result, Alert):
         await answer(query, result)
         return
-    await state.clear()
-    await answer(query)
-    await show(query, result)
+    await open_screen(query, result, state=state)
 
 
 async def _token_card(runtime: Runtime, invitation_id: int) -> TokenCard | None:
@@ -243,8 +235,7 @@ async def on_revoke(
     elif card.status != "unused":
         await answer(query, voice.admin_vip.token_not_revocable(status=card.status))
     else:
-        await answer(query)
-        await show(query, voice.admin_vip.token_revoke_confirm(token=card))
+        await open_screen(query, voice.admin_vip.token_revoke_confirm(token=card))
 
 
 async def on_revoke_ok(
@@ -258,8 +249,7 @@ async def on_revoke_ok(
     elif not done:
         await answer(query, voice.admin_vip.token_not_revocable(status=card.status))
     else:
-        await answer(query)
-        await show(query, voice.admin_vip.token_revoked(token=card))
+        await open_screen(query, voice.admin_vip.token_revoked(token=card))
 
 
 async def on_issue_quantity(
@@ -403,9 +393,7 @@ async def on_extend(
     if result is None:
         await answer(query, voice.common.not_found_alert("subscription"))
         return
-    await state.clear()
-    await answer(query)
-    await show(query, result)
+    await open_screen(query, result, state=state)
 
 
 async def on_extend_ask(
@@ -420,8 +408,7 @@ async def on_extend_ask(
         return
     await state.set_state(ExtendWizard.days)
     await state.set_data({"sub_id": card.id})
-    await answer(query)
-    await show(query, voice.admin_vip.extend_ask(sub=card, maximum=EXTEND_DAYS_MAX))
+    await open_screen(query, voice.admin_vip.extend_ask(sub=card, maximum=EXTEND_DAYS_MAX))
 
 
 async def on_remove(
@@ -433,8 +420,7 @@ async def on_remove(
     if card.status != "active":
         await answer(query, voice.common.not_found_alert("subscription"))
         return
-    await answer(query)
-    await show(query, voice.admin_vip.remove_confirm(sub=card))
+    await open_screen(query, voice.admin_vip.remove_confirm(sub=card))
 
 
 async def on_remove_ok(
@@ -505,16 +491,13 @@ async def on_plans(
     runtime: Runtime,
     state: FSMContext,
 ) -> None:
-    await state.clear()
-    await answer(query)
-    await show(query, await _plans(runtime, voice, callback_data.page))
+    await open_screen(query, await _plans(runtime, voice, callback_data.page), state=state)
 
 
 async def on_plan_new(query: CallbackQuery, voice: Voice, state: FSMContext) -> None:
     await state.set_state(PlanWizard.name)
     await state.set_data({})
-    await answer(query)
-    await show(query, voice.admin_vip.plan_ask(field="name", step=1, total=4))
+    await open_screen(query, voice.admin_vip.plan_ask(field="name", step=1, total=4))
 
 
 async def _plan_or_alert(
@@ -537,9 +520,7 @@ async def on_plan(
     card = await _plan_or_alert(query, runtime, voice, callback_data.id)
     if card is None:
         return
-    await state.clear()
-    await answer(query)
-    await show(query, voice.admin_vip.plan(plan=card))
+    await open_screen(query, voice.admin_vip.plan(plan=card), state=state)
 
 
 async def on_plan_edit_ask(
@@ -585,8 +566,7 @@ async def on_plan_delete(
     if card.in_use:
         await answer(query, voice.admin_vip.plan_in_use())
         return
-    await answer(query)
-    await show(query, voice.admin_vip.plan_delete_confirm(plan=card))
+    await open_screen(query, voice.admin_vip.plan_delete_confirm(plan=card))
 
 
 async def on_plan_delete_ok(
@@ -604,8 +584,7 @@ async def on_plan_delete_ok(
         else:
             await answer(query, voice.common.not_found_alert("plan"))
         return
-    await answer(query)
-    await show(query, voice.admin_vip.plan_deleted(name=card.name))
+    await open_screen(query, voice.admin_vip.plan_deleted(name=card.name))
 
 
 async def on_plan_save(
@@ -629,14 +608,13 @@ async def on_plan_save(
     except PlanError as exc:
         if exc.code == "duplicate":
             await state.set_state(PlanWizard.name)
-            await answer(query)
-            await show(query, voice.validation.name_taken(value=draft.name or "", section=S.PLANS))
+            await open_screen(
+                query, voice.validation.name_taken(value=draft.name or "", section=S.PLANS)
+            )
             return
         await answer(query, voice.common.stale())
         return
-    await state.clear()
-    await answer(query)
-    await show(query, voice.admin_vip.plan_saved(plan=card, created=True))
+    await open_screen(query, voice.admin_vip.plan_saved(plan=card, created=True), state=state)
 
 
 def _plan_refusal(voice: Voice, field: str, text: str) -> VoiceMessage | None:

@@ -15,7 +15,7 @@ from lucien.access.roles import Role
 from lucien.bot.filters import RoleIs
 from lucien.bot.routers.members import free, vip
 from lucien.bot.routers.members.ui import menu_for
-from lucien.bot.ui import show
+from lucien.bot.ui import answer, show
 from lucien.callbacks import FreeCB
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
@@ -30,7 +30,7 @@ async def on_free_button_elsewhere(
     config: BotConfig,
     voice: Voice,
 ) -> None:
-    await query.answer(**voice.common.stale().as_answer_kwargs())
+    await answer(query, voice.common.stale())
     await show(query, await menu_for(runtime, user, role, config, voice))
 
 

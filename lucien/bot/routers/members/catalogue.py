@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery
 
 from lucien.access.roles import Role
 from lucien.bot.routers.members import interest
-from lucien.bot.ui import show
+from lucien.bot.ui import answer, show
 from lucien.callbacks import FreeCB, VipCB
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
@@ -58,7 +58,7 @@ class Catalogue:
         async with runtime.sessions() as session:
             package = await packages.get_visible(session, callback_data.id, self.categories)
         if package is None:
-            await query.answer(**voice.common.not_found_alert("package").as_answer_kwargs())
+            await answer(query, voice.common.not_found_alert("package"))
             return
         await query.answer()
         await show(

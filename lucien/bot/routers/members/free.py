@@ -15,7 +15,7 @@ from lucien.bot.filters import FREE
 from lucien.bot.routers.members import interest
 from lucien.bot.routers.members.catalogue import FREE_CATALOGUE
 from lucien.bot.routers.members.ui import free_menu, social_of
-from lucien.bot.ui import show
+from lucien.bot.ui import answer, open_screen
 from lucien.callbacks import FreeAction, FreeCB
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
@@ -24,8 +24,7 @@ from lucien.voice.data import PlanCard
 
 
 async def on_menu(query: CallbackQuery, user: User, config: BotConfig, voice: Voice) -> None:
-    await query.answer()
-    await show(query, free_menu(user, config, voice))
+    await open_screen(query, free_menu(user, config, voice))
 
 
 async def on_circle(
@@ -37,17 +36,17 @@ async def on_circle(
         PlanCard(id=p.id, name=p.name, days=p.days, price=p.price, currency=p.currency)
         for p in plans
     ]
-    await query.answer()
-    await show(query, voice.menus.circle(plans=cards, creator_username=config.creator_username))
+    await open_screen(
+        query, voice.menus.circle(plans=cards, creator_username=config.creator_username)
+    )
 
 
 async def on_social(query: CallbackQuery, config: BotConfig, voice: Voice) -> None:
-    await query.answer()
-    await show(query, voice.menus.social(links=social_of(config), audience="free"))
+    await open_screen(query, voice.menus.social(links=social_of(config), audience="free"))
 
 
 async def on_unknown(query: CallbackQuery, voice: Voice) -> None:
-    await query.answer(**voice.common.stale().as_answer_kwargs())
+    await answer(query, voice.common.stale())
 
 
 def build() -> Router:

@@ -15,6 +15,7 @@ from aiogram.types import CallbackQuery
 
 from lucien.access.roles import Role, admin_ids
 from lucien.access.users import mark_unreachable
+from lucien.bot.ui import answer
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
 from lucien.services import interests
@@ -62,10 +63,10 @@ async def express(
             session, user.id, package_id=package_id, categories=categories
         )
     if result.outcome is interests.Outcome.UNAVAILABLE:
-        await query.answer(**voice.common.not_found_alert("package").as_answer_kwargs())
+        await answer(query, voice.common.not_found_alert("package"))
         return
     if result.outcome is interests.Outcome.TOO_SOON:
-        await query.answer(**voice.flows.interest_too_soon().as_answer_kwargs())
+        await answer(query, voice.flows.interest_too_soon())
         return
 
     await query.answer()

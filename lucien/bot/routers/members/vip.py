@@ -16,7 +16,7 @@ from lucien.bot.filters import VIP
 from lucien.bot.routers.members import interest
 from lucien.bot.routers.members.catalogue import VIP_CATALOGUE
 from lucien.bot.routers.members.ui import vip_menu
-from lucien.bot.ui import show
+from lucien.bot.ui import answer, open_screen, show
 from lucien.callbacks import VipAction, VipCB
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
@@ -26,10 +26,9 @@ from lucien.voice import Voice
 async def on_menu(query: CallbackQuery, runtime: Runtime, user: User, voice: Voice) -> None:
     shown = await vip_menu(runtime, user, voice)
     if shown is None:  # the membership ended between the filter and here
-        await query.answer(**voice.common.vip_only().as_answer_kwargs())
+        await answer(query, voice.common.vip_only())
         return
-    await query.answer()
-    await show(query, shown)
+    await open_screen(query, shown)
 
 
 async def on_status(query: CallbackQuery, runtime: Runtime, user: User, voice: Voice) -> None:
@@ -37,7 +36,7 @@ async def on_status(query: CallbackQuery, runtime: Runtime, user: User, voice: V
         sub = await current_subscription(session, user.id)
         plan = await get_plan(session, sub.plan_id) if sub and sub.plan_id else None
     if sub is None:
-        await query.answer(**voice.common.vip_only().as_answer_kwargs())
+        await answer(query, voice.common.vip_only())
         return
     await query.answer()
     await show(
@@ -54,7 +53,7 @@ async def on_renew(
     async with runtime.sessions() as session:
         sub = await current_subscription(session, user.id)
     if sub is None:
-        await query.answer(**voice.common.vip_only().as_answer_kwargs())
+        await answer(query, voice.common.vip_only())
         return
     await query.answer()
     await show(
@@ -63,7 +62,7 @@ async def on_renew(
 
 
 async def on_unknown(query: CallbackQuery, voice: Voice) -> None:
-    await query.answer(**voice.common.stale().as_answer_kwargs())
+    await answer(query, voice.common.stale())
 
 
 def build() -> Router:
