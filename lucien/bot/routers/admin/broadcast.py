@@ -31,7 +31,7 @@ from aiogram.types import CallbackQuery, Message
 
 from lucien.access.config import get_config
 from lucien.bot.filters import admin, not_a_command
-from lucien.bot.ui import answer, open_screen, reply, show
+from lucien.bot.ui import answer, open_screen, reply
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
@@ -94,13 +94,11 @@ async def on_target(
         await answer(query, voice.common.stale())
         return
     if _channel(await _fresh_config(runtime), target) is None:
-        await query.answer()
-        await show(query, voice.broadcast.target_missing(target=target))  # type: ignore[arg-type]
+        await open_screen(query, voice.broadcast.target_missing(target=target))  # type: ignore[arg-type]
         return
     await state.set_state(BroadcastWizard.content)
     await state.set_data({"target": target})
-    await query.answer()
-    await show(query, voice.broadcast.ask_content(target=target))  # type: ignore[arg-type]
+    await open_screen(query, voice.broadcast.ask_content(target=target))  # type: ignore[arg-type]
 
 
 async def on_cancel(
@@ -131,8 +129,7 @@ async def on_send(
         return
     channel_id = _channel(await _fresh_config(runtime), target)
     if channel_id is None:
-        await query.answer()
-        await show(query, voice.broadcast.target_missing(target=target))  # type: ignore[arg-type]
+        await open_screen(query, voice.broadcast.target_missing(target=target))  # type: ignore[arg-type]
         return
     key = svc.claim_key(target, draft_chat, draft_id)
     async with runtime.sessions.begin() as session:
@@ -169,8 +166,7 @@ async def on_send(
             kind=str(data.get("kind", "text")),
         )
     await state.clear()
-    await query.answer()
-    await show(query, voice.broadcast.sent(target=target))  # type: ignore[arg-type]
+    await open_screen(query, voice.broadcast.sent(target=target))  # type: ignore[arg-type]
 
 
 async def _release(runtime: Runtime, key: str) -> None:

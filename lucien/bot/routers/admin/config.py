@@ -182,9 +182,7 @@ async def on_channel_input(
     bot = runtime.bot
     resolved = await channels.resolve(bot, ref)
     if resolved is None and not ref.forwarded:
-        await message.answer(
-            **voice.admin_config.channel_not_found(kind=kind, value=ref.shown).as_send_kwargs()
-        )
+        await reply(message, voice.admin_config.channel_not_found(kind=kind, value=ref.shown))
         return
     if resolved is not None and resolved.type != "channel":
         await reply(message, voice.admin_config.channel_not_a_channel())
@@ -201,9 +199,7 @@ async def on_channel_input(
         await reply(message, voice.admin_config.channel_taken(kind=kind))
         return
     await state.clear()
-    await message.answer(
-        **voice.admin_config.channel_report(channel=card, saved=True).as_send_kwargs()
-    )
+    await reply(message, voice.admin_config.channel_report(channel=card, saved=True))
 
 
 def _actor(message: Message) -> int:
@@ -215,9 +211,7 @@ async def on_timezone_input(
 ) -> None:
     zone = calibration.parse_timezone(text)
     if zone is None:
-        await message.answer(
-            **voice.validation.invalid_timezone(value=text.strip()[:64]).as_send_kwargs()
-        )
+        await reply(message, voice.validation.invalid_timezone(value=text.strip()[:64]))
         return
     async with runtime.sessions.begin() as session:
         await calibration.set_timezone(session, zone, actor_id=_actor(message))
@@ -230,12 +224,13 @@ async def on_offsets_input(
 ) -> None:
     offsets = calibration.parse_offsets(message.text)
     if offsets is None:
-        await message.answer(
-            **voice.validation.invalid_offsets(
+        await reply(
+            message,
+            voice.validation.invalid_offsets(
                 max_count=calibration.OFFSETS_MAX_COUNT,
                 max_hours=calibration.OFFSETS_MAX_HOURS,
                 section=S.CONFIG,
-            ).as_send_kwargs()
+            ),
         )
         return
     async with runtime.sessions.begin() as session:

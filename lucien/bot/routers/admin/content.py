@@ -177,21 +177,15 @@ async def on_category_text(message: Message, state: FSMContext, voice: Voice) ->
     try:
         category = packages.clean_category(message.text)
     except packages.InvalidValue:
-        await message.answer(
-            **voice.admin_content.ask(field="category", step=4, total=STEPS).as_send_kwargs()
-        )
+        await reply(message, voice.admin_content.ask(field="category", step=4, total=STEPS))
         return
     await state.update_data(category=category)
     await state.set_state(ContentWizard.confirm)
-    await message.answer(
-        **voice.admin_content.draft_confirm(draft=_draft(await state.get_data())).as_send_kwargs()
-    )
+    await reply(message, voice.admin_content.draft_confirm(draft=_draft(await state.get_data())))
 
 
 async def on_confirm_text(message: Message, state: FSMContext, voice: Voice) -> None:
-    await message.answer(
-        **voice.admin_content.draft_confirm(draft=_draft(await state.get_data())).as_send_kwargs()
-    )
+    await reply(message, voice.admin_content.draft_confirm(draft=_draft(await state.get_data())))
 
 
 async def on_save(

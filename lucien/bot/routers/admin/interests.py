@@ -89,10 +89,11 @@ async def on_attend(
     if result.done:
         await answer(query, voice.admin_interests.attended())
     else:
-        await query.answer(
-            **voice.admin_interests.already_attended(
+        await answer(
+            query,
+            voice.admin_interests.already_attended(
                 by=result.attended_by_name, at=result.attended_at
-            ).as_answer_kwargs()
+            ),
         )
     shown = await _detail(
         runtime, voice, callback_data.id, callback_data.arg or "pending", callback_data.page

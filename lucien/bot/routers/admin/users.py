@@ -125,9 +125,7 @@ async def on_search_input(
         found = await svc.search(session, runtime.settings, parsed)
     await state.clear()
     text = (message.text or "").strip()
-    await message.answer(
-        **voice.admin_users.search_results(users=found, query=text).as_send_kwargs()
-    )
+    await reply(message, voice.admin_users.search_results(users=found, query=text))
 
 
 # ----------------------------------------------------------------------------- profile
