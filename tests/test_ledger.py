@@ -22,38 +22,40 @@ async def _ledgers(runtime: Runtime) -> list:
 
 async def test_claim_complete_release(runtime: Runtime) -> None:
     for ledger in await _ledgers(runtime):
-        assert await ledger.claim(1) is Claim.NEW
-        assert await ledger.claim(1) is Claim.BUSY
+        assert (await ledger.claim(1)).claim is Claim.NEW
+        assert (await ledger.claim(1)).claim is Claim.BUSY
         await ledger.release(1)
-        assert await ledger.claim(1) is Claim.NEW
+        assert (await ledger.claim(1)).claim is Claim.NEW
         await ledger.complete(1)
-        assert await ledger.claim(1) is Claim.DONE
+        assert (await ledger.claim(1)).claim is Claim.DONE
         await ledger.release(1)  # never undoes a completed update
-        assert await ledger.claim(1) is Claim.DONE
+        assert (await ledger.claim(1)).claim is Claim.DONE
 
 
 async def test_concurrent_claims_have_one_winner(runtime: Runtime) -> None:
     for i, ledger in enumerate(await _ledgers(runtime)):
-        results = await asyncio.gather(*(ledger.claim(100 + i) for _ in range(20)))
+        results = [
+            t.claim for t in await asyncio.gather(*(ledger.claim(100 + i) for _ in range(20)))
+        ]
         assert results.count(Claim.NEW) == 1
         assert results.count(Claim.BUSY) == 19
 
 
 async def test_expired_lease_can_be_taken_over(runtime: Runtime) -> None:
     ledger = DatabaseLedger(runtime.sessions, lease_seconds=60)
-    assert await ledger.claim(7) is Claim.NEW
+    assert (await ledger.claim(7)).claim is Claim.NEW
     ledger.lease = ledger.lease * 0  # every existing claim is now stale
     await asyncio.sleep(0.01)
-    assert await ledger.claim(7) is Claim.NEW
+    assert (await ledger.claim(7)).claim is Claim.NEW
 
 
 async def test_fallback_to_database_when_redis_is_down(runtime: Runtime) -> None:
     dead = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
     database = DatabaseLedger(runtime.sessions, lease_seconds=60)
     ledger = FallbackLedger(RedisLedger(dead, "x:", 60), database)
-    assert await ledger.claim(55) is Claim.NEW
+    assert (await ledger.claim(55)).claim is Claim.NEW
     await ledger.complete(55)
-    assert await database.claim(55) is Claim.DONE
+    assert (await database.claim(55)).claim is Claim.DONE
     await dead.aclose()
 
 
