@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from redis.asyncio import Redis
@@ -86,3 +87,53 @@ async def test_fsm_storage_roundtrip(runtime: Runtime, n: int) -> None:
     await again.set_data(key, {})
     assert await storage_for(runtime).get_state(key) is None
     assert await storage_for(runtime).get_data(key) == {}
+
+
+async def test_completion_falls_back_to_the_database_when_redis_fails_after_the_work(
+    runtime: Runtime,
+) -> None:
+    redis = runtime.redis()
+    if redis is None:
+        pytest.skip("needs Redis")
+    database = DatabaseLedger(runtime.sessions, lease_seconds=60)
+    prefix = runtime.settings.redis_prefix
+    ledger = FallbackLedger(RedisLedger(redis, prefix, 60, marks=database), database)
+    assert (await ledger.claim(77)).claim is Claim.NEW
+    dead = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    ledger.primary.redis = dead  # Redis goes away while the update is being handled
+    await ledger.complete(77)
+    await dead.aclose()
+    assert await database.is_done(77)
+    # Redis is back and still holds the stale "processing" claim; once that lease is gone
+    # (forgotten here), a fresh claim asks the database before running the update again.
+    await redis.delete(f"{prefix}update:77")
+    again = RedisLedger(redis, prefix, 60, marks=database)
+    assert (await again.claim(77)).claim is Claim.DONE
+    assert (await again.claim(77)).claim is Claim.DONE  # now known to Redis too
+
+
+async def test_attempts_are_counted_across_claims(runtime: Runtime) -> None:
+    for ledger in await _ledgers(runtime):
+        first = await ledger.claim(88)
+        assert first.attempt == 1 and first.first_attempt_at is not None
+        await ledger.release(88)
+        second = await ledger.claim(88)
+        assert second.attempt == 2
+        assert second.first_attempt_at == pytest.approx(
+            first.first_attempt_at, abs=timedelta(milliseconds=10)
+        )
+        await ledger.complete(88)
+
+
+async def test_a_completion_no_store_takes_is_logged_and_answered_200(
+    app, ana, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    async def refuse(self: object, update_id: int) -> None:
+        raise OSError("store unreachable")
+
+    monkeypatch.setattr(DatabaseLedger, "complete", refuse)
+    monkeypatch.setattr(RedisLedger, "complete", refuse)
+    response = await app.post(app.updates.command(ana, "/start"))
+    assert response.status_code == 200 and response.json()["outcome"] == "handled"
+    assert "no ledger took the done mark" in caplog.text
+    assert len(app.double.sent_messages(ana.id)) == 1

@@ -334,3 +334,136 @@ async def test_real_token_without_secret_lets_nothing_in(
     assert refused.status_code == 401
     assert closed.status_code == 503
     assert double.calls == []
+
+
+# -- Redis dies mid-update ----------------------------------------------------------------
+
+
+class OwnedRedis:
+    """A redis-server this test starts, kills and restarts (no persistence: a restart
+    comes back empty, like a Redis that lost its data)."""
+
+    def __init__(self) -> None:
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        import shutil
+        import subprocess
+        import time
+
+        import redis
+
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.skip("redis-server is not installed")
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+@pytest.fixture
+def owned_redis(backend: Backend) -> Any:
+    if backend.name != "postgres":
+        pytest.skip("the Redis variant runs on the PostgreSQL + Redis backend")
+    server = OwnedRedis()
+    server.start()
+    yield server
+    server.kill()
+
+
+async def test_redis_dying_during_the_work_greets_once(
+    backend: Backend, redis_prefix: str, double: TelegramDouble, ana: TgUser, owned_redis: Any
+) -> None:
+    await backend.truncate()
+    settings = make_settings(backend, redis_prefix, redis_url=owned_redis.url)
+    runtime = Runtime(
+        settings, telegram_transport=httpx.ASGITransport(app=double.app), double=double
+    )
+    original = double.methods["sendMessage"]
+
+    def send_and_kill_redis(state: Any, params: Any) -> Any:
+        owned_redis.kill()  # the moment Telegram is called, Redis goes away
+        return original(state, params)
+
+    double.register("sendMessage", send_and_kill_redis)
+    try:
+        async for app in _harness(runtime, double):
+            update = app.updates.command(ana, "/start")
+            first = await app.post(update)
+            assert first.status_code == 200 and first.json()["outcome"] == "handled"
+            double.register("sendMessage", original)
+            # Redelivered while Redis is still down: the database ledger knows.
+            assert (await app.post(update)).json()["outcome"] == "duplicate"
+            # Redelivered after Redis came back (empty): its claim asks the database.
+            owned_redis.start()
+            assert (await app.post(update)).json()["outcome"] == "duplicate"
+            assert len(app.double.sent_messages(ana.id)) == 1
+    finally:
+        await runtime.aclose()
+
+
+@pytest.mark.parametrize("outage", ["restarted empty", "unreachable, data kept"])
+async def test_done_marks_written_during_an_outage_are_honoured_after_it(
+    backend: Backend,
+    redis_prefix: str,
+    double: TelegramDouble,
+    ana: TgUser,
+    owned_redis: Any,
+    outage: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from redis.asyncio import Redis
+
+    await backend.truncate()
+    settings = make_settings(backend, redis_prefix, redis_url=owned_redis.url)
+    runtime = Runtime(
+        settings, telegram_transport=httpx.ASGITransport(app=double.app), double=double
+    )
+    dead = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    try:
+        async for app in _harness(runtime, double):
+            before = app.updates.command(ana, "/start")
+            await app.send(before)  # Redis holds this one's done mark
+            if outage == "restarted empty":
+                owned_redis.kill()
+            else:  # a partition: this process cannot reach a Redis that keeps its data
+                monkeypatch.setattr(runtime, "redis", lambda: dead)
+            during = app.updates.command(ana, "/menu")
+            assert (await app.send(during)).json()["outcome"] == "handled"
+            if outage == "restarted empty":
+                owned_redis.start()
+            else:
+                monkeypatch.undo()
+            assert (await app.send(during)).json()["outcome"] == "duplicate"
+            # A mark that lived only in Redis is kept by a partition, and lost with a
+            # Redis that restarts without persistence (the README names this limit).
+            again = (await app.send(before)).json()["outcome"]
+            assert again == ("handled" if outage == "restarted empty" else "duplicate")
+    finally:
+        await dead.aclose()
+        await runtime.aclose()
