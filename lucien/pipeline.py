@@ -31,7 +31,16 @@ from lucien.bot.storage import DatabaseStorage
 from lucien.bot.storage_fallback import FallbackStorage
 from lucien.bot.storage_scope import use_storage
 from lucien.db.models import utcnow
-from lucien.ledger import Claim, DatabaseLedger, FallbackLedger, RedisLedger, Ticket, UpdateLedger
+from lucien.ledger import (
+    AlreadyDone,
+    Claim,
+    DatabaseLedger,
+    FallbackLedger,
+    RedisLedger,
+    Ticket,
+    UpdateLedger,
+    verify_done_mark,
+)
 from lucien.runtime import Runtime
 from lucien.telegram.errors import permanent_reason
 from lucien.telegram.retry import flood_budget
@@ -113,7 +122,7 @@ def ledger_for(runtime: Runtime) -> UpdateLedger:
             redis,
             runtime.settings.redis_prefix,
             runtime.settings.update_lease_seconds,
-            marks=database,
+            verify=True,
         ),
         database,
     )
@@ -207,8 +216,16 @@ async def process_update(runtime: Runtime, update: Update) -> Outcome:
         # Earlier attempts never reported back (a crash, a timeout) or it is too old.
         return await _set_aside(runtime, ledger, update, ticket, "earlier attempts did not finish")
     try:
-        with use_storage(storage_for(runtime)), flood_budget():
+        with (
+            use_storage(storage_for(runtime)),
+            flood_budget(),
+            verify_done_mark(ticket, update_id),
+        ):
             await shared_dispatcher().feed_update(runtime.bot, update, runtime=runtime)
+    except AlreadyDone:
+        # Finished while Redis was away; now Redis knows too.
+        await _settle(ledger, update_id)
+        return Outcome.DUPLICATE
     except Exception as exc:
         reason = permanent_reason(exc)
         if reason is not None:

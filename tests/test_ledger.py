@@ -8,7 +8,15 @@ from datetime import timedelta
 import pytest
 from redis.asyncio import Redis
 
-from lucien.ledger import Claim, DatabaseLedger, FallbackLedger, RedisLedger
+from lucien.ledger import (
+    AlreadyDone,
+    Claim,
+    DatabaseLedger,
+    FallbackLedger,
+    RedisLedger,
+    check_done_mark,
+    verify_done_mark,
+)
 from lucien.pipeline import ledger_for
 from lucien.runtime import Runtime
 
@@ -97,7 +105,7 @@ async def test_completion_falls_back_to_the_database_when_redis_fails_after_the_
         pytest.skip("needs Redis")
     database = DatabaseLedger(runtime.sessions, lease_seconds=60)
     prefix = runtime.settings.redis_prefix
-    ledger = FallbackLedger(RedisLedger(redis, prefix, 60, marks=database), database)
+    ledger = FallbackLedger(RedisLedger(redis, prefix, 60, verify=True), database)
     assert (await ledger.claim(77)).claim is Claim.NEW
     dead = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
     ledger.primary.redis = dead  # Redis goes away while the update is being handled
@@ -105,11 +113,19 @@ async def test_completion_falls_back_to_the_database_when_redis_fails_after_the_
     await dead.aclose()
     assert await database.is_done(77)
     # Redis is back and still holds the stale "processing" claim; once that lease is gone
-    # (forgotten here), a fresh claim asks the database before running the update again.
+    # (forgotten here), a fresh claim is new to Redis but unverified: the update's first
+    # transaction finds the database's done mark before any handler runs.
     await redis.delete(f"{prefix}update:77")
-    again = RedisLedger(redis, prefix, 60, marks=database)
-    assert (await again.claim(77)).claim is Claim.DONE
-    assert (await again.claim(77)).claim is Claim.DONE  # now known to Redis too
+    ticket = await RedisLedger(redis, prefix, 60, verify=True).claim(77)
+    assert ticket.claim is Claim.NEW and ticket.unverified
+    with verify_done_mark(ticket, 77):
+        async with runtime.sessions() as session:
+            with pytest.raises(AlreadyDone):
+                await check_done_mark(session)
+    fresh = await RedisLedger(redis, prefix, 60, verify=True).claim(78)
+    with verify_done_mark(fresh, 78):
+        async with runtime.sessions() as session:
+            await check_done_mark(session)  # no mark: the update runs
 
 
 async def test_attempts_are_counted_across_claims(runtime: Runtime) -> None:
