@@ -16,6 +16,7 @@ import time
 import uuid
 
 import httpx
+from sqlalchemy import text
 
 from lucien.db.migrations import upgrade
 from lucien.runtime import Runtime
@@ -95,7 +96,8 @@ async def ledger_cost(database_url: str, redis_url: str) -> dict[str, list[float
         ticket = await ledger.claim(update_id)
         spent = time.perf_counter() - started
         async with runtime.sessions.begin() as session:
-            await session.connection()
+            # The update's own first statement (BEGIN is sent lazily with it) stands in.
+            await session.execute(text("SELECT 1"))
             started = time.perf_counter()
             with verify_done_mark(ticket, update_id):
                 await check_done_mark(session)
