@@ -336,7 +336,7 @@ async def test_real_token_without_secret_lets_nothing_in(
     assert double.calls == []
 
 
-# -- Redis dies mid-update ----------------------------------------------------------------
+# -- Redis dies mid-update (PostgreSQL + a test-owned redis-server) -----------------------
 
 
 class OwnedRedis:
@@ -387,9 +387,7 @@ class OwnedRedis:
 
 
 @pytest.fixture
-def owned_redis(backend: Backend) -> Any:
-    if backend.name != "postgres":
-        pytest.skip("the Redis variant runs on the PostgreSQL + Redis backend")
+def owned_redis() -> Any:
     server = OwnedRedis()
     server.start()
     yield server
@@ -397,8 +395,13 @@ def owned_redis(backend: Backend) -> Any:
 
 
 async def test_redis_dying_during_the_work_greets_once(
-    backend: Backend, redis_prefix: str, double: TelegramDouble, ana: TgUser, owned_redis: Any
+    postgres_backend: Backend,
+    redis_prefix: str,
+    double: TelegramDouble,
+    ana: TgUser,
+    owned_redis: Any,
 ) -> None:
+    backend = postgres_backend
     await backend.truncate()
     settings = make_settings(backend, redis_prefix, redis_url=owned_redis.url)
     runtime = Runtime(
@@ -429,7 +432,7 @@ async def test_redis_dying_during_the_work_greets_once(
 
 @pytest.mark.parametrize("outage", ["restarted empty", "unreachable, data kept"])
 async def test_done_marks_written_during_an_outage_are_honoured_after_it(
-    backend: Backend,
+    postgres_backend: Backend,
     redis_prefix: str,
     double: TelegramDouble,
     ana: TgUser,
@@ -439,6 +442,7 @@ async def test_done_marks_written_during_an_outage_are_honoured_after_it(
 ) -> None:
     from redis.asyncio import Redis
 
+    backend = postgres_backend
     await backend.truncate()
     settings = make_settings(backend, redis_prefix, redis_url=owned_redis.url)
     runtime = Runtime(
