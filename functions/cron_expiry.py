@@ -16,7 +16,7 @@ from lucien.web.cron import create_cron_app
 from lucien.web.lambda_handler import http_handler
 
 configure_logging()
-settings_or_exit()
+settings_or_exit("cron")
 app = create_cron_app()
 handler = http_handler(app, scheduled=True)
 

@@ -47,3 +47,9 @@ def not_a_command(message: Message) -> bool:
     """A wizard's answer is anything but a ``/command``: ``/cancel`` (which leaves any
     wizard), ``/start``, ``/admin`` and the rest are answered by the start router."""
     return not (message.text or "").startswith("/")
+
+
+#: Conversations happen in private chats only: a menu or an admin screen (names, ids,
+#: invitations) must never be answered into a group, nor a press in one obeyed.
+PRIVATE_MESSAGE = F.chat.type == "private"
+PRIVATE_PRESS = F.message.chat.type == "private"

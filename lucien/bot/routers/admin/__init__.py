@@ -4,7 +4,8 @@ Each section registers one handler per action (``lucien.bot.filters.admin``). An
 button whose action no section handles (an old button, a forged one) reaches
 :func:`on_unknown` — "no longer available" — and changes nothing. A non-admin's admin
 callback never reaches these handlers; it falls through to the fallback router, which
-answers politely and changes nothing.
+answers politely and changes nothing. Only private chats reach the panel: an admin typing
+or pressing in a group gets no screen there.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.types import CallbackQuery
 
-from lucien.bot.filters import ADMIN
+from lucien.bot.filters import ADMIN, PRIVATE_MESSAGE, PRIVATE_PRESS
 from lucien.bot.routers.admin import (
     broadcast,
     config,
@@ -37,8 +38,8 @@ async def on_unknown(query: CallbackQuery, voice: Voice) -> None:
 
 def build() -> Router:
     router = Router(name="admin")
-    router.message.filter(ADMIN)
-    router.callback_query.filter(ADMIN)
+    router.message.filter(PRIVATE_MESSAGE, ADMIN)
+    router.callback_query.filter(PRIVATE_PRESS, ADMIN)
     router.include_routers(*(section.build() for section in SECTIONS))
     last = Router(name="admin.unknown")
     last.callback_query.register(on_unknown, AdminCB.filter())
