@@ -472,7 +472,6 @@ def _in_new_loop(
     redis_prefix: str,
     double: Any,
     event: dict[str, Any],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> dict[str, Any]:
     """What Lambda does: a fresh thread with its own event loop, the module's handler (made
     the way the module makes it, on this test's runtime)."""
@@ -496,7 +495,6 @@ async def test_lambda_scheduled_event_runs_the_job(
     backend: Backend,
     redis_prefix: str,
     ana: TgUser,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await configure(app.runtime, app.double)
     await _expired_member(app, ana)
@@ -511,9 +509,7 @@ async def test_lambda_scheduled_event_runs_the_job(
         "detail": {},
     }
 
-    summary = await asyncio.to_thread(
-        _in_new_loop, backend, redis_prefix, app.double, scheduled, monkeypatch
-    )
+    summary = await asyncio.to_thread(_in_new_loop, backend, redis_prefix, app.double, scheduled)
 
     assert summary["status"] == "ok" and summary["counts"]["expiry"]["removed"] == 1
     assert _removal_calls(app, ana.id) == ["banChatMember", "unbanChatMember"]
@@ -524,7 +520,6 @@ async def test_lambda_scheduled_event_runs_the_job(
         redis_prefix,
         app.double,
         {**scheduled, "detail": {"dry_run": True}},
-        monkeypatch,
     )
     assert dry["dry_run"] is True
 
@@ -536,7 +531,6 @@ async def test_lambda_scheduled_event_runs_the_job(
         redis_prefix,
         app.double,
         _apigw_v2_event("POST", "/cron"),
-        monkeypatch,
     )
     assert denied["statusCode"] == 401
     allowed = await asyncio.to_thread(
@@ -545,7 +539,6 @@ async def test_lambda_scheduled_event_runs_the_job(
         redis_prefix,
         app.double,
         _apigw_v2_event("POST", "/cron", "", {"authorization": "Bearer cron-secret"}),
-        monkeypatch,
     )
     assert allowed["statusCode"] == 200 and json.loads(allowed["body"])["status"] == "ok"
 

@@ -27,6 +27,7 @@ from lucien.bot.wizard import text_step
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
+from lucien.db.models import BotConfig
 from lucien.runtime import Runtime
 from lucien.services import calibration, channels
 from lucien.voice import Voice
@@ -121,44 +122,52 @@ async def on_check(
     await open_screen(query, voice.admin_config.channel_report(channel=card, saved=False))
 
 
-async def on_ask(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    runtime: Runtime,
-    voice: Voice,
-    state: FSMContext,
-) -> None:
+async def _config(runtime: Runtime) -> BotConfig:
     async with runtime.sessions.begin() as session:
-        config = await get_config(session)
-    action = callback_data.action
-    if action == A.TIMEZONE:
-        await state.set_state(ConfigWizard.timezone)
-        msg = voice.admin_config.timezone_ask(current=config.timezone)
-    elif action == A.OFFSETS:
-        await state.set_state(ConfigWizard.offsets)
-        msg = voice.admin_config.offsets_ask(
-            current=calibration.offsets_of(config),
-            max_count=calibration.OFFSETS_MAX_COUNT,
-            max_hours=calibration.OFFSETS_MAX_HOURS,
-        )
-    else:
-        await state.set_state(ConfigWizard.creator)
-        msg = voice.admin_config.creator_ask(current=config.creator_username)
-    await open_screen(query, msg)
+        return await get_config(session)
 
 
-async def on_toggle(
-    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
+async def on_timezone(
+    query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext
 ) -> None:
-    field = "dry_run" if callback_data.action == A.DRY_RUN else "notify_unauthorized_joins"
-    async with runtime.sessions.begin() as session:
-        on = await calibration.toggle(session, field, actor_id=query.from_user.id)
-    msg = (
-        voice.admin_config.dry_run_set(on=on)
-        if field == "dry_run"
-        else voice.admin_config.notify_joins_set(on=on)
+    config = await _config(runtime)
+    await state.set_state(ConfigWizard.timezone)
+    await open_screen(query, voice.admin_config.timezone_ask(current=config.timezone))
+
+
+async def on_offsets(
+    query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext
+) -> None:
+    config = await _config(runtime)
+    await state.set_state(ConfigWizard.offsets)
+    shown = voice.admin_config.offsets_ask(
+        current=calibration.offsets_of(config),
+        max_count=calibration.OFFSETS_MAX_COUNT,
+        max_hours=calibration.OFFSETS_MAX_HOURS,
     )
-    await open_screen(query, msg)
+    await open_screen(query, shown)
+
+
+async def on_creator(
+    query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext
+) -> None:
+    config = await _config(runtime)
+    await state.set_state(ConfigWizard.creator)
+    await open_screen(query, voice.admin_config.creator_ask(current=config.creator_username))
+
+
+async def on_dry_run(query: CallbackQuery, runtime: Runtime, voice: Voice) -> None:
+    async with runtime.sessions.begin() as session:
+        on = await calibration.toggle(session, "dry_run", actor_id=query.from_user.id)
+    await open_screen(query, voice.admin_config.dry_run_set(on=on))
+
+
+async def on_notify_joins(query: CallbackQuery, runtime: Runtime, voice: Voice) -> None:
+    async with runtime.sessions.begin() as session:
+        on = await calibration.toggle(
+            session, "notify_unauthorized_joins", actor_id=query.from_user.id
+        )
+    await open_screen(query, voice.admin_config.notify_joins_set(on=on))
 
 
 # ----------------------------------------------------------------------------- typed answers
@@ -258,8 +267,11 @@ def build() -> Router:
     router.callback_query.register(on_open, admin(S.CONFIG, A.OPEN, A.CANCEL))
     router.callback_query.register(on_channel, admin(S.CONFIG, A.CHANNEL))
     router.callback_query.register(on_check, admin(S.CONFIG, A.CHECK))
-    router.callback_query.register(on_ask, admin(S.CONFIG, A.TIMEZONE, A.OFFSETS, A.CREATOR))
-    router.callback_query.register(on_toggle, admin(S.CONFIG, A.DRY_RUN, A.NOTIFY_JOINS))
+    router.callback_query.register(on_timezone, admin(S.CONFIG, A.TIMEZONE))
+    router.callback_query.register(on_offsets, admin(S.CONFIG, A.OFFSETS))
+    router.callback_query.register(on_creator, admin(S.CONFIG, A.CREATOR))
+    router.callback_query.register(on_dry_run, admin(S.CONFIG, A.DRY_RUN))
+    router.callback_query.register(on_notify_joins, admin(S.CONFIG, A.NOTIFY_JOINS))
     router.message.register(on_channel_input, ConfigWizard.channel, not_a_command)
     text_step(router, ConfigWizard.timezone, on_timezone_input, field="timezone", section=S.CONFIG)
     router.message.register(on_offsets_input, ConfigWizard.offsets, not_a_command)

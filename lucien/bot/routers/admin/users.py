@@ -13,10 +13,14 @@ Every change is audited by the service; Telegram calls run after its transaction
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access.config import get_config
 from lucien.bot.commands import register_admin_commands
@@ -28,6 +32,7 @@ from lucien.callbacks import AdminSection as S
 from lucien.runtime import Runtime
 from lucien.services import admin_users as svc
 from lucien.services.admin_users import Result
+from lucien.settings import Settings
 from lucien.voice import Voice
 from lucien.voice.data import UserCard
 from lucien.voice.message import Alert
@@ -47,14 +52,6 @@ CONFIRM = {
     A.UNBLOCK: "unblock",
     A.KICK: "kick",
     A.WIPE: "wipe",
-}
-DO = {
-    A.GRANT_OK: "grant",
-    A.UNGRANT_OK: "ungrant",
-    A.BLOCK_OK: "block",
-    A.UNBLOCK_OK: "unblock",
-    A.KICK_OK: "kick",
-    A.WIPE_OK: "wipe",
 }
 OWNER_ONLY = frozenset({"grant", "ungrant"})
 
@@ -236,57 +233,131 @@ async def on_confirm(
     await query.answer()
 
 
-async def on_do(
-    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
-) -> None:
-    action = DO[A(callback_data.action)]
+Change = Callable[[AsyncSession, Settings, int, int], Awaitable[Any]]
+Handler = Callable[..., Awaitable[None]]
+
+
+async def _change(
+    query: CallbackQuery,
+    callback_data: AdminCB,
+    runtime: Runtime,
+    voice: Voice,
+    action: str,
+    change: Change,
+) -> tuple[UserCard, Any] | None:
+    """Make one change to a person in one transaction (``change(session, settings, actor,
+    person)``). Returns their card and what the change returned when it was done; None
+    after telling the admin why not (owner only, oneself, protected, unchanged, gone)."""
     if action in OWNER_ONLY and not _is_owner(runtime, query):
         await answer(query, voice.admin_users.owner_only())
-        return
-    settings = runtime.settings
-    actor_id, user_id = query.from_user.id, callback_data.id
-    removal: svc.RemovalPlan | None = None
+        return None
+    settings, actor_id, user_id = runtime.settings, query.from_user.id, callback_data.id
     async with runtime.sessions.begin() as session:
         card = await svc.get_card(session, settings, user_id)
-        if card is None:
-            result = Result.NOT_FOUND
-        elif action == "grant":
-            result = await svc.grant_admin(session, settings, actor_id=actor_id, user_id=user_id)
-        elif action == "ungrant":
-            result = await svc.revoke_admin(session, settings, actor_id=actor_id, user_id=user_id)
-        elif action in ("block", "unblock"):
-            result = await svc.set_blocked(
-                session, settings, actor_id=actor_id, user_id=user_id, blocked=action == "block"
-            )
-        else:
-            config = await get_config(session)
-            begin = svc.begin_removal if action == "kick" else svc.begin_wipe
-            removal = await begin(
-                session,
-                settings,
-                actor_id=actor_id,
-                user_id=user_id,
-                vip_channel_id=config.vip_channel_id,
-                free_channel_id=config.free_channel_id,
-            )
-            result = removal.result
+        done = None if card is None else await change(session, settings, actor_id, user_id)
+    result: Result = Result.NOT_FOUND
+    if done is not None:
+        result = done.result if isinstance(done, svc.RemovalPlan) else done
     if result is not Result.DONE or card is None:
         await answer(query, _refusal(voice, result))
-        return
-    # The transaction is closed: now Telegram.
-    if action in ("grant", "ungrant"):
-        await register_admin_commands(runtime, user_id, admin=action == "grant")
-    if removal is not None:
-        problems = await svc.remove_from_channels(runtime.bot, removal)
-        if action == "wipe":
-            await svc.forget_in_redis(runtime, user_id)
-        if problems:
-            msg = voice.admin_users.removal_incomplete(user=card, deleted=action == "wipe")
-            await show(query, msg)
-            await query.answer()
-            return
+        return None
+    return card, done
+
+
+async def _done(query: CallbackQuery, voice: Voice, action: str, card: UserCard) -> None:
     await show(query, voice.admin_users.done(action=action, user=card))  # type: ignore[arg-type]
     await query.answer()
+
+
+def _admin_change(grant: bool) -> Handler:
+    """Grant or revoke a custodian (owner only); their command menu follows."""
+    action = "grant" if grant else "ungrant"
+    change = svc.grant_admin if grant else svc.revoke_admin
+
+    async def handler(
+        query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
+    ) -> None:
+        done = await _change(
+            query,
+            callback_data,
+            runtime,
+            voice,
+            action,
+            lambda session, settings, actor, person: change(
+                session, settings, actor_id=actor, user_id=person
+            ),
+        )
+        if done is None:
+            return
+        card = done[0]
+        # The transaction is closed: now Telegram.
+        await register_admin_commands(runtime, card.id, admin=grant)
+        await _done(query, voice, action, card)
+
+    handler.__name__ = f"on_{action}_ok"
+    return handler
+
+
+def _block_change(blocked: bool) -> Handler:
+    action = "block" if blocked else "unblock"
+
+    async def handler(
+        query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
+    ) -> None:
+        done = await _change(
+            query,
+            callback_data,
+            runtime,
+            voice,
+            action,
+            lambda session, settings, actor, person: svc.set_blocked(
+                session, settings, actor_id=actor, user_id=person, blocked=blocked
+            ),
+        )
+        if done is not None:
+            await _done(query, voice, action, done[0])
+
+    handler.__name__ = f"on_{action}_ok"
+    return handler
+
+
+def _removal(wipe: bool) -> Handler:
+    """Out of both channels (``kick``), or that and the person's data deleted (``wipe``):
+    the database first, in one transaction; then Telegram, with none open."""
+    action = "wipe" if wipe else "kick"
+    begin = svc.begin_wipe if wipe else svc.begin_removal
+
+    async def start(
+        session: AsyncSession, settings: Settings, actor: int, person: int
+    ) -> svc.RemovalPlan:
+        config = await get_config(session)
+        return await begin(
+            session,
+            settings,
+            actor_id=actor,
+            user_id=person,
+            vip_channel_id=config.vip_channel_id,
+            free_channel_id=config.free_channel_id,
+        )
+
+    async def handler(
+        query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
+    ) -> None:
+        done = await _change(query, callback_data, runtime, voice, action, start)
+        if done is None:
+            return
+        card, plan = done
+        problems = await svc.remove_from_channels(runtime.bot, plan)
+        if wipe:
+            await svc.forget_in_redis(runtime, card.id)
+        if problems:
+            await show(query, voice.admin_users.removal_incomplete(user=card, deleted=wipe))
+            await query.answer()
+            return
+        await _done(query, voice, action, card)
+
+    handler.__name__ = f"on_{action}_ok"
+    return handler
 
 
 def build() -> Router:
@@ -297,6 +368,11 @@ def build() -> Router:
     router.callback_query.register(on_find, admin(S.USERS, A.FIND))
     router.callback_query.register(on_view, admin(S.USERS, A.VIEW))
     router.callback_query.register(on_confirm, admin(S.USERS, *CONFIRM))
-    router.callback_query.register(on_do, admin(S.USERS, *DO))
+    router.callback_query.register(_admin_change(grant=True), admin(S.USERS, A.GRANT_OK))
+    router.callback_query.register(_admin_change(grant=False), admin(S.USERS, A.UNGRANT_OK))
+    router.callback_query.register(_block_change(blocked=True), admin(S.USERS, A.BLOCK_OK))
+    router.callback_query.register(_block_change(blocked=False), admin(S.USERS, A.UNBLOCK_OK))
+    router.callback_query.register(_removal(wipe=False), admin(S.USERS, A.KICK_OK))
+    router.callback_query.register(_removal(wipe=True), admin(S.USERS, A.WIPE_OK))
     router.message.register(on_search_input, UserSearch.query, not_a_command)
     return router
