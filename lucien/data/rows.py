@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lucien.data.checksums import Fingerprint
 from lucien.data.tables import TableSpec, raw_batches
-from lucien.data.values import Refused, canonical, normalise
+from lucien.data.values import Refused
 
 MAX_REPORTED = 200
 
@@ -56,16 +56,13 @@ def check_row(spec: TableSpec, raw: Sequence[Any], problems: list[Problem]) -> C
     values: dict[str, Any] = {}
     out: dict[str, Any] = {}
     refused = False
-    for column, value in zip(spec.columns, raw, strict=True):
+    for column, convert, value in zip(spec.columns, spec.converters, raw, strict=True):
         try:
-            clean = normalise(column, value)
+            values[column.name], out[column.name] = convert(value)
         except Refused as exc:
             refused = True
             key = {k: _key_value(raw[spec.column_names.index(k)]) for k in spec.primary_key}
             problems.append(Problem(spec.name, key, column.name, str(exc)))
-            continue
-        values[column.name] = clean
-        out[column.name] = canonical(column, clean)
     return None if refused else Checked(values, out)
 
 

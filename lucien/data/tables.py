@@ -9,6 +9,7 @@ SQLite text comes back as bytes so that invalid UTF-8 is reported, not raised mi
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy import MetaData, Table, func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lucien.data.values import ColumnSpec, Kind, spec_of
+from lucien.data.values import ColumnSpec, Converter, Kind, converter, spec_of
 
 ALEMBIC = "alembic_version"
 
@@ -26,6 +27,7 @@ class TableSpec:
     table: Table
     columns: list[ColumnSpec]
     primary_key: list[str]
+    converters: list[Converter]
 
     @property
     def name(self) -> str:
@@ -36,15 +38,21 @@ class TableSpec:
         return [c.name for c in self.columns]
 
 
+def table_spec(table: Table) -> TableSpec:
+    columns = [spec_of(c) for c in table.columns]
+    return TableSpec(
+        table,
+        columns,
+        [c.name for c in table.primary_key.columns],
+        [converter(c) for c in columns],
+    )
+
+
 async def reflect(conn: AsyncConnection) -> list[TableSpec]:
     """Every table but Alembic's, parents before children (foreign-key order)."""
     metadata = MetaData()
     await conn.run_sync(lambda sync: metadata.reflect(sync))
-    return [
-        TableSpec(t, [spec_of(c) for c in t.columns], [c.name for c in t.primary_key.columns])
-        for t in metadata.sorted_tables
-        if t.name != ALEMBIC
-    ]
+    return [table_spec(t) for t in metadata.sorted_tables if t.name != ALEMBIC]
 
 
 async def revision(conn: AsyncConnection) -> str | None:
@@ -97,8 +105,28 @@ async def empty(conn: AsyncConnection, specs: Sequence[TableSpec]) -> None:
 
 
 async def insert(conn: AsyncConnection, spec: TableSpec, rows: list[dict[str, Any]]) -> None:
-    if rows:
+    """A batch of normalised rows; PostgreSQL gets them through ``COPY`` (binary)."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
         await conn.execute(spec.table.insert(), rows)
+        return
+    names = spec.column_names
+    json_columns = {c.name for c in spec.columns if c.kind is Kind.JSON}
+    records = [
+        tuple(
+            (None if row[n] is None else json.dumps(row[n])) if n in json_columns else row[n]
+            for n in names
+        )
+        for row in rows
+    ]
+    raw = (await conn.get_raw_connection()).driver_connection
+    if not raw.is_in_transaction():  # type: ignore[union-attr]
+        # SQLAlchemy opens asyncpg's transaction lazily, on its first statement: without
+        # one, COPY would commit on its own and a failed verification could not undo it.
+        await conn.execute(text("SELECT 1"))
+    # asyncpg encodes JSON from text (the codec SQLAlchemy registers), the rest as is.
+    await raw.copy_records_to_table(spec.name, records=records, columns=names)  # type: ignore[union-attr]
 
 
 async def reset_sequences(conn: AsyncConnection, specs: Sequence[TableSpec]) -> None:
