@@ -83,15 +83,18 @@ async def _fresh(admin: str) -> tuple[str, str]:
 
 
 async def measure(source: str, admin: str, tmp: Path) -> list[str]:
-    lines = []
+    lines = [f"peak RSS before copying: {_rss_mib():.0f} MiB"]
+    cpu = time.process_time()
     made = []
     try:
         name, target = await _fresh(admin)
         made.append(name)
         summary = await migrate_data(source, target)
         assert summary.status == "ok", summary.as_dict()
+        spent, cpu = time.process_time() - cpu, time.process_time()
         lines.append(
-            f"migrate-data sqlite→postgres: {summary.rows} rows in {summary.seconds:.1f} s = "
+            f"migrate-data sqlite→postgres: {summary.rows} rows in {summary.seconds:.1f} s "
+            f"({spent:.1f} s of this process's CPU) = "
             f"{summary.rows / summary.seconds:,.0f} rows/s "
             f"(verified; peak RSS {_rss_mib():.0f} MiB)"
         )

@@ -120,3 +120,14 @@ async def test_not_an_archive_is_refused(tmp_path: Path) -> None:
         z.writestr("hello.txt", "hi")
     with pytest.raises(DataError, match="not a Lucien archive"):
         await import_archive(f"sqlite:///{tmp_path / 'x.db'}", junk)
+
+
+def test_the_railway_backup_service_exports_daily_and_keeps_thirty() -> None:
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "railway.backup.toml").read_text())
+    deploy = config["deploy"]
+    assert deploy["startCommand"].startswith("sh -c 'lucien export \"/backups/lucien-")
+    assert "tail -n +31" in deploy["startCommand"]
+    assert deploy["cronSchedule"] == "30 3 * * *" and deploy["restartPolicyType"] == "NEVER"
