@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.db.models import (
     AuditEntry,
+    DeadLetter,
     FSMRecord,
     InterestMark,
     InviteLink,
@@ -121,6 +122,20 @@ async def _reminder(s: AsyncSession, at: datetime, n: int, sub: int) -> Any:
     return ReminderSent.id == row.scalar_one()
 
 
+async def _dead(s: AsyncSession, at: datetime, n: int, sub: int) -> Any:
+    await s.execute(
+        insert(DeadLetter).values(
+            update_id=700_000 + n,
+            payload={"update_id": 700_000 + n},
+            error="boom",
+            attempts=5,
+            first_attempt_at=at,
+            created_at=at,
+        )
+    )
+    return DeadLetter.update_id == 700_000 + n
+
+
 ROWS: dict[str, tuple[Any, Row]] = {
     "processed_updates": (ProcessedUpdate, _update),
     "stuck_claims": (ProcessedUpdate, _stuck),
@@ -133,6 +148,7 @@ ROWS: dict[str, tuple[Any, Row]] = {
     "invite_links": (InviteLink, _link),
     "interest_marks": (InterestMark, _mark),
     "reminders_sent": (ReminderSent, _reminder),
+    "dead_letters": (DeadLetter, _dead),
 }
 
 

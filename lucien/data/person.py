@@ -5,7 +5,8 @@ Where a person appears: their ``users`` row and every table with a foreign key t
 children such as reminder marks follow by cascade. Without a foreign key: variant memory
 (``voice_history``), FSM and wizard state (``fsm_states``; ``…fsm:`` keys in Redis), rate
 limit counters (``rate_limits``; ``…rl:`` keys), and columns that name an admin who acted
-(``created_by``, ``attended_by``, ``granted_by``, ``revoked_by``). The audit log keeps its
+(``created_by``, ``attended_by``, ``granted_by``, ``revoked_by``), and dead letters
+whose stored update came from or was about them. The audit log keeps its
 events but loses what identifies the person: the actor, and the target, before, after and
 reason of entries about them, their periods, interests or invitations.
 """
@@ -19,7 +20,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import Table, delete, null, or_, select, update
+from sqlalchemy import Table, Text, cast, delete, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -29,6 +30,7 @@ from lucien.db.models import (
     AdminGrant,
     AuditEntry,
     Base,
+    DeadLetter,
     FSMRecord,
     Interest,
     Invitation,
@@ -82,6 +84,27 @@ async def _fsm_keys(session: AsyncSession, user_id: int) -> list[str]:
     return [k for k in candidates if _fsm_user(k, with_part=False) == str(user_id)]
 
 
+def _names_id(value: Any, user_id: int) -> bool:
+    """Whether a Telegram payload holds an object (user or private chat) with this id."""
+    if isinstance(value, dict):
+        if value.get("id") == user_id:
+            return True
+        return any(_names_id(v, user_id) for v in value.values())
+    if isinstance(value, list):
+        return any(_names_id(v, user_id) for v in value)
+    return False
+
+
+async def _dead_letters(session: AsyncSession, user_id: int) -> list[int]:
+    """Stored updates from or about the person (the payload is Telegram's JSON)."""
+    candidates = await session.execute(
+        select(DeadLetter.id, DeadLetter.payload).where(
+            cast(DeadLetter.payload, Text).like(f"%{user_id}%")
+        )
+    )
+    return [i for i, payload in candidates.all() if _names_id(payload, user_id)]
+
+
 def _rate_limit_of(user_id: int) -> ColumnElement[bool]:
     return RateLimit.key.like(f"%:{user_id}")
 
@@ -125,6 +148,8 @@ async def collect(session: AsyncSession, user_id: int) -> dict[str, list[dict[st
             where.append(_rate_limit_of(user_id))
         elif table.name == FSMRecord.__tablename__:
             where.append(table.c.key.in_(await _fsm_keys(session, user_id)))
+        elif table.name == DeadLetter.__tablename__:
+            where.append(table.c.id.in_(await _dead_letters(session, user_id)))
         elif table.name == AuditEntry.__tablename__:
             where += [AuditEntry.actor_id == user_id, _about(user_id, own)]
         elif "subscription_id" in table.c and sub_ids:
@@ -165,6 +190,7 @@ async def erase(
         (VoiceHistory, VoiceHistory.user_id == user_id),
         (RateLimit, _rate_limit_of(user_id)),
         (FSMRecord, FSMRecord.key.in_(fsm)),
+        (DeadLetter, DeadLetter.id.in_(await _dead_letters(session, user_id))),
     ):
         result = await session.execute(delete(model).where(condition))
         removed[model.__tablename__] = int(result.rowcount or 0)  # type: ignore[attr-defined]

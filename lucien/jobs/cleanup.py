@@ -18,6 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from lucien.access.join_requests import FINISHED
 from lucien.db.models import (
     AuditEntry,
+    DeadLetter,
     FSMRecord,
     InterestMark,
     InviteLink,
@@ -38,7 +39,8 @@ Condition = Callable[[datetime], ColumnElement[bool]]
 
 
 def _updates_done(cutoff: datetime) -> ColumnElement[bool]:
-    return (ProcessedUpdate.status == "done") & (ProcessedUpdate.completed_at < cutoff)
+    # Failed attempts are kept (with their count) for the poison guard until then.
+    return ProcessedUpdate.status.in_(("done", "failed")) & (ProcessedUpdate.completed_at < cutoff)
 
 
 def _claims_stuck(cutoff: datetime) -> ColumnElement[bool]:
@@ -69,6 +71,7 @@ TARGETS: list[tuple[str, Any, str, Condition]] = [
     ("invite_links", InviteLink, "invite_links", _links_finished),
     ("interest_marks", InterestMark, "interest_marks", lambda c: InterestMark.last_at < c),
     ("reminders_sent", ReminderSent, "reminders_sent", lambda c: ReminderSent.period_end < c),
+    ("dead_letters", DeadLetter, "dead_letters", lambda c: DeadLetter.created_at < c),
 ]
 
 
