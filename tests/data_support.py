@@ -146,26 +146,23 @@ async def traces_in_database(runtime: Runtime, who: TgUser) -> list[str]:
     return found
 
 
+def _text(value: Any) -> Any:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 async def traces_in_redis(runtime: Runtime, who: TgUser) -> list[str]:
     redis = runtime.redis()
     if redis is None:
         return []
     found = []
     async for raw in redis.scan_iter(match=f"{runtime.settings.redis_prefix}*", count=500):
-        key = raw.decode()
-        kind = (await redis.type(key)).decode()
-        value: Any = (
-            await redis.hgetall(key)
-            if kind == "hash"
-            else await redis.get(key)
-            if kind == "string"
-            else None
-        )
-        shown = (
-            {k.decode(): v.decode() for k, v in value.items()}
-            if isinstance(value, dict)
-            else (value.decode() if isinstance(value, bytes) else value)
-        )
-        if _mentions(key, needles(who), who.id) or _mentions(shown, needles(who), who.id):
-            found.append(f"{key}={shown!r}")
+        key = _text(raw)
+        kind = _text(await redis.type(key))
+        value: Any = None
+        if kind == "hash":
+            value = {_text(k): _text(v) for k, v in (await redis.hgetall(key)).items()}
+        elif kind == "string":
+            value = _text(await redis.get(key))
+        if _mentions(key, needles(who), who.id) or _mentions(value, needles(who), who.id):
+            found.append(f"{key}={value!r}")
     return found

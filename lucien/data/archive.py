@@ -120,7 +120,7 @@ def read_manifest(archive: zipfile.ZipFile) -> dict[str, Any]:
 def _lines(archive: zipfile.ZipFile, member: str) -> Iterator[bytes]:
     try:
         with archive.open(member) as stream:
-            yield from io.BufferedReader(stream, buffer_size=1 << 16)  # type: ignore[arg-type]
+            yield from stream  # zipfile's reader buffers and splits lines itself
     except KeyError:
         raise DataError(f"the archive lacks {member}") from None
 

@@ -50,11 +50,11 @@ ACTOR_COLUMNS = (
     AdminGrant.granted_by,
     AdminGrant.revoked_by,
 )
-# Audit targets that are the person's own rows.
-OWN_TARGETS = {
-    "subscription": Subscription,
-    "interest": Interest,
-    "invitation": Invitation,
+# Audit targets that are the person's own rows: (target type, id column, owner column).
+OWN_TARGETS: dict[str, tuple[Any, Any]] = {
+    "subscription": (Subscription.id, Subscription.user_id),
+    "interest": (Interest.id, Interest.user_id),
+    "invitation": (Invitation.id, Invitation.used_by),
 }
 
 
@@ -111,11 +111,8 @@ def _rate_limit_of(user_id: int) -> ColumnElement[bool]:
 
 async def _own_ids(session: AsyncSession, user_id: int) -> dict[str, list[str]]:
     ids: dict[str, list[str]] = {}
-    for kind, model in OWN_TARGETS.items():
-        owner = model.used_by if model is Invitation else model.user_id
-        ids[kind] = [
-            str(i) for i in await session.scalars(select(model.id).where(owner == user_id))
-        ]
+    for kind, (key, owner) in OWN_TARGETS.items():
+        ids[kind] = [str(i) for i in await session.scalars(select(key).where(owner == user_id))]
     return ids
 
 
