@@ -160,48 +160,16 @@ async def test_loose_sqlite_values_arrive_as_what_they_meant(
 
 
 HOSTILE_REPORT = [
-    {
-        "table": "plans",
-        "row": {"id": 8},
-        "column": "days",
-        "problem": "integer 4294967296 does not fit in 32 bits",
-    },
-    {
-        "table": "plans",
-        "row": {"id": 8},
-        "column": "price",
-        "problem": "19.999 has more than 2 decimal places",
-    },
-    {
-        "table": "users",
-        "row": {"id": 11},
-        "column": "is_blocked",
-        "problem": "ambiguous boolean 'yes'",
-    },
-    {
-        "table": "users",
-        "row": {"id": 12},
-        "column": "first_name",
-        "problem": "invalid UTF-8 at byte 3",
-    },
-    {
-        "table": "users",
-        "row": {"id": 13},
-        "column": "last_name",
-        "problem": "NUL character at position 3 (PostgreSQL text cannot hold it)",
-    },
-    {
-        "table": "users",
-        "row": {"id": 14},
-        "column": "first_seen_at",
-        "problem": "unreadable timestamp 'yesterday'",
-    },
-    {
-        "table": "users",
-        "row": {"id": 15},
-        "column": "username",
-        "problem": "65 characters where at most 64 fit",
-    },
+    {"table": table, "row": {"id": row}, "column": column, "problem": problem}
+    for table, row, column, problem in (
+        ("plans", 8, "days", "integer 4294967296 does not fit in 32 bits"),
+        ("plans", 8, "price", "19.999 has more than 2 decimal places"),
+        ("users", 11, "is_blocked", "ambiguous boolean 'yes'"),
+        ("users", 12, "first_name", "invalid UTF-8 at byte 3"),
+        ("users", 13, "last_name", "NUL character at position 3 (PostgreSQL text cannot hold it)"),
+        ("users", 14, "first_seen_at", "unreadable timestamp 'yesterday'"),
+        ("users", 15, "username", "65 characters where at most 64 fit"),
+    )
 ]
 
 

@@ -53,23 +53,24 @@ class ColumnSpec:
     scale: int | None = None
 
 
+# Most specific first: BigInteger is an Integer, Text a String, Boolean before all.
+_KINDS: tuple[tuple[type[TypeEngine[Any]], Kind], ...] = (
+    (Boolean, Kind.BOOL),
+    (BigInteger, Kind.INT64),
+    (Integer, Kind.INT32),
+    (DateTime, Kind.TIMESTAMP),
+    (Numeric, Kind.DECIMAL),
+    (JSON, Kind.JSON),
+    (String, Kind.TEXT),
+)
+
+
 def _kind_of(type_: TypeEngine[Any]) -> Kind:
     if isinstance(type_, TypeDecorator):
         return _kind_of(type_.impl_instance)
-    if isinstance(type_, Boolean):
-        return Kind.BOOL
-    if isinstance(type_, BigInteger):
-        return Kind.INT64
-    if isinstance(type_, Integer):
-        return Kind.INT32
-    if isinstance(type_, DateTime):
-        return Kind.TIMESTAMP
-    if isinstance(type_, Numeric):
-        return Kind.DECIMAL
-    if isinstance(type_, JSON):
-        return Kind.JSON
-    if isinstance(type_, String):
-        return Kind.TEXT
+    for base, kind in _KINDS:
+        if isinstance(type_, base):
+            return kind
     raise TypeError(f"no data kind for column type {type_!r}")
 
 
