@@ -321,17 +321,17 @@ def _block_change(blocked: bool) -> Handler:
     return handler
 
 
-def _removal(wipe: bool) -> Handler:
-    """Out of both channels (``kick``), or that and the person's data deleted (``wipe``):
-    the database first, in one transaction; then Telegram, with none open."""
-    action = "wipe" if wipe else "kick"
-    begin = svc.begin_wipe if wipe else svc.begin_removal
+async def on_kick_ok(
+    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
+) -> None:
+    """Out of both channels: the database first, in one transaction; then Telegram, with
+    none open."""
 
     async def start(
         session: AsyncSession, settings: Settings, actor: int, person: int
     ) -> svc.RemovalPlan:
         config = await get_config(session)
-        return await begin(
+        return await svc.begin_removal(
             session,
             settings,
             actor_id=actor,
@@ -340,24 +340,31 @@ def _removal(wipe: bool) -> Handler:
             free_channel_id=config.free_channel_id,
         )
 
-    async def handler(
-        query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
-    ) -> None:
-        done = await _change(query, callback_data, runtime, voice, action, start)
-        if done is None:
-            return
-        card, plan = done
-        problems = await svc.remove_from_channels(runtime.bot, plan)
-        if wipe:
-            await svc.forget_in_redis(runtime, card.id)
-        if problems:
-            await show(query, voice.admin_users.removal_incomplete(user=card, deleted=wipe))
-            await query.answer()
-            return
-        await _done(query, voice, action, card)
+    done = await _change(query, callback_data, runtime, voice, "kick", start)
+    if done is None:
+        return
+    card, plan = done
+    if await svc.remove_from_channels(runtime.bot, plan):
+        await show(query, voice.admin_users.removal_incomplete(user=card))
+        await query.answer()
+        return
+    await _done(query, voice, "kick", card)
 
-    handler.__name__ = f"on_{action}_ok"
-    return handler
+
+async def on_wipe_ok(
+    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
+) -> None:
+    """Delete the data: Telegram first, the rows last, so a failure can be finished later."""
+    card = await _card(runtime, callback_data.id)
+    done = await svc.wipe(runtime, actor_id=query.from_user.id, user_id=callback_data.id)
+    if done.result is not Result.DONE or card is None:
+        await answer(query, _refusal(voice, done.result))
+        return
+    if done.problems:
+        await show(query, voice.admin_users.removal_incomplete(user=card, deleted=True))
+    else:
+        await show(query, voice.admin_users.done(action="wipe", user=card))
+    await query.answer()
 
 
 def build() -> Router:
@@ -372,7 +379,7 @@ def build() -> Router:
     router.callback_query.register(_admin_change(grant=False), admin(S.USERS, A.UNGRANT_OK))
     router.callback_query.register(_block_change(blocked=True), admin(S.USERS, A.BLOCK_OK))
     router.callback_query.register(_block_change(blocked=False), admin(S.USERS, A.UNBLOCK_OK))
-    router.callback_query.register(_removal(wipe=False), admin(S.USERS, A.KICK_OK))
-    router.callback_query.register(_removal(wipe=True), admin(S.USERS, A.WIPE_OK))
+    router.callback_query.register(on_kick_ok, admin(S.USERS, A.KICK_OK))
+    router.callback_query.register(on_wipe_ok, admin(S.USERS, A.WIPE_OK))
     router.message.register(on_search_input, UserSearch.query, not_a_command)
     return router
