@@ -55,7 +55,8 @@ async def release(ctx: CronContext, request_id: int) -> None:
         )
 
 
-async def _finish(ctx: CronContext, request_id: int, **values: Any) -> None:
+async def finish(ctx: CronContext, request_id: int, **values: Any) -> None:
+    """Settle a claimed request still pending (release it, with ``values``)."""
     async with ctx.runtime.sessions.begin() as session:
         await session.execute(
             update(JoinRequest)
@@ -91,12 +92,12 @@ async def process(ctx: CronContext, request_id: int) -> None:
         now = ctx.now()
         error = description(exc)[:1000]
         if join_request_closed(exc):
-            await _finish(ctx, request_id, status=CLOSED, last_error=error, decided_at=now)
+            await finish(ctx, request_id, status=CLOSED, last_error=error, decided_at=now)
             ctx.count(STEP, "closed")
             return
         attempts += 1
         if attempts >= MAX_ATTEMPTS:
-            await _finish(
+            await finish(
                 ctx,
                 request_id,
                 status=FAILED,
@@ -107,7 +108,7 @@ async def process(ctx: CronContext, request_id: int) -> None:
             )
             ctx.count(STEP, "failed")
         else:
-            await _finish(
+            await finish(
                 ctx,
                 request_id,
                 attempts=attempts,
@@ -118,7 +119,7 @@ async def process(ctx: CronContext, request_id: int) -> None:
         ctx.error(STEP, f"approval of {user_id}: {error}")
         return
 
-    await _finish(ctx, request_id, status=APPROVED, decided_at=ctx.now(), last_error=None)
+    await finish(ctx, request_id, status=APPROVED, decided_at=ctx.now(), last_error=None)
     ctx.count(STEP, "approved")
 
     message = ctx.voice().flows.free_approved(

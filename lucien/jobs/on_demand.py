@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
@@ -194,15 +193,6 @@ async def approve_pending(runtime: Runtime, *, budget_seconds: float = BULK_BUDG
     )
 
 
-async def _settle(runtime: Runtime, request_id: int, **values: Any) -> None:
-    async with runtime.sessions.begin() as session:
-        await session.execute(
-            update(JoinRequest)
-            .where(JoinRequest.id == request_id, JoinRequest.status == PENDING)
-            .values(claimed_until=None, **values)
-        )
-
-
 async def _decline(ctx: CronContext, request_id: int) -> None:
     async with ctx.runtime.sessions() as session:
         row = (
@@ -221,16 +211,18 @@ async def _decline(ctx: CronContext, request_id: int) -> None:
     except Exception as exc:  # classified below
         error = description(exc)[:1000]
         if join_request_closed(exc):
-            await _settle(
-                ctx.runtime, request_id, status=CLOSED, last_error=error, decided_at=ctx.now()
+            await free_approvals.finish(
+                ctx, request_id, status=CLOSED, last_error=error, decided_at=ctx.now()
             )
             ctx.count(DECLINE_STEP, "closed")
         else:
-            await _settle(ctx.runtime, request_id, last_error=error)
+            await free_approvals.finish(ctx, request_id, last_error=error)
             ctx.count(DECLINE_STEP, "failed")
             ctx.error(DECLINE_STEP, f"decline of {row.user_id}: {error}")
         return
-    await _settle(ctx.runtime, request_id, status=DECLINED, decided_at=ctx.now(), last_error=None)
+    await free_approvals.finish(
+        ctx, request_id, status=DECLINED, decided_at=ctx.now(), last_error=None
+    )
     ctx.count(DECLINE_STEP, "declined")
 
 
@@ -240,7 +232,7 @@ async def decline_pending(runtime: Runtime, *, budget_seconds: float = BULK_BUDG
     ctx = await _context(runtime, budget_seconds)
 
     async def release(request_id: int) -> None:
-        await _settle(runtime, request_id)
+        await free_approvals.finish(ctx, request_id)
 
     await _each_pending(ctx, DECLINE_STEP, lambda request_id: _decline(ctx, request_id), release)
     got = ctx.counts.get(DECLINE_STEP, Counter())

@@ -172,6 +172,14 @@ async def on_social(
     )
 
 
+async def _network_of(query: CallbackQuery, callback_data: AdminCB, voice: Voice) -> Network | None:
+    """The network a button names, or None after saying the button is stale."""
+    network = _network(callback_data.arg)
+    if network is None:
+        await answer(query, voice.common.stale())
+    return network
+
+
 async def on_social_edit(
     query: CallbackQuery,
     callback_data: AdminCB,
@@ -179,9 +187,8 @@ async def on_social_edit(
     runtime: Runtime,
     state: FSMContext,
 ) -> None:
-    network = _network(callback_data.arg)
+    network = await _network_of(query, callback_data, voice)
     if network is None:
-        await answer(query, voice.common.stale())
         return
     current = getattr(await _config(runtime), NETWORK_COLUMN[network])
     await state.set_state(SocialWizard.url)
@@ -197,9 +204,8 @@ async def on_social_clear(
     runtime: Runtime,
     state: FSMContext,
 ) -> None:
-    network = _network(callback_data.arg)
+    network = await _network_of(query, callback_data, voice)
     if network is None:
-        await answer(query, voice.common.stale())
         return
     async with runtime.sessions.begin() as session:
         await admin_free.set_social(session, network, None, actor_id=user.id)

@@ -269,56 +269,50 @@ async def _done(query: CallbackQuery, voice: Voice, action: str, card: UserCard)
     await query.answer()
 
 
-def _admin_change(grant: bool) -> Handler:
-    """Grant or revoke a custodian (owner only); their command menu follows."""
-    action = "grant" if grant else "ungrant"
-    change = svc.grant_admin if grant else svc.revoke_admin
+After = Callable[[Runtime, UserCard], Awaitable[None]]
+
+
+def _changes(action: str, change: Change, after: After | None = None) -> Handler:
+    """The handler that confirms ``action``: the change, then (no transaction open) what
+    follows in Telegram, then the screen saying it is done."""
 
     async def handler(
         query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
     ) -> None:
-        done = await _change(
-            query,
-            callback_data,
-            runtime,
-            voice,
-            action,
-            lambda session, settings, actor, person: change(
-                session, settings, actor_id=actor, user_id=person
-            ),
-        )
+        done = await _change(query, callback_data, runtime, voice, action, change)
         if done is None:
             return
-        card = done[0]
-        # The transaction is closed: now Telegram.
-        await register_admin_commands(runtime, card.id, admin=grant)
-        await _done(query, voice, action, card)
+        if after is not None:
+            await after(runtime, done[0])
+        await _done(query, voice, action, done[0])
 
     handler.__name__ = f"on_{action}_ok"
     return handler
 
 
-def _block_change(blocked: bool) -> Handler:
-    action = "block" if blocked else "unblock"
+async def _grant(session: AsyncSession, settings: Settings, actor: int, person: int) -> Result:
+    return await svc.grant_admin(session, settings, actor_id=actor, user_id=person)
 
-    async def handler(
-        query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
-    ) -> None:
-        done = await _change(
-            query,
-            callback_data,
-            runtime,
-            voice,
-            action,
-            lambda session, settings, actor, person: svc.set_blocked(
-                session, settings, actor_id=actor, user_id=person, blocked=blocked
-            ),
-        )
-        if done is not None:
-            await _done(query, voice, action, done[0])
 
-    handler.__name__ = f"on_{action}_ok"
-    return handler
+async def _revoke(session: AsyncSession, settings: Settings, actor: int, person: int) -> Result:
+    return await svc.revoke_admin(session, settings, actor_id=actor, user_id=person)
+
+
+async def _block(session: AsyncSession, settings: Settings, actor: int, person: int) -> Result:
+    return await svc.set_blocked(session, settings, actor_id=actor, user_id=person, blocked=True)
+
+
+async def _unblock(session: AsyncSession, settings: Settings, actor: int, person: int) -> Result:
+    return await svc.set_blocked(session, settings, actor_id=actor, user_id=person, blocked=False)
+
+
+def _custodian_menu(admin: bool) -> After:
+    """A new custodian gets the panel's commands; a former one loses them."""
+
+    async def after(runtime: Runtime, card: UserCard) -> None:
+        await register_admin_commands(runtime, card.id, admin=admin)
+
+    return after
 
 
 async def on_kick_ok(
@@ -369,17 +363,18 @@ async def on_wipe_ok(
 
 def build() -> Router:
     router = Router(name="admin.users")
-    router.callback_query.register(on_open, admin(S.USERS, A.OPEN))
-    router.callback_query.register(on_cancel, admin(S.USERS, A.CANCEL))
-    router.callback_query.register(on_list, admin(S.USERS, A.LIST))
-    router.callback_query.register(on_find, admin(S.USERS, A.FIND))
-    router.callback_query.register(on_view, admin(S.USERS, A.VIEW))
-    router.callback_query.register(on_confirm, admin(S.USERS, *CONFIRM))
-    router.callback_query.register(_admin_change(grant=True), admin(S.USERS, A.GRANT_OK))
-    router.callback_query.register(_admin_change(grant=False), admin(S.USERS, A.UNGRANT_OK))
-    router.callback_query.register(_block_change(blocked=True), admin(S.USERS, A.BLOCK_OK))
-    router.callback_query.register(_block_change(blocked=False), admin(S.USERS, A.UNBLOCK_OK))
-    router.callback_query.register(on_kick_ok, admin(S.USERS, A.KICK_OK))
-    router.callback_query.register(on_wipe_ok, admin(S.USERS, A.WIPE_OK))
+    cb = router.callback_query
+    cb.register(on_open, admin(S.USERS, A.OPEN))
+    cb.register(on_cancel, admin(S.USERS, A.CANCEL))
+    cb.register(on_list, admin(S.USERS, A.LIST))
+    cb.register(on_find, admin(S.USERS, A.FIND))
+    cb.register(on_view, admin(S.USERS, A.VIEW))
+    cb.register(on_confirm, admin(S.USERS, *CONFIRM))
+    cb.register(_changes("grant", _grant, _custodian_menu(True)), admin(S.USERS, A.GRANT_OK))
+    cb.register(_changes("ungrant", _revoke, _custodian_menu(False)), admin(S.USERS, A.UNGRANT_OK))
+    cb.register(_changes("block", _block), admin(S.USERS, A.BLOCK_OK))
+    cb.register(_changes("unblock", _unblock), admin(S.USERS, A.UNBLOCK_OK))
+    cb.register(on_kick_ok, admin(S.USERS, A.KICK_OK))
+    cb.register(on_wipe_ok, admin(S.USERS, A.WIPE_OK))
     router.message.register(on_search_input, UserSearch.query, not_a_command)
     return router
