@@ -12,7 +12,6 @@ import re
 import sys
 from typing import Any
 
-
 _ADDRESS = re.compile(r"0x[0-9a-f]+|:\d{5,}")
 
 
@@ -55,7 +54,9 @@ def _digest(cls: type) -> str:
 
 
 def main() -> None:
-    import lucien  # noqa: F401  (installs the deferral unless LUCIEN_EAGER_AIOGRAM=1)
+    import lucien.lazy_types
+
+    lucien.lazy_types.install()  # before aiogram (no-op with LUCIEN_EAGER_AIOGRAM=1)
     import aiogram.methods
     import aiogram.types
     from pydantic import BaseModel

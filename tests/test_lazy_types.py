@@ -73,7 +73,8 @@ def test_an_untested_aiogram_version_stops_the_import() -> None:
 
 def test_the_health_function_never_imports_aiogram() -> None:
     done = _python(
-        "import sys, functions.health; print(sorted(m for m in sys.modules if m.startswith('aiogram')))"
+        "import sys, functions.health\n"
+        "print(sorted(m for m in sys.modules if m.startswith('aiogram')))"
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[]"
