@@ -24,8 +24,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import parse_qs
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 
@@ -146,11 +146,13 @@ def main(argv: list[str] | None = None) -> None:
             LUCIEN_ENV="development",
         )
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "functions.webhook:app", "--port", str(web)]
-            + ["--no-access-log", "--log-level", "warning"],
+            [
+                *(sys.executable, "-m", "uvicorn", "functions.webhook:app"),
+                *("--port", str(web), "--no-access-log", "--log-level", "warning"),
+            ],
             cwd=ROOT,
             env=env,
-            stderr=open(Path(tmp) / "server.log", "w"),  # noqa: SIM115 (closed with tmp)
+            stderr=open(Path(tmp) / "server.log", "w"),
         )
         try:
             url = f"http://127.0.0.1:{web}/webhook"
