@@ -159,6 +159,25 @@ async def test_a_warm_start_runs_few_statements(app: Harness, ana: TgUser) -> No
         assert len(data) <= 10, statements
 
 
+async def test_a_first_start_asks_nothing_about_a_role_it_cannot_have(
+    app: Harness, ana: TgUser
+) -> None:
+    # Grants and periods reference the user row: a row just created has none of either.
+    statements: list[str] = []
+    engine = app.runtime.engine.sync_engine
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        await app.send(app.updates.command(ana, "start"))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert not any("admin_grants" in s or "subscriptions" in s for s in statements)
+    assert await role_seen(app, ana) == "free"
+
+
 async def test_redis_down_means_the_database(app: Harness, ana: TgUser) -> None:
     if not app.runtime.settings.redis_url:
         pytest.skip("no Redis on this backend")

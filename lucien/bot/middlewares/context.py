@@ -15,7 +15,7 @@ from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
 
 from lucien.bot.voice_history import variant_history_for
-from lucien.cache import read_role_facts
+from lucien.cache import RoleFacts, read_role_facts
 from lucien.ledger import check_done_mark, done_mark_pending
 from lucien.runtime import Runtime
 from lucien.services.config import get_config
@@ -63,7 +63,13 @@ class ContextMiddleware(BaseMiddleware):
                 reachable=_private(data),
             )
             if facts is None and tg_user.id not in settings.admin_ids:
-                facts = await read_role_facts(session, tg_user.id)
+                # A row this very statement created has no grants and no periods yet
+                # (both reference the user), so there is nothing to ask.
+                facts = (
+                    RoleFacts(granted_admin=False, vip_until=None)
+                    if user.first_seen_at == user.last_seen_at
+                    else await read_role_facts(session, tg_user.id)
+                )
             role = role_from_facts(settings, tg_user.id, facts)
             config = cached_config or await get_config(session)
             history = variant_history_for(runtime)
