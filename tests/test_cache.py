@@ -8,14 +8,20 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event
 
 from lucien import cache
-from lucien.db.models import Subscription, utcnow
+from lucien.db.models import utcnow
 from lucien.services import admin_users, admin_vip
 from lucien.services.config import update_config
 from lucien.telegram.double import TgUser
-from tests.access_support import configure, make_invitation, make_plan, subscription_of
+from tests.access_support import (
+    configure,
+    make_invitation,
+    make_plan,
+    set_subscription,
+    subscription_of,
+)
 from tests.conftest import OWNER_ID, Harness
 from tests.members_support import labels
 
@@ -68,23 +74,13 @@ async def test_every_write_path_is_seen_by_the_next_update(app: Harness, ana: Tg
     again = await make_invitation(rt, plan.id)
     await app.send(app.updates.command(ana, "start", again.token))
     sub = await subscription_of(rt, ana.id)
-    async with rt.sessions.begin() as session:
-        await session.execute(
-            update(Subscription)
-            .where(Subscription.id == sub.id)
-            .values(ends_at=utcnow() + timedelta(seconds=2))
-        )
+    await set_subscription(rt, sub.id, ends_at=utcnow() + timedelta(seconds=2))
     await settle_cache(app, ana, "vip")
     await asyncio.sleep(2.1)
     assert await role_seen(app, ana) == "free"
 
     # Extension by a custodian (from the past end: a new period, VIP again).
-    async with rt.sessions.begin() as session:
-        await session.execute(
-            update(Subscription)
-            .where(Subscription.id == sub.id)
-            .values(ends_at=utcnow() + timedelta(seconds=3))
-        )
+    await set_subscription(rt, sub.id, ends_at=utcnow() + timedelta(seconds=3))
     await settle_cache(app, ana, "vip")
     async with rt.sessions.begin() as session:
         assert await admin_vip.extend(session, sub.id, 30, actor_id=OWNER_ID) is not None
@@ -92,10 +88,7 @@ async def test_every_write_path_is_seen_by_the_next_update(app: Harness, ana: Tg
     assert await role_seen(app, ana) == "vip"
 
     # Expiry as the cron writes it (the period's status changes).
-    async with rt.sessions.begin() as session:
-        await session.execute(
-            update(Subscription).where(Subscription.id == sub.id).values(status="expired")
-        )
+    await set_subscription(rt, sub.id, status="expired")
     assert await role_seen(app, ana) == "free"
 
     # Custodian granted, then revoked, by the owner.
