@@ -237,8 +237,14 @@ def _on_commit(session: Session) -> None:
         return
     from sqlalchemy.util import await_only
 
-    cache: UpdateContextCache = session.info[INFO_KEY]()
-    await_only(cache.bump(groups))
+    # The transaction is committed: nothing here may turn it into a failure (a caller
+    # would retry work that is done). A lost bump is logged; the TTLs bound it.
+    try:
+        cache: UpdateContextCache = session.info[INFO_KEY]()
+        await_only(cache.bump(groups))
+    except Exception:
+        stats["bump_failed"] += 1
+        log.exception("cache invalidation of %s lost", ", ".join(sorted(groups)))
 
 
 @event.listens_for(Session, "after_rollback")
