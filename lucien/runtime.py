@@ -43,7 +43,7 @@ class Runtime:
         from lucien.cache import session_info
 
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(
-            self.engine, info=session_info(self.cache)
+            self.engine, info=session_info(lambda: self.cache())
         )
         self.double = double
         if settings.sandbox and telegram_transport is None:

@@ -189,3 +189,21 @@ async def test_redis_down_means_the_database(app: Harness, ana: TgUser) -> None:
     failed = cache.stats["bump_failed"]
     await dead.bump({"roles"})
     assert cache.stats["bump_failed"] == failed + 1
+
+
+async def test_a_failed_invalidation_never_fails_the_committed_write(
+    app: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Broken:
+        async def bump(self, groups: set[str]) -> None:
+            raise RuntimeError("a client from another loop")
+
+    monkeypatch.setattr(app.runtime, "cache", lambda: Broken())
+    failed = cache.stats["bump_failed"]
+    async with app.runtime.sessions.begin() as session:
+        await update_config(session, instagram_url="https://instagram.com/x")
+    assert cache.stats["bump_failed"] == failed + 1
+    async with app.runtime.sessions() as session:
+        from lucien.services.config import get_config
+
+        assert (await get_config(session)).instagram_url == "https://instagram.com/x"
