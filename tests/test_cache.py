@@ -171,9 +171,8 @@ async def test_a_first_start_asks_nothing_about_a_role_it_cannot_have(
     assert await role_seen(app, ana) == "free"
 
 
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)  # the Redis backend
 async def test_redis_down_means_the_database(app: Harness, ana: TgUser) -> None:
-    if not app.runtime.settings.redis_url:
-        pytest.skip("no Redis on this backend")
     await settle_cache(app, ana, "free")
     dead = cache.UpdateContextCache(None, "x")
 
