@@ -8,6 +8,7 @@ import sys
 BENCHES = [
     "bench.cold_start",
     "bench.update_latency",
+    "bench.load",
     "bench.cron_throughput",
     "bench.data_migration",
 ]

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.db.models import AdminGrant, Subscription, utcnow
 from lucien.settings import Settings
+
+if TYPE_CHECKING:
+    from lucien.cache import RoleFacts
 
 
 class Role(enum.StrEnum):
@@ -53,5 +57,16 @@ async def derive_role(
     if user_id in settings.admin_ids or await is_granted_admin(session, user_id):
         return Role.ADMIN
     if await has_active_subscription(session, user_id, now):
+        return Role.VIP
+    return Role.FREE
+
+
+def role_from_facts(
+    settings: Settings, user_id: int, facts: RoleFacts | None, now: datetime | None = None
+) -> Role:
+    """``derive_role`` from facts already read (``lucien.cache``); None: an env admin."""
+    if user_id in settings.admin_ids or (facts is not None and facts.granted_admin):
+        return Role.ADMIN
+    if facts is not None and facts.vip(now or utcnow()):
         return Role.VIP
     return Role.FREE
