@@ -134,6 +134,11 @@ def _facts_from_json(raw: bytes | str) -> RoleFacts:
     return RoleFacts(bool(admin), datetime.fromisoformat(until) if until else None)
 
 
+def role_key_pattern(prefix: str, user_id: int) -> str:
+    """Every cached role of one person, whatever the shape or generation (for erasure)."""
+    return f"{prefix}cache:*:role:*:{user_id}"
+
+
 class UpdateContextCache:
     """Configuration and one person's role facts, read in one Redis round trip."""
 

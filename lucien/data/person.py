@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from lucien.access import audit
+from lucien.cache import role_key_pattern
 from lucien.data.values import canonical, spec_of
 from lucien.db.models import (
     AdminGrant,
@@ -219,13 +220,18 @@ async def erase(
 
 
 def _redis_patterns(prefix: str, user_id: int) -> list[str]:
-    return [f"{prefix}fsm:*:{user_id}:*", f"{prefix}rl:*:{user_id}", f"{prefix}voice:{user_id}"]
+    return [
+        f"{prefix}fsm:*:{user_id}:*",
+        f"{prefix}rl:*:{user_id}",
+        f"{prefix}voice:{user_id}",
+        role_key_pattern(prefix, user_id),
+    ]
 
 
 def _is_theirs(prefix: str, key: str, user_id: int) -> bool:
     if key.startswith(f"{prefix}fsm:"):
         return _fsm_user(key, with_part=True) == str(user_id)
-    return True  # rl:…:<id> and voice:<id> are exact by their pattern
+    return True  # rl:…:<id>, voice:<id> and the cached role are exact by their pattern
 
 
 async def redis_keys(redis: Redis, prefix: str, user_id: int) -> list[str]:
