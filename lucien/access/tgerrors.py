@@ -8,11 +8,16 @@ retried with backoff by whoever called.
 from __future__ import annotations
 
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
+    TelegramNetworkError,
     TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
 )
+from httpx import ConnectError, ConnectTimeout, HTTPError
 
 
 def description(exc: BaseException) -> str:
@@ -24,6 +29,42 @@ def description(exc: BaseException) -> str:
 def _has(exc: BaseException, *needles: str) -> bool:
     text = description(exc).lower()
     return any(n.lower() in text for n in needles)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """No definitive answer: the network failed, Telegram answered 5xx, the answer was not
+    Telegram's (a proxy's 502 page), or flood control outlasted our waiting. The same call
+    may well succeed later, so it is not an attempt that counts."""
+    if isinstance(
+        exc, TelegramNetworkError | TelegramServerError | TelegramRetryAfter | ClientDecodeError
+    ):
+        return True
+    if isinstance(exc, TelegramAPIError):
+        return False  # a definitive refusal (4xx)
+    return isinstance(exc, HTTPError | OSError | TimeoutError)
+
+
+def surely_not_sent(exc: BaseException) -> bool:
+    """The request never reached Telegram (connection refused, no route), or Telegram
+    answered 429 without doing it: sending again cannot make a duplicate."""
+    if isinstance(exc, TelegramRetryAfter):
+        return True
+    cause = exc.__cause__ if isinstance(exc, TelegramNetworkError) else exc
+    return isinstance(cause, ConnectError | ConnectTimeout | ConnectionRefusedError)
+
+
+def bot_lacks_rights(exc: BaseException) -> bool:
+    """Telegram refuses because the bot is no longer an administrator with the right to
+    restrict members (or no longer in the channel at all)."""
+    return isinstance(exc, TelegramBadRequest | TelegramForbiddenError) and _has(
+        exc,
+        "not enough rights",
+        "CHAT_ADMIN_REQUIRED",
+        "need administrator rights",
+        "bot is not a member",
+        "bot was kicked",
+        "have no rights",
+    )
 
 
 def is_forbidden(exc: BaseException) -> bool:

@@ -569,6 +569,11 @@ def _member_cases() -> dict[str, list[dict[str, Any]]]:
                 )
             },
             {"data": DashboardData(config=CONFIG_EMPTY)},
+            {
+                "data": DashboardData(
+                    config=CONFIG, last_run=RUN, last_rehearsal=RUN_DRY, warnings=("dry_run",)
+                )
+            },
         ],
         "diagnostics.run_report": [{"run": RUN}, {"run": RUN_DRY}],
         "diagnostics.dry_run_plan": [
