@@ -33,6 +33,7 @@ from lucien.jobs.runner import run_cron
 from lucien.runtime import Runtime
 from lucien.services.config import update_config
 from lucien.telegram.double import TgUser
+from lucien.telegram.double.errors import RESTRICT_RIGHTS
 from lucien.web.cron import create_cron_app
 from tests.access_support import (
     FREE,
@@ -49,7 +50,6 @@ from tests.access_support import (
     shows_hostile_name,
     subscription_of,
 )
-from lucien.telegram.double.errors import RESTRICT_RIGHTS
 from tests.conftest import ADMIN_ID, OWNER_ID, Backend, Harness, make_settings
 
 ROOT = Path(__file__).resolve().parents[1]

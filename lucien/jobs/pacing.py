@@ -34,13 +34,17 @@ US = 1_000_000
 
 # KEYS[1] the slot key; ARGV: interval (µs), max delay (µs), hold (µs, 0 = reserve)
 _SCRIPT = """
+local function keep(value, now)
+  local ttl = math.floor((value - now) / 1000) + 60000
+  redis.call('SET', KEYS[1], string.format('%.0f', value), 'PX', ttl)
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
 local hold = tonumber(ARGV[3])
 if hold > 0 then
   nxt = math.max(nxt, now + hold)
-  redis.call('SET', KEYS[1], string.format('%.0f', nxt), 'PX', math.floor((nxt - now) / 1000) + 60000)
+  keep(nxt, now)
   return 0
 end
 local slot = math.max(now, nxt)
@@ -48,7 +52,7 @@ if slot - now > tonumber(ARGV[2]) then
   return -1
 end
 local after = slot + tonumber(ARGV[1])
-redis.call('SET', KEYS[1], string.format('%.0f', after), 'PX', math.floor((after - now) / 1000) + 60000)
+keep(after, now)
 return slot - now
 """
 

@@ -4,8 +4,8 @@ The secret is compared in constant time; a wrong or missing one is 401 and nothi
 In production an unset ``CRON_SECRET`` answers 503 (the endpoint is closed until it is
 configured); in development it is open, like the webhook without its secret.
 ``?dry_run=1`` asks for a dry run (``true``/``false``, ``1``/``0``, ``yes``/``no``,
-``on``/``off``; anything else is 400 and nothing runs). The answer is the run's JSON summary: 200 when the run
-finished (``status`` says ok or partial), 500 when every step failed.
+``on``/``off``; anything else is 400 and nothing runs). The answer is the run's JSON
+summary: 200 when the run finished (``status`` says ok or partial), 500 when every step failed.
 """
 
 from __future__ import annotations
