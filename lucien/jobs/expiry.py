@@ -39,6 +39,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from lucien.access import audit
@@ -276,39 +277,37 @@ async def _remove(ctx: CronContext, item: Due) -> str | None:
     return None
 
 
-async def _readmit_if_renewed(ctx: CronContext, item: Due) -> bool:
+async def _readmit_if_renewed(session: AsyncSession, item: Due, now: datetime) -> bool:
     """After the ban: a renewal that landed meanwhile gets its way back in (the ban is
     already lifted; ``/start`` hands a personal link again)."""
-    now = ctx.now()
-    async with ctx.runtime.sessions.begin() as session:
-        current = (
-            await session.execute(
-                select(Subscription.id, Subscription.ritual_stage)
-                .where(
-                    Subscription.user_id == item.user_id,
-                    Subscription.status == ACTIVE,
-                    Subscription.ends_at > now,
-                )
-                .order_by(Subscription.ends_at.desc())
-                .limit(1)
+    current = (
+        await session.execute(
+            select(Subscription.id, Subscription.ritual_stage)
+            .where(
+                Subscription.user_id == item.user_id,
+                Subscription.status == ACTIVE,
+                Subscription.ends_at > now,
             )
-        ).first()
-        if current is None:
-            return False
-        if current.ritual_stage in (0, 4):
-            await session.execute(
-                update(Subscription)
-                .where(Subscription.id == current.id, Subscription.ritual_stage.in_((0, 4)))
-                .values(ritual_stage=3)
-            )
-        await audit.record(
-            session,
-            "subscription.readmitted",
-            target_type="subscription",
-            target_id=current.id,
-            after={"user_id": item.user_id, "removed_period": item.id},
-            at=now,
+            .order_by(Subscription.ends_at.desc())
+            .limit(1)
         )
+    ).first()
+    if current is None:
+        return False
+    if current.ritual_stage in (0, 4):
+        await session.execute(
+            update(Subscription)
+            .where(Subscription.id == current.id, Subscription.ritual_stage.in_((0, 4)))
+            .values(ritual_stage=3)
+        )
+    await audit.record(
+        session,
+        "subscription.readmitted",
+        target_type="subscription",
+        target_id=current.id,
+        after={"user_id": item.user_id, "removed_period": item.id},
+        at=now,
+    )
     return True
 
 
@@ -410,22 +409,11 @@ async def process(ctx: CronContext, sub_id: int) -> None:
             await _refused(ctx, item, exc)
         return
 
-    if note is None and await _readmit_if_renewed(ctx, item):
-        note = "renewed during removal: readmitted"
-        ctx.count(STEP, "readmitted")
-
-    _, link_errors = (
-        await revoke_open_links(
-            ctx.runtime, item.user_id, ctx.config.vip_channel_id, limiter=ctx.limiter
-        )
-        if ctx.config.vip_channel_id is not None and note is None
-        else (0, [])
-    )
-    for err in link_errors:
-        ctx.error(STEP, err)
-
     now = ctx.now()
+    readmitted = False
     async with ctx.runtime.sessions.begin() as session:
+        if note is None and await _readmit_if_renewed(session, item, now):
+            readmitted, note = True, "renewed during removal: readmitted"
         done = await session.execute(
             update(Subscription)
             .where(
@@ -462,11 +450,21 @@ async def process(ctx: CronContext, sub_id: int) -> None:
                 .where(Subscription.id == item.id, Subscription.status == ACTIVE)
                 .values(claimed_until=None)
             )
-            ctx.count(STEP, "renewed")
-            return
+    if readmitted:
+        ctx.count(STEP, "readmitted")
+    if rowcount(done) != 1:
+        ctx.count(STEP, "renewed")
+        return
     ctx.count(STEP, "expired")
-    if note is None:
-        ctx.count(STEP, "removed")
+    if note is not None:
+        return
+    ctx.count(STEP, "removed")
+    # Their personal links go too (after the period is closed: best effort, as before).
+    _, link_errors = await revoke_open_links(
+        ctx.runtime, item.user_id, ctx.config.vip_channel_id, limiter=ctx.limiter
+    )
+    for err in link_errors:
+        ctx.error(STEP, err)
 
 
 async def run_expiry(ctx: CronContext) -> None:

@@ -13,7 +13,9 @@ together, at worst briefly at twice the rate while some use each).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 import time
 from typing import TYPE_CHECKING
 
@@ -58,12 +60,21 @@ return slot - now
 
 
 class DatabasePacer:
-    """The slot in ``telegram_pacing`` (wall-clock microseconds)."""
+    """The slot in ``telegram_pacing`` (wall-clock microseconds).
 
-    def __init__(self, runtime: Runtime, key: str = KEY) -> None:
+    A write transaction per call would cost the job more than the pacing is worth (on
+    SQLite every one takes the database's write lock), so slots are taken ``block`` at a
+    time and handed out here to this run's calls. The block is still exclusive to this
+    run, so the runs together keep the rate; a run may leave up to ``block - 1`` slots
+    unused at its end, and a late caller may go up to ``block`` calls in a burst."""
+
+    def __init__(self, runtime: Runtime, key: str = KEY, block: int = 5) -> None:
         self.runtime = runtime
         self.key = key
+        self.block = block
         self._ready = False
+        self._slots: list[int] = []  # taken, not handed out yet (µs)
+        self._lock = asyncio.Lock()
 
     async def _ensure_row(self) -> None:
         if self._ready:
@@ -90,10 +101,20 @@ class DatabasePacer:
         return None if after is None else int(after)
 
     async def reserve(self, interval: float, max_delay: float) -> float | None:
-        now = int(time.time() * US)
-        step = int(interval * US)
-        after = await self._move(now, step, int(max_delay * US))
-        return None if after is None else max(0.0, (after - step - now) / US)
+        bound = int(max_delay * US) if math.isfinite(max_delay) else None
+        async with self._lock:
+            now = int(time.time() * US)
+            if not self._slots:
+                step = int(interval * US)
+                after = await self._move(now, step * self.block, bound)
+                if after is None:
+                    return None
+                first = after - step * self.block
+                self._slots = [first + n * step for n in range(self.block)]
+            if bound is not None and self._slots[0] - now > bound:
+                return None  # kept for a caller with more time
+            slot = self._slots.pop(0)
+        return max(0.0, (slot - now) / US)
 
     async def hold(self, seconds: float) -> None:
         now = int(time.time() * US)
@@ -123,8 +144,9 @@ class RedisPacer:
         if redis is None or self.failed:
             return None
         try:
+            bound = int(min(max_delay, 86_400.0) * US)  # no budget: a day is plenty
             result = await redis.eval(  # type: ignore[misc]
-                _SCRIPT, 1, self.key, int(interval * US), int(max_delay * US), int(hold * US)
+                _SCRIPT, 1, self.key, int(interval * US), bound, int(hold * US)
             )
         except Exception as exc:  # any Redis trouble: the database keeps the pace
             log.warning("redis pacer failed, pacing through the database: %s", exc)
