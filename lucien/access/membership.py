@@ -145,8 +145,10 @@ async def handle_vip_join(
     try:
         await bot.unban_chat_member(chat_id, user_id, only_if_banned=True)
     except Exception as exc:
-        if not member_already_gone(exc):
+        if is_transient(exc):
             raise
+        if not member_already_gone(exc):  # out, but still banned: a redelivery won't help
+            log.warning("intruder %s removed but not unbanned: %s", user_id, description(exc))
     if foreign_link is not None:
         await _revoke_in_telegram(runtime, foreign_link)
     return JoinOutcome(
