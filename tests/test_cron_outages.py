@@ -28,6 +28,7 @@ from lucien.jobs.switches import BadSwitch, parse_switch
 from lucien.runtime import Runtime
 from lucien.services.dashboard import collect
 from lucien.telegram.double import TelegramDouble, TgUser
+from lucien.telegram.double.errors import RESTRICT_RIGHTS
 from lucien.web.cron import create_cron_app
 from tests.access_support import (
     FREE,
@@ -386,6 +387,14 @@ async def test_an_intruder_during_an_outage_is_redelivered(app: Harness, ana: Tg
 
     assert (await app.post(update)).status_code == 200
     assert not app.double.is_participant(VIP, ana.id)
+
+
+async def test_an_intruder_whose_unban_is_refused_still_settles(app: Harness, ana: TgUser) -> None:
+    await configure(app.runtime, app.double)
+    app.double.fail("unbanChatMember", 400, RESTRICT_RIGHTS)
+
+    assert (await app.post(app.double.member_joins(VIP, ana))).status_code == 200
+    assert not app.double.is_participant(VIP, ana.id)  # out (though still banned)
 
 
 # -- dry runs leave a heartbeat -------------------------------------------------------------
