@@ -66,7 +66,9 @@ class DatabasePacer:
     SQLite every one takes the database's write lock), so slots are taken ``block`` at a
     time and handed out here to this run's calls. The block is still exclusive to this
     run, so the runs together keep the rate; a run may leave up to ``block - 1`` slots
-    unused at its end, and a late caller may go up to ``block`` calls in a burst."""
+    unused at its end, and a late caller may go up to ``block`` calls in a burst. A flood
+    wait drops this run's remaining slots; another run notices it when its block is
+    used up (at most ``block - 1`` calls later)."""
 
     def __init__(self, runtime: Runtime, key: str = KEY, block: int = 5) -> None:
         self.runtime = runtime
@@ -117,8 +119,9 @@ class DatabasePacer:
         return max(0.0, (slot - now) / US)
 
     async def hold(self, seconds: float) -> None:
+        async with self._lock:
+            self._slots.clear()  # taken before the flood wait: no longer usable
         now = int(time.time() * US)
-        # next = max(next, now + hold): a slot of length `hold` taken at `now` at the latest
         await self._ensure_row()
         target = now + int(seconds * US)
         async with self.runtime.sessions.begin() as session:
