@@ -32,7 +32,7 @@ from lucien.web.lambda_handler import ensure_event_loop, http_handler
 log = logging.getLogger(__name__)
 
 configure_logging()
-settings_or_exit()
+settings_or_exit("cron")
 app = create_cron_app()
 _http = http_handler(app)
 

@@ -26,15 +26,15 @@ from lucien.access.admins import admin_ids
 from lucien.access.links import mark_used, revoke_links, revoke_open_links
 from lucien.access.ritual import complete
 from lucien.access.subscriptions import current_subscription
-from lucien.access.tgerrors import (
-    description,
-    invite_link_gone,
-    is_transient,
-    member_already_gone,
-)
 from lucien.db.models import InviteLink, utcnow
 from lucien.runtime import Runtime
 from lucien.services.roles import is_granted_admin
+from lucien.telegram.errors import (
+    description,
+    invite_link_gone,
+    is_outage,
+    member_already_gone,
+)
 
 log = logging.getLogger(__name__)
 
@@ -138,14 +138,14 @@ async def handle_vip_join(
     try:
         await bot.ban_chat_member(chat_id, user_id)
     except Exception as exc:
-        if is_transient(exc):
+        if is_outage(exc):
             raise
         if not member_already_gone(exc):
             return await _not_removed(runtime, user_id, exc, now)
     try:
         await bot.unban_chat_member(chat_id, user_id, only_if_banned=True)
     except Exception as exc:
-        if is_transient(exc):
+        if is_outage(exc):
             raise
         if not member_already_gone(exc):  # out, but still banned: a redelivery won't help
             log.warning("intruder %s removed but not unbanned: %s", user_id, description(exc))

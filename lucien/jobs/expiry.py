@@ -46,14 +46,6 @@ from lucien.access import audit
 from lucien.access.admins import admin_ids
 from lucien.access.links import revoke_open_links
 from lucien.access.subscriptions import ACTIVE, EXPIRED, STUCK_ATTEMPTS
-from lucien.access.tgerrors import (
-    description,
-    is_forbidden,
-    is_transient,
-    member_already_gone,
-    member_cannot_be_removed,
-    surely_not_sent,
-)
 from lucien.db.models import Subscription, User
 from lucien.db.results import rowcount
 from lucien.jobs.claims import claim_rows
@@ -61,6 +53,14 @@ from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext, backoff
 from lucien.jobs.limiter import BudgetExhausted, CallTimedOut
 from lucien.jobs.pool import drain
 from lucien.services.users import mark_unreachable
+from lucien.telegram.errors import (
+    description,
+    is_forbidden,
+    is_outage,
+    member_already_gone,
+    member_cannot_be_removed,
+    surely_not_sent,
+)
 from lucien.voice.data import UserCard
 
 STEP = "expiry"
@@ -403,7 +403,7 @@ async def process(ctx: CronContext, sub_id: int) -> None:
     except BudgetExhausted:
         raise
     except Exception as exc:  # classified: transient or a refusal
-        if is_transient(exc):
+        if is_outage(exc):
             await _transient(ctx, item, exc)
         else:
             await _refused(ctx, item, exc)

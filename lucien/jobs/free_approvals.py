@@ -19,13 +19,13 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from lucien.access.join_requests import APPROVED, CLOSED, FAILED, PENDING
-from lucien.access.tgerrors import description, is_forbidden, is_transient, join_request_closed
 from lucien.db.models import JoinRequest, User
 from lucien.jobs.claims import claim_rows
 from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext, backoff
 from lucien.jobs.limiter import BudgetExhausted
 from lucien.jobs.pool import drain
 from lucien.services.users import mark_unreachable
+from lucien.telegram.errors import description, is_forbidden, is_outage, join_request_closed
 
 STEP = "free"
 MAX_ATTEMPTS = 6
@@ -98,7 +98,7 @@ async def process(ctx: CronContext, request_id: int) -> None:
             await _finish(ctx, request_id, status=CLOSED, last_error=error, decided_at=now)
             ctx.count(STEP, "closed")
             return
-        if is_transient(exc):  # not an attempt
+        if is_outage(exc):  # not an attempt
             await release(ctx, request_id)
             ctx.defer(STEP, request_id)
             ctx.count(STEP, "retry_later")

@@ -1,7 +1,7 @@
 """cron under outages: stuck-removal reports, shared Telegram pacing
 
-Revision ID: 0002_cron_outages
-Revises: 0001
+Revision ID: 0003_cron_outages
+Revises: 0002_dead_letters
 Create Date: 2026-11-28 18:00:00
 
 Periods left as ``removal_failed`` by the old give-up rule go back to ``active`` so the
@@ -15,8 +15,8 @@ from alembic import op
 
 import lucien.db.models
 
-revision: str = "0002_cron_outages"
-down_revision: str | None = "0001"
+revision: str = "0003_cron_outages"
+down_revision: str | None = "0002_dead_letters"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
