@@ -9,22 +9,27 @@
 - Anywhere: ``uvicorn functions.cron_expiry:app``.
 
 ``--dry-run`` / ``LUCIEN_CRON_DRY_RUN=1`` / ``{"dry_run": true}`` in the scheduled event:
-report only, change nothing.
+report only, change nothing (``lucien.jobs.switches`` reads every one of them the same way:
+``"false"`` is false, garbage is refused).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from lucien.boot import configure_logging, settings_or_exit
 from lucien.jobs.runner import run_cron
+from lucien.jobs.switches import BadSwitch, parse_switch
 from lucien.runtime import get_runtime
 from lucien.web.cron import create_cron_app
 from lucien.web.lambda_handler import ensure_event_loop, http_handler
+
+log = logging.getLogger(__name__)
 
 configure_logging()
 settings_or_exit("cron")
@@ -39,20 +44,30 @@ def is_http_event(event: Any) -> bool:
 
 
 def _event_dry_run(event: Any) -> bool | None:
+    """``dry_run`` of a scheduled event (top level or under ``detail``); raises
+    :class:`BadSwitch` for a value that is not yes or no."""
     if not isinstance(event, dict):
         return None
     for source in (event, event.get("detail")):
         if isinstance(source, dict) and "dry_run" in source:
-            return bool(source["dry_run"])
+            return parse_switch(source["dry_run"])
     return None
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Lambda entry: HTTP through Mangum, anything else (a schedule) runs the job."""
+    """Lambda entry: HTTP through Mangum, anything else (a schedule) runs the job.
+
+    A scheduled event with an unreadable ``dry_run`` runs nothing and answers why (no
+    exception: Lambda would only retry the same event)."""
     if is_http_event(event):
         return _http(event, context)
+    try:
+        dry_run = _event_dry_run(event)
+    except BadSwitch as exc:
+        log.error("cron event rejected: %s", exc)
+        return {"ok": False, "status": "rejected", "error": str(exc)}
     loop = ensure_event_loop()
-    return loop.run_until_complete(run_cron(get_runtime(), dry_run=_event_dry_run(event)))
+    return loop.run_until_complete(run_cron(get_runtime(), dry_run=dry_run))
 
 
 async def _run_once(dry_run: bool | None) -> dict[str, Any]:

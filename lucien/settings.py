@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     # Tunables with safe defaults; not part of the documented contract.
     redis_prefix: str = "lucien:"
     cron_time_budget_seconds: float = Field(default=50.0, gt=0)
+    #: Telegram calls per second for all cron runs together (Telegram allows about 30)
+    cron_telegram_rate: float = Field(default=25.0, gt=0, le=30)
     update_lease_seconds: int = Field(default=120, gt=0)
     max_body_bytes: int = 1024 * 1024
     max_json_depth: int = Field(default=64, gt=0)

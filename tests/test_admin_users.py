@@ -398,6 +398,24 @@ async def test_remove_from_channels(app: Harness, owner: TgUser) -> None:
     assert "retirado de los canales" in text_of(app, owner)
 
 
+async def test_remove_from_channels_without_a_vip_channel_says_so(
+    app: Harness, owner: TgUser
+) -> None:
+    from lucien.services.config import update_config
+
+    await _member_in_both_channels(app)
+    async with app.runtime.sessions.begin() as session:
+        await update_config(session, vip_channel_id=None)
+    app.double.clear_calls()
+
+    await press(app, owner, cb(S.USERS, A.KICK_OK, id=BOB.id))
+
+    text = text_of(app, owner)
+    assert "No hay ningún Diván calibrado" in text and "no lo intentaré más adelante" in text
+    assert calls(app.double, "banChatMember", chat_id=VIP) == []
+    assert len(calls(app.double, "banChatMember", chat_id=FREE)) == 1
+
+
 async def test_delete_a_users_data(app: Harness, owner: TgUser) -> None:
     await _member_in_both_channels(app)
     async with app.runtime.sessions.begin() as session:

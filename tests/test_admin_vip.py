@@ -371,11 +371,29 @@ async def test_removal_failure_is_left_to_the_cron(app: Harness, owner: TgUser) 
     app.double.fail("banChatMember", 400, "Bad Request: something odd")
     await _open(app, owner)
     await press(app, owner, cb(S.SUBS, A.REMOVE_OK, id=sub_id))
-    assert "lo reintentaré" in text_of(app, owner)
+    assert "Lo reintentaré en cada ronda" in text_of(app, owner)
     sub = await _sub(app, sub_id)
     assert sub.status == "active" and sub.ends_at <= utcnow()  # the cron removes it later
     assert sub.removal_attempts == 1 and sub.removal_next_at is not None
     assert sub.claimed_until is None
+
+
+async def test_removal_without_a_vip_channel_promises_no_retry(app: Harness, owner: TgUser) -> None:
+    from lucien.services.config import update_config
+
+    await configure(app.runtime, app.double)
+    async with app.runtime.sessions.begin() as session:
+        await update_config(session, vip_channel_id=None)
+    sub_id = await add_subscription(app.runtime, 6001, timedelta(days=12))
+    await _open(app, owner)
+    await press(app, owner, cb(S.SUBS, A.REMOVE_OK, id=sub_id))
+
+    text = text_of(app, owner)
+    assert "No hay ningún Diván calibrado" in text and "no lo intentaré más adelante" in text
+    assert "reintentaré" not in text
+    sub = await _sub(app, sub_id)
+    assert sub.status == "expired" and sub.claimed_until is None  # nothing left to retry
+    assert calls(app.double, "banChatMember") == []
 
 
 # -- plans --------------------------------------------------------------------------------

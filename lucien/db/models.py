@@ -166,6 +166,8 @@ class Subscription(Base):
     removal_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     removal_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     removal_error: Mapped[str | None] = mapped_column(Text)
+    #: when the admins were told this removal is stuck (once per period)
+    removal_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -380,6 +382,16 @@ class RateLimit(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TelegramPacing(Base):
+    """The next free slot for a Telegram call, shared by every cron run and instance when
+    Redis is not configured (``lucien.jobs.pacing``): microseconds since the epoch."""
+
+    __tablename__ = "telegram_pacing"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_at_us: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class JobRun(Base):

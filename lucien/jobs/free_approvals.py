@@ -4,8 +4,10 @@ Claimed like expiries (a lease in ``claimed_until``; ``FOR UPDATE SKIP LOCKED`` 
 PostgreSQL), then ``approveChatJoinRequest``. After an approval Lucien DMs "approved" with
 a button to the channel, best effort (a requester who never started the bot answers 403,
 which is fine). Telegram's terminal answers — USER_ALREADY_PARTICIPANT,
-HIDE_REQUESTER_MISSING, request not found — close the request; anything else is retried
-with backoff, and after ``MAX_ATTEMPTS`` the request is marked failed.
+HIDE_REQUESTER_MISSING, request not found — close the request. Network errors, Telegram
+5xx and calls cut by the run's budget are not attempts: the claim goes back and the next
+run tries again. Any other refusal counts an attempt and is retried with backoff; after
+``MAX_ATTEMPTS`` refusals the request is marked failed.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext, backoff
 from lucien.jobs.limiter import BudgetExhausted
 from lucien.jobs.pool import drain
 from lucien.services.users import mark_unreachable
-from lucien.telegram.errors import description, is_forbidden, join_request_closed
+from lucien.telegram.errors import description, is_forbidden, is_outage, join_request_closed
 
 STEP = "free"
 MAX_ATTEMPTS = 6
@@ -42,6 +44,8 @@ def ready(ctx: CronContext, now: datetime, req: Any = JoinRequest) -> ColumnElem
 async def claim(ctx: CronContext, limit: int) -> list[int]:
     now = ctx.now()
     pick = select(JoinRequest.id).where(ready(ctx, now))
+    if skipped := ctx.skipped(STEP):
+        pick = pick.where(JoinRequest.id.not_in(skipped))
     pick = pick.order_by(JoinRequest.requested_at, JoinRequest.id).limit(limit)
     return await claim_rows(ctx, JoinRequest, pick, ready(ctx, now), now + ctx.lease)
 
@@ -93,6 +97,12 @@ async def process(ctx: CronContext, request_id: int) -> None:
         if join_request_closed(exc):
             await _finish(ctx, request_id, status=CLOSED, last_error=error, decided_at=now)
             ctx.count(STEP, "closed")
+            return
+        if is_outage(exc):  # not an attempt
+            await release(ctx, request_id)
+            ctx.defer(STEP, request_id)
+            ctx.count(STEP, "retry_later")
+            ctx.error(STEP, f"approval of {user_id} waits for Telegram: {error}")
             return
         attempts += 1
         if attempts >= MAX_ATTEMPTS:

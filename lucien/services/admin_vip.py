@@ -407,6 +407,7 @@ class Removal:
     subscription_id: int
     done: bool  # the period is closed
     from_channel: bool  # and the member is out of the channel
+    vip_channel: bool = True  # False: none is configured (nothing removed, nothing retried)
 
 
 async def start_removal(
@@ -452,14 +453,16 @@ async def start_removal(
 
 async def remove_now(runtime: Runtime, sub_id: int, *, actor_id: int | None) -> Removal | None:
     """Remove a member from the circle at once, exactly as the cron would at the end:
-    farewell, ban + unban(only_if_banned) in the VIP channel, open links revoked, period
-    closed and audited. A Telegram failure leaves the period to the cron's retries.
+        farewell, ban + unban(only_if_banned) in the VIP channel, open links revoked, period
+        closed and audited. A Telegram failure leaves the period to the cron's retries; with no
+    VIP channel configured the period is simply closed (nothing to remove from, no retry).
 
-    None when the period is not active (or already being removed).
+        None when the period is not active (or already being removed).
     """
     from lucien.jobs import expiry
     from lucien.jobs.context import CronContext, read_config
-    from lucien.jobs.limiter import Budget, Limiter
+    from lucien.jobs.limiter import Budget
+    from lucien.jobs.pacing import shared_limiter
 
     budget = Budget(REMOVAL_BUDGET_SECONDS)
     ctx = CronContext(
@@ -467,7 +470,7 @@ async def remove_now(runtime: Runtime, sub_id: int, *, actor_id: int | None) -> 
         config=await read_config(runtime),
         dry_run=False,  # an explicit admin action, not the scheduled round
         budget=budget,
-        limiter=Limiter(budget=budget),
+        limiter=shared_limiter(runtime, budget),  # within the cron's rate
     )
     async with runtime.sessions.begin() as session:
         taken = await start_removal(session, sub_id, actor_id=actor_id, lease=ctx.lease)
@@ -483,7 +486,12 @@ async def remove_now(runtime: Runtime, sub_id: int, *, actor_id: int | None) -> 
     if sub is None:
         return Removal(sub_id, True, True)
     done = sub.status != ACTIVE
-    return Removal(sub_id, done, done and sub.removed_at is not None and not sub.removal_error)
+    return Removal(
+        sub_id,
+        done,
+        done and sub.removed_at is not None and not sub.removal_error,
+        vip_channel=ctx.config.vip_channel_id is not None,
+    )
 
 
 # -- plans --------------------------------------------------------------------------------

@@ -211,7 +211,11 @@ def _admin_cases() -> dict[str, list[dict[str, Any]]]:
         "admin_vip.extend_ask": [{"sub": SUB}],
         "admin_vip.extended": [{"sub": SUB, "days": 30, "new_end": _h(35)}],
         "admin_vip.remove_confirm": [{"sub": SUB}],
-        "admin_vip.removed": [{"sub": SUB}, {"sub": SUB, "from_channel": False}],
+        "admin_vip.removed": [
+            {"sub": SUB},
+            {"sub": SUB, "from_channel": False},
+            {"sub": SUB, "from_channel": False, "vip_channel": False},
+        ],
         "admin_vip.plans": [
             {"plans": [PLAN, PLAN_OFF], "page": ONE_PAGE},
             {"plans": [], "page": Page()},
@@ -360,8 +364,11 @@ def _admin_cases() -> dict[str, list[dict[str, Any]]]:
             for a in ("grant", "ungrant", "block", "unblock", "kick", "wipe")
         ],
         "admin_users.done": [
-            {"action": a, "user": ANA}
-            for a in ("grant", "ungrant", "block", "unblock", "kick", "wipe")
+            *(
+                {"action": a, "user": ANA}
+                for a in ("grant", "ungrant", "block", "unblock", "kick", "wipe")
+            ),
+            {"action": "kick", "user": ANA, "vip_channel": False},
         ],
         "admin_users.removal_incomplete": [{"user": ANA}, {"user": ANA, "deleted": True}],
         "admin_users.owner_only": [{}],
@@ -569,6 +576,11 @@ def _member_cases() -> dict[str, list[dict[str, Any]]]:
                 )
             },
             {"data": DashboardData(config=CONFIG_EMPTY)},
+            {
+                "data": DashboardData(
+                    config=CONFIG, last_run=RUN, last_rehearsal=RUN_DRY, warnings=("dry_run",)
+                )
+            },
         ],
         "diagnostics.run_report": [{"run": RUN}, {"run": RUN_DRY}],
         "diagnostics.dead_letter": [

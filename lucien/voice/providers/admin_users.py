@@ -286,13 +286,24 @@ class AdminUsersProvider(Provider):
             ),
         )
 
-    def done(self, *, action: UserAction, user: UserCard) -> Message:
+    def done(self, *, action: UserAction, user: UserCard, vip_channel: bool = True) -> Message:
+        """``vip_channel=False``: a removal while no Diván is calibrated (nothing to remove
+        from there, and nothing will be tried later)."""
         who = b(person(user.full_name, "esta persona"))
         back = (
             [self.back_to(S.USERS)]
             if action == "wipe"
             else [self.admin_button("👤 Perfil", S.USERS, A.VIEW, id=user.id, arg="sum")]
         )
+        if action == "kick" and not vip_channel:
+            return self.message(
+                "done_kick_no_vip",
+                f"La membresía de {who} ha concluido y ya no tiene acceso al círculo.",
+                "No hay ningún Diván calibrado, así que no había canal del que retirarle, y "
+                "no lo intentaré más adelante. Si calibra el Diván y sigue dentro, retírele "
+                "de nuevo desde aquí.",
+                keyboard=keyboard(back),
+            )
         return self.message(
             f"done_{action}", _DONE[action].format(who=who), keyboard=keyboard(back)
         )

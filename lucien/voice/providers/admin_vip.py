@@ -373,13 +373,25 @@ class AdminVipProvider(Provider):
             ),
         )
 
-    def removed(self, *, sub: SubscriptionCard, from_channel: bool = True) -> Message:
-        note = (
-            "Ha salido del Diván y sus enlaces personales quedan retirados."
-            if from_channel
-            else "Su membresía ha concluido; sacarle del Diván no fue posible aún y lo "
-            "reintentaré en la próxima ronda."
-        )
+    def removed(
+        self, *, sub: SubscriptionCard, from_channel: bool = True, vip_channel: bool = True
+    ) -> Message:
+        """``from_channel=False``: Telegram refused or failed (the cron retries until it
+        works, and tells the custodians if it gets stuck); ``vip_channel=False``: no Diván
+        is calibrated, so there was nothing to remove from and nothing is retried."""
+        if from_channel:
+            note = "Ha salido del Diván y sus enlaces personales quedan retirados."
+        elif not vip_channel:
+            note = (
+                "Su membresía ha concluido. No hay ningún Diván calibrado, así que no había "
+                "canal del que retirarle, y no lo intentaré más adelante. Si calibra el "
+                "Diván y sigue dentro, retírele desde la sección Personas."
+            )
+        else:
+            note = (
+                "Su membresía ha concluido; sacarle del Diván no fue posible aún. Lo "
+                "reintentaré en cada ronda hasta lograrlo, y le avisaré si se atasca."
+            )
         return self.message(
             "removed",
             f"{b(person(sub.user.full_name))} ya no forma parte del círculo.",

@@ -73,6 +73,8 @@ class DashboardProvider(Provider):
             if data.last_run
             else f"🕰 Última ronda: {i('ninguna todavía')}"
         )
+        if data.last_rehearsal:
+            last += f"\n🧪 Último ensayo: {run_line(data.last_rehearsal, self.voice.tz)}"
         warnings = [
             "⚠️ " + (WARNINGS[w] if w in WARNINGS else f"Asunto por revisar: {code(w, 40)}")
             for w in data.warnings

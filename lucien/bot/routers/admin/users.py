@@ -286,7 +286,8 @@ async def on_do(
             await show(query, voice.admin_users.removal_incomplete(user=card))
             await query.answer()
             return
-    await show(query, voice.admin_users.done(action=action, user=card))  # type: ignore[arg-type]
+    vip_channel = removal is None or not removal.vip_missing
+    await show(query, voice.admin_users.done(action=action, user=card, vip_channel=vip_channel))  # type: ignore[arg-type]
     await query.answer()
 
 

@@ -428,7 +428,12 @@ async def on_subs(
         if removal is None:  # someone else got there first
             await show(query, voice.admin_vip.subscriber(sub=card))
             return
-        await show(query, voice.admin_vip.removed(sub=card, from_channel=removal.from_channel))
+        await show(
+            query,
+            voice.admin_vip.removed(
+                sub=card, from_channel=removal.from_channel, vip_channel=removal.vip_channel
+            ),
+        )
 
 
 async def on_extend_days(
