@@ -16,6 +16,8 @@ from lucien.db.url import DatabaseURLError, normalize_database_url
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./lucien.db"
 SANDBOX_TOKEN = "1000000001:sandbox-token-not-for-telegram"
+#: Diana's id in the sandbox when ``ADMIN_USER_IDS`` is unset (there must be an owner to play).
+SANDBOX_OWNER_ID = 1001
 
 
 class ConfigError(Exception):
@@ -101,7 +103,10 @@ class Settings(BaseSettings):
 
     @property
     def admin_ids(self) -> tuple[int, ...]:
-        return tuple(int(p) for p in _split_ids(self.admin_user_ids))
+        ids = tuple(int(p) for p in _split_ids(self.admin_user_ids))
+        if not ids and self.sandbox:
+            return (SANDBOX_OWNER_ID,)
+        return ids
 
     @property
     def owner_id(self) -> int | None:
