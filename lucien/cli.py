@@ -29,7 +29,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.sandbox:
         print(
             "lucien: sandbox mode (no BOT_TOKEN): Telegram is the built-in double; "
-            f"read what Lucien says at http://{args.host}:{args.port}/sandbox/_double/messages",
+            f"open the chat page at http://{args.host}:{args.port}/sandbox/",
             file=sys.stderr,
         )
     uvicorn.run("lucien.web.local:create_local_app", factory=True, host=args.host, port=args.port)
