@@ -50,13 +50,16 @@ async def _set_webhook() -> int:
     from lucien.runtime import get_runtime
 
     settings = settings_or_exit()
-    if not settings.public_url:
+    base = settings.public_base_url
+    if base is None:
         print(
-            "lucien: configuration: PUBLIC_URL is required to register the webhook", file=sys.stderr
+            "lucien: configuration: PUBLIC_URL is required to register the webhook "
+            "(on Railway, RAILWAY_PUBLIC_DOMAIN stands in: generate a domain for the service)",
+            file=sys.stderr,
         )
         return 2
     runtime = get_runtime()
-    url = settings.public_url.rstrip("/") + "/webhook"
+    url = base + "/webhook"
     try:
         await runtime.bot.set_webhook(
             url,

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
     public_url: str | None = None
+    #: Set by Railway on a service with a public domain (``name.up.railway.app``, no scheme).
+    railway_public_domain: str | None = None
     cron_secret: SecretStr | None = None
     lucien_env: Literal["development", "production"] = "development"
 
@@ -48,7 +50,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
 
     @field_validator(
-        "bot_token", "webhook_secret", "cron_secret", "redis_url", "public_url", mode="before"
+        "bot_token",
+        "webhook_secret",
+        "cron_secret",
+        "redis_url",
+        "public_url",
+        "railway_public_domain",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -117,6 +125,17 @@ class Settings(BaseSettings):
     def sandbox(self) -> bool:
         """No token: Telegram is the in-process double."""
         return self.bot_token is None
+
+    @property
+    def public_base_url(self) -> str | None:
+        """Where Telegram reaches this deployment: ``PUBLIC_URL``, else Railway's domain."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        if self.railway_public_domain:
+            domain = self.railway_public_domain.strip().strip("/")
+            domain = domain.removeprefix("https://").removeprefix("http://")
+            return f"https://{domain}"
+        return None
 
     @property
     def token(self) -> str:

@@ -52,8 +52,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sandbox') / 'lucien.db'}"
     upgrade(url)
     settings = load_settings(
-        bot_token="", database_url=url, redis_url="", webhook_secret="sandbox-secret",
-        admin_user_ids="", cron_secret="", lucien_env="development",
+        bot_token="",
+        database_url=url,
+        redis_url="",
+        webhook_secret="sandbox-secret",
+        admin_user_ids="",
+        cron_secret="",
+        lucien_env="development",
     )
     runtime = Runtime(settings)
     app = create_webhook_app(runtime)
@@ -92,8 +97,12 @@ def browser() -> Iterator[Any]:
     options = Options()
     options.binary_location = str(shutil.which("chromium"))
     for argument in (
-        "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-        "--window-size=1440,900", "--lang=es",
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1440,900",
+        "--lang=es",
     ):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(str(shutil.which("chromedriver"))), options=options)
@@ -135,7 +144,9 @@ class ChatPage:
 
     def persona(self, key: str) -> None:
         self.click(f'li[data-persona="{key}"]')
-        wait_for(lambda: "active" in self.css(f'li[data-persona="{key}"]')[0].get_attribute("class"), key)
+        wait_for(
+            lambda: "active" in self.css(f'li[data-persona="{key}"]')[0].get_attribute("class"), key
+        )
 
     def send(self, text: str) -> None:
         box = self.css("#text")[0]
@@ -204,7 +215,7 @@ def test_start_ritual_join_and_the_owner_sees_the_member(served: str, browser: A
     page.shot("owner-panel")
 
     # The channel's own view: members, the bot's rights, the used personal link.
-    page.click('li[data-channel]')
+    page.click("li[data-channel]")
     wait_for(lambda: "Ana" in page.css("#members")[0].text, "Ana among the members")
     assert page.css('#rights input[data-right="can_invite_users"]')[0].is_selected()
     page.shot("channel")

@@ -81,7 +81,9 @@ async def play(runtime: Runtime) -> list[str]:
 
     await set_the_stage(driver)
 
-    note(f"Diana sells an invitation outside Telegram (lucien invitations issue --plan {PLAN_NAME})")
+    note(
+        f"Diana sells an invitation outside Telegram (lucien invitations issue --plan {PLAN_NAME})"
+    )
     invitation = await issue_invitation(runtime)
     driver.transcript.lines.append(f"· {invitation.link}")
 

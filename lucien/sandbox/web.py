@@ -55,6 +55,11 @@ def _rights(body: JSON) -> dict[str, bool]:
     return {str(k): bool(v) for k, v in given.items()}
 
 
+def _no_update(_: object) -> list[JSON]:
+    """Channel posts reach no one: the bot does not subscribe to ``channel_post``."""
+    return []
+
+
 #: POST /sandbox/api/<name>: what each control does to the world.
 ACTIONS: dict[str, Action] = {
     "setup": lambda w, b: w.setup_channels(**_rights(b)),
@@ -65,7 +70,7 @@ ACTIONS: dict[str, Action] = {
     "join": lambda w, b: w.join(_text(b, "persona"), _int(b, "chat_id"), b.get("link") or None),
     "open_link": lambda w, b: w.join_by_url(_text(b, "persona"), _text(b, "url")),
     "leave": lambda w, b: w.leave(_text(b, "persona"), _int(b, "chat_id")),
-    "post": lambda w, b: [] if w.post(_int(b, "chat_id"), _text(b, "text")) else [],
+    "post": lambda w, b: _no_update(w.post(_int(b, "chat_id"), _text(b, "text"))),
     "pending": lambda w, b: w.pending(),
 }
 

@@ -37,7 +37,12 @@ class Persona:
     label: str
 
     def to_dict(self) -> JSON:
-        return {"key": self.key, "id": self.user.id, "name": self.user.first_name, "label": self.label}
+        return {
+            "key": self.key,
+            "id": self.user.id,
+            "name": self.user.first_name,
+            "label": self.label,
+        }
 
 
 def personas(owner_id: int | None) -> list[Persona]:
@@ -87,7 +92,9 @@ class World:
         old = self.double.member_status(chat.id, self.double.bot_id)
         current = self.double.member(chat.id, self.double.bot_id)
         granted = {
-            name: bool(rights.get(name, current.effective_rights().get(name, True) if current else True))
+            name: bool(
+                rights.get(name, current.effective_rights().get(name, True) if current else True)
+            )
             for name in ADJUSTABLE_RIGHTS
         }
         self.double.set_bot_admin(chat.id, **granted)
@@ -233,7 +240,8 @@ class World:
                         1 for uid in chat.members if self.double.is_participant(chat_id, uid)
                     ),
                     "links": [
-                        self.double.invite_link_dict(link) | {"usable": link.usable(self.double.date())}
+                        self.double.invite_link_dict(link)
+                        | {"usable": link.usable(self.double.date())}
                         for link in chat.invite_links.values()
                     ],
                     "join_requests": [
