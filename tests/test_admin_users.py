@@ -190,7 +190,7 @@ async def test_profile_tabs(app: Harness, owner: TgUser) -> None:
     summary = screen(app, owner)
     assert "Bob" in summary["text"] and str(BOB.id) in summary["text"]
     assert "miembro del círculo" in summary["text"]
-    assert has_button(summary, "Hacer custodio")  # the owner sees it
+    assert has_button(summary, "Dar la custodia")  # the owner sees it
     assert has_button(summary, "Bloquear") and has_button(summary, "Borrar sus datos")
 
     await press(app, owner, cb(S.USERS, A.VIEW, id=BOB.id, arg="sub"))
@@ -257,7 +257,7 @@ async def test_only_the_owner_grants_and_never_on_himself(
         answer = await press(app, SECOND, cb(S.USERS, action, id=target))
         assert "Solo la dueña" in (answer["text"] or "")
     await press(app, SECOND, cb(S.USERS, A.VIEW, id=ana.id, arg="sum"))
-    assert not has_button(screen(app, SECOND), "Hacer custodio")
+    assert not has_button(screen(app, SECOND), "Dar la custodia")
     assert await _role(app, ana.id) is Role.FREE
     assert await _role(app, BOB.id) is Role.ADMIN
 
@@ -297,7 +297,7 @@ async def test_block_ignores_the_user_with_one_notice(app: Harness, owner: TgUse
     await press(app, owner, cb(S.USERS, A.BLOCK, id=BOB.id))
     assert "¿Bloqueo" in text_of(app, owner)
     await press(app, owner, cb(S.USERS, A.BLOCK_OK, id=BOB.id))
-    assert "queda bloqueado" in text_of(app, owner)
+    assert "He bloqueado a" in text_of(app, owner)
     (entry,) = await audit_entries(app.runtime, "user.block")
     assert entry.before == {"is_blocked": False} and entry.after == {"is_blocked": True}
 

@@ -97,7 +97,7 @@ async def test_the_whole_story_through_the_page_controls(page: Page) -> None:
 
     await page.act("say", persona="visitor", text=f"/start {token}")
     await page.press("visitor", "Continuar")
-    await page.press("visitor", "Estoy listo")
+    await page.press("visitor", "Acepto")
     url = await page.press("visitor", "Entrar al Diván", "url")
     await page.act("open_link", persona="visitor", url=url)
     state = await page.state("visitor")

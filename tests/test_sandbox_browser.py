@@ -196,7 +196,7 @@ def test_start_ritual_join_and_the_owner_sees_the_member(served: str, browser: A
     # The ritual: each press edits or answers in place, ending with the personal link.
     page.press("Continuar")
     before = len(page.css("#messages .msg.in"))
-    page.press("Estoy listo")
+    page.press("Acepto")
     wait_for(lambda: page.button("Entrar al Diván"), "the personal link")
     assert len(page.css("#messages .msg.in")) <= before + 1
     page.shot("ritual")

@@ -117,9 +117,13 @@ def test_durations_in_words(minutes: int, words: str) -> None:
 @pytest.mark.parametrize(
     ("hour_utc", "period", "opening"),
     [
+        (12, "early", "Buenos días"),  # 06:00 in Mexico City
         (15, "morning", "Buenos días"),
+        (17, "morning", "Buenos días"),  # 11:00 there: not "tan temprano"
+        (18, "afternoon", "Buenas tardes"),
         (21, "afternoon", "Buenas tardes"),
-        (4, "night", "Buenas noches"),
+        (3, "evening", "Buenas noches"),
+        (8, "night", "Buenas noches"),
     ],
 )
 def test_greeting_follows_the_time_of_day_in_the_display_zone(
@@ -130,11 +134,13 @@ def test_greeting_follows_the_time_of_day_in_the_display_zone(
     for n in range(3):
         text = voice(force_variant=n).start.greeting(name="Ana", role="admin", at=at).text
         assert opening.lower() in text.lower()
-        assert "custodio" in text
+        assert "custodia" in text
+        assert ("temprano" in text) <= (period == "early")
+        assert ("tardías" in text) <= (period == "night")
 
 
 @pytest.mark.parametrize(
-    ("role", "word"), [("vip", "círculo"), ("free", "jardín"), ("admin", "custodio")]
+    ("role", "word"), [("vip", "círculo"), ("free", "jardín"), ("admin", "custodia")]
 )
 def test_every_greeting_variant_says_the_role(role: str, word: str) -> None:
     for n in range(3):

@@ -65,7 +65,7 @@ async def enter_the_divan(driver: Driver, who: str, invitation: Invitation) -> N
     """Redeem, the three-step ritual, then the personal link into the channel."""
     await driver.say(who, f"/start {invitation.token}")
     await driver.press(who, "Continuar")
-    await driver.press(who, "Estoy listo")
+    await driver.press(who, "Acepto")
     _, url = driver.find_button(who, "Entrar al Diván", "url")
     driver.transcript.note(f"{driver.world.person(who).first_name} opens the personal link")
     await driver.deliver(driver.world.join_by_url(who, url))

@@ -375,7 +375,7 @@ class AdminVipProvider(Provider):
 
     def removed(self, *, sub: SubscriptionCard, from_channel: bool = True) -> Message:
         note = (
-            "Ha salido del Diván y sus enlaces personales quedan retirados."
+            "Ha salido del Diván y he retirado sus enlaces personales."
             if from_channel
             else "Su membresía ha concluido; sacarle del Diván no fue posible aún y lo "
             "reintentaré en la próxima ronda."

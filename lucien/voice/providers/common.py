@@ -137,7 +137,7 @@ class CommonProvider(Provider):
         ]
         if role == "admin":
             lines.append(
-                "Como custodio, /admin abre el panel: observaciones, invitaciones, el "
+                "Para la custodia de la casa, /admin abre el panel: observaciones, invitaciones, el "
                 "jardín, el catálogo, los intereses, las personas y la calibración."
             )
         elif role == "vip":
