@@ -179,7 +179,7 @@ def test_a_bad_provider_text_fails_the_render_lint(monkeypatch: pytest.MonkeyPat
     def bad(self: CommonProvider) -> Message:
         return self.message("blocked", "Ya no puedes escribirme: hubo un error <b>grave")
 
-    monkeypatch.setattr(CommonProvider, "blocked", bad)
+    monkeypatch.setattr(CommonProvider, "blocked_notice", bad)
     found = [p for p in lint.run(hostile=False) if p.where.startswith("common.blocked")]
     assert {"tu-form", "banned-word", "html"} <= rules(found)
 
@@ -222,7 +222,7 @@ def test_preview_prints_text_and_buttons(capsys: pytest.CaptureFixture[str]) -> 
     assert preview_main(["menus", "vip", "--variant", "1"]) == 0
     out = capsys.readouterr().out
     assert "variante 2/3" in out and "[🗝 Contenido del Diván] → v:content:0:0" in out
-    assert preview_main(["start", "greeting", "--role", "admin"]) == 0
+    assert preview_main(["start", "greeting_line", "--role", "admin"]) == 0
     assert "custodia" in capsys.readouterr().out
     assert preview_main(["flows", "free_welcome"]) == 0
     assert "→ https://instagram.com/diana" in capsys.readouterr().out

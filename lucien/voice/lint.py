@@ -94,16 +94,14 @@ BANNED = (
 #: Forms that agree with a person's gender. Lucien cannot know it, so a message says the
 #: same thing through the act or a noun ("He bloqueado a Ana", "tiene la custodia") instead.
 _PERSON_PARTICIPLES = (
-    "list|bloquead|retirad|expulsad|bienvenid|custodi|segur|encantad|invitad|avisad|"
+    "list|bloquead|desbloquead|retirad|expulsad|bienvenid|custodi|segur|encantad|invitad|avisad|"
     "nombrad|elegid|admitid|preparad|convencid|interesad|atent"
 )
 GENDERED = (
     # "Estoy listo", "está seguro", "queda bloqueado", "ha sido retirado", "es ahora custodio"
     re.compile(
         r"\b(?:estoy|estás?|están|quedas?|quedan|quedó|fue|fueron|ha sido|han sido|"
-        r"vuelve a ser|es ahora|ya no es|es|sea|será)\s+(?:"
-        + _PERSON_PARTICIPLES
-        + r")[oa]s?\b"
+        r"vuelve a ser|es ahora|ya no es|es|sea|será)\s+(?:" + _PERSON_PARTICIPLES + r")[oa]s?\b"
     ),
     # "bienvenido/a/os" as an adjective ("la bienvenida", "de bienvenida" are nouns)
     re.compile(r"(?<!la )(?<!de )(?<!una )\bbienvenid[oa]s?\b"),

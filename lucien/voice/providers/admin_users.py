@@ -38,7 +38,7 @@ _AUDIT: dict[str, str] = {
     "admin.grant": "recibió la custodia",
     "admin.revoke": "dejó la custodia",
     "user.block": "recibió un bloqueo",
-    "user.unblock": "fue desbloqueado",
+    "user.unblock": "recuperó el acceso",
     "user.kick": "salió de los canales por decisión de la casa",
     "user.delete": "sus datos fueron borrados",
     "subscription.start": "entró al círculo",
@@ -326,7 +326,8 @@ class AdminUsersProvider(Provider):
         """The owner, or an admin named in the deployment settings, cannot be touched here."""
         return self.alert(
             "protected",
-            "🎩 Esa persona tiene la custodia por disposición de Diana; no puedo cambiarlo desde aquí.",
+            "🎩 Esa persona tiene la custodia por disposición de Diana; "
+            "no puedo cambiarlo desde aquí.",
             True,
         )
 

@@ -71,10 +71,6 @@ class StartProvider(Provider):
         role_key = role if role in _ROLE_LINE else "free"
         return f"{opening}\n{self.pick(f'role.{role_key}', _ROLE_LINE[role_key])}"
 
-    def greeting(self, *, name: str, role: Role, at: datetime | None = None) -> Message:
-        """A time-of-day greeting that says the role (``at`` defaults to now)."""
-        return self.message("greeting", self.greeting_line(name=name, role=role, at=at))
-
     # -- invitation redemption (/start <token>) ---------------------------------------
 
     def _contact(self, creator_username: str | None) -> list[InlineKeyboardButton]:
