@@ -219,3 +219,29 @@ def test_start_ritual_join_and_the_owner_sees_the_member(served: str, browser: A
     wait_for(lambda: "Ana" in page.css("#members")[0].text, "Ana among the members")
     assert page.css('#rights input[data-right="can_invite_users"]')[0].is_selected()
     page.shot("channel")
+
+
+def test_telegram_entities_render_as_telegram_shows_them(served: str, browser: Any) -> None:
+    """The page's renderer, run in the browser on text + entities as the double stores
+    them (UTF-16 offsets, nesting, a hostile name that must stay text)."""
+    from lucien.telegram.double.formatting import parse_html
+
+    browser.get(f"{served}/sandbox/")
+    wait_for(lambda: browser.execute_script("return typeof LucienRender"), "the renderer")
+    source = (
+        "<b>Hola <i>&lt;b&gt;Ana&amp;</i></b> 👑 <tg-spoiler>secreto</tg-spoiler> "
+        '<a href="https://t.me/+abc">entrar</a> <code>-1001</code>\n<blockquote>cita</blockquote>'
+    )
+    text, entities = parse_html(source)
+    html = browser.execute_script(
+        "return LucienRender.render(arguments[0], arguments[1])", text, entities
+    )
+    assert html.startswith("<b>Hola <i>&lt;b&gt;Ana&amp;</i></b> 👑 ")
+    assert '<span class="spoiler" title="Spoiler: click to reveal">secreto</span>' in html
+    assert '<a href="https://t.me/+abc" data-url="https://t.me/+abc">entrar</a>' in html
+    assert "<code>-1001</code>" in html and "<blockquote>cita</blockquote>" in html
+    # A bare link in plain text is linked, as Telegram does; never twice inside a link.
+    plain = browser.execute_script(
+        "return LucienRender.render(arguments[0], [])", "ver https://t.me/+x"
+    )
+    assert plain == 'ver <a href="https://t.me/+x" data-url="https://t.me/+x">https://t.me/+x</a>'
