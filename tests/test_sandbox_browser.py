@@ -45,22 +45,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     from lucien.db.migrations import upgrade
     from lucien.runtime import Runtime
-    from lucien.settings import load_settings
+    from lucien.sandbox.cli import sandbox_settings
     from lucien.web.cron import cron_routes
     from lucien.web.webhook import create_webhook_app, mount_sandbox
 
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sandbox') / 'lucien.db'}"
     upgrade(url)
-    settings = load_settings(
-        bot_token="",
-        database_url=url,
-        redis_url="",
-        webhook_secret="sandbox-secret",
-        admin_user_ids="",
-        cron_secret="",
-        lucien_env="development",
-    )
-    runtime = Runtime(settings)
+    runtime = Runtime(sandbox_settings(url, webhook_secret="sandbox-secret", admin_user_ids=""))
     app = create_webhook_app(runtime)
     app.router.routes.extend(cron_routes())
     mount_sandbox(app, runtime)

@@ -7,25 +7,33 @@ import asyncio
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lucien.settings import Settings
+
+
+def sandbox_settings(database_url: str, **overrides: Any) -> Settings:
+    """Sandbox settings whatever the environment says: the built-in double (never
+    Telegram), this database (never the configured one), no Redis."""
+    from lucien.settings import load_settings
+
+    values: dict[str, Any] = {
+        "bot_token": "",
+        "database_url": database_url,
+        "redis_url": "",
+        "webhook_secret": "",
+        "cron_secret": "",
+        "lucien_env": "development",
+    }
+    return load_settings(**(values | overrides))
 
 
 async def _demo(database_url: str) -> list[str]:
     from lucien.runtime import Runtime
     from lucien.sandbox.story import play
-    from lucien.settings import load_settings
 
-    # Always the built-in double, whatever the environment says: a demo never reaches
-    # Telegram, never touches the configured database and never needs Redis.
-    settings = load_settings(
-        bot_token="",
-        database_url=database_url,
-        redis_url="",
-        webhook_secret="",
-        cron_secret="",
-        lucien_env="development",
-    )
-    runtime = Runtime(settings)
+    runtime = Runtime(sandbox_settings(database_url))
     try:
         return await play(runtime)
     finally:
