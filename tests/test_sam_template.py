@@ -63,6 +63,15 @@ def test_functions_point_at_real_handlers_with_sane_timeouts() -> None:
     assert "FunctionUrlConfig" in functions["HealthFunction"]
 
 
+def test_secrets_the_functions_require_have_no_default() -> None:
+    """With a real token the webhook and the cron refuse to start without their secrets,
+    so the stack must not deploy without them either."""
+    parameters = _template()["Parameters"]
+    for name in ("BotToken", "WebhookSecret", "CronSecret", "DatabaseUrl"):
+        assert "Default" not in parameters[name], name
+        assert parameters[name].get("NoEcho") is True or name == "AdminUserIds"
+
+
 def test_environment_names_are_the_settings_contract() -> None:
     variables = _template()["Globals"]["Function"]["Environment"]["Variables"]
     fields = {name.upper() for name in Settings.model_fields}

@@ -204,4 +204,5 @@ def test_production_entries_never_load_the_sandbox() -> None:
         "loaded = [m for m in sys.modules if m.startswith('lucien.sandbox')];"
         "assert not loaded, loaded"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, env={"BOT_TOKEN": "1:x"})
+    env = {"BOT_TOKEN": "1:x", "WEBHOOK_SECRET": "s3cret", "CRON_SECRET": "s3cret-cron"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
