@@ -73,7 +73,7 @@ async def test_create_wizard_across_requests(app: Harness, owner: TgUser) -> Non
     assert "Paso 4 de 4" in await say(app, owner, "19,99")
     await press(app, owner, "Diván · contenido del círculo")
     confirm = last_text(app, owner)
-    assert "Cartas desde el Diván" in confirm and "19.99 USD" in confirm
+    assert "Cartas desde el Diván" in confirm and "19,99 USD" in confirm
     assert await packages(app) == []
     await press(app, owner, "Añadir")
     [package] = await packages(app)

@@ -190,7 +190,7 @@ async def test_profile_tabs(app: Harness, owner: TgUser) -> None:
     summary = screen(app, owner)
     assert "Bob" in summary["text"] and str(BOB.id) in summary["text"]
     assert "miembro del círculo" in summary["text"]
-    assert has_button(summary, "Hacer custodio")  # the owner sees it
+    assert has_button(summary, "Dar la custodia")  # the owner sees it
     assert has_button(summary, "Bloquear") and has_button(summary, "Borrar sus datos")
 
     await press(app, owner, cb(S.USERS, A.VIEW, id=BOB.id, arg="sub"))
@@ -198,11 +198,13 @@ async def test_profile_tabs(app: Harness, owner: TgUser) -> None:
 
     await press(app, owner, cb(S.USERS, A.VIEW, id=BOB.id, arg="aud"))
     first = screen(app, owner)
-    assert first["text"].count("fue bloqueado") + first["text"].count("fue desbloqueado") == 10
+    assert (
+        first["text"].count("recibió un bloqueo") + first["text"].count("recuperó el acceso") == 10
+    )
     assert "Página 1 de 2" in first["text"]
     await press(app, owner, button_data(first, "Siguiente"))
     second = text_of(app, owner)
-    assert second.count("fue bloqueado") + second.count("fue desbloqueado") == 2
+    assert second.count("recibió un bloqueo") + second.count("recuperó el acceso") == 2
     assert "por Diana" in second
 
     await press(app, owner, cb(S.USERS, A.VIEW, id=BOB.id, arg="int"))
@@ -220,7 +222,7 @@ async def test_owner_grants_and_revokes_admin(app: Harness, owner: TgUser, ana: 
     await press(app, owner, cb(S.USERS, A.GRANT, id=ana.id))
     assert "¿Concedo la custodia" in text_of(app, owner)
     await press(app, owner, button_data(screen(app, owner), "Sí, conceder"))
-    assert "custodio" in text_of(app, owner)
+    assert "comparte ahora la custodia" in text_of(app, owner)
     assert await _role(app, ana.id) is Role.ADMIN
     # A double tap (or an old button) grants nothing more.
     answer = await press(app, owner, cb(S.USERS, A.GRANT_OK, id=ana.id))
@@ -233,7 +235,7 @@ async def test_owner_grants_and_revokes_admin(app: Harness, owner: TgUser, ana: 
     assert "admin" in [c["command"] for c in commands]  # the new custodian's menu follows
 
     await press(app, owner, cb(S.USERS, A.UNGRANT_OK, id=ana.id))
-    assert "ya no es custodio" in text_of(app, owner)
+    assert "ya no tiene la custodia" in text_of(app, owner)
     assert await _role(app, ana.id) is Role.FREE
     (revoke,) = await audit_entries(app.runtime, "admin.revoke")
     assert revoke.before == {"role": "admin"} and revoke.after == {"role": "free"}
@@ -257,7 +259,7 @@ async def test_only_the_owner_grants_and_never_on_himself(
         answer = await press(app, SECOND, cb(S.USERS, action, id=target))
         assert "Solo la dueña" in (answer["text"] or "")
     await press(app, SECOND, cb(S.USERS, A.VIEW, id=ana.id, arg="sum"))
-    assert not has_button(screen(app, SECOND), "Hacer custodio")
+    assert not has_button(screen(app, SECOND), "Dar la custodia")
     assert await _role(app, ana.id) is Role.FREE
     assert await _role(app, BOB.id) is Role.ADMIN
 
@@ -297,7 +299,7 @@ async def test_block_ignores_the_user_with_one_notice(app: Harness, owner: TgUse
     await press(app, owner, cb(S.USERS, A.BLOCK, id=BOB.id))
     assert "¿Bloqueo" in text_of(app, owner)
     await press(app, owner, cb(S.USERS, A.BLOCK_OK, id=BOB.id))
-    assert "queda bloqueado" in text_of(app, owner)
+    assert "He bloqueado a" in text_of(app, owner)
     (entry,) = await audit_entries(app.runtime, "user.block")
     assert entry.before == {"is_blocked": False} and entry.after == {"is_blocked": True}
 
@@ -309,7 +311,7 @@ async def test_block_ignores_the_user_with_one_notice(app: Harness, owner: TgUse
     assert len(after) == 1  # the one notice
 
     await press(app, owner, cb(S.USERS, A.UNBLOCK_OK, id=BOB.id))
-    assert "bienvenido" in text_of(app, owner)
+    assert "vuelve a tener las puertas abiertas" in text_of(app, owner)
     await app.send(app.updates.command(BOB, "start"))
     assert len(app.double.sent_messages(BOB.id)) == before + 2  # answered again
 
@@ -375,7 +377,7 @@ async def test_remove_from_channels(app: Harness, owner: TgUser) -> None:
     await press(app, owner, cb(S.USERS, A.KICK, id=BOB.id))
     assert "¿Retiro" in text_of(app, owner)
     await press(app, owner, cb(S.USERS, A.KICK_OK, id=BOB.id))
-    assert "retirado de los canales" in text_of(app, owner)
+    assert "de los canales" in text_of(app, owner)
 
     for chat in (VIP, FREE):
         assert len(calls(app.double, "banChatMember", chat_id=chat, user_id=BOB.id)) == 1
@@ -395,7 +397,7 @@ async def test_remove_from_channels(app: Harness, owner: TgUser) -> None:
     assert entry.before == {"active_subscriptions": 1, "pending_free_requests": 1}
 
     await press(app, owner, cb(S.USERS, A.VIEW, id=BOB.id, arg="aud"))
-    assert "retirado de los canales" in text_of(app, owner)
+    assert "salió de los canales" in text_of(app, owner)
 
 
 async def test_remove_from_channels_without_a_vip_channel_says_so(
@@ -463,5 +465,5 @@ async def test_a_removal_telegram_refuses_is_reported(app: Harness, owner: TgUse
     # Once the rights are back, removing again finishes the job.
     app.double.set_bot_admin(VIP)
     await press(app, owner, cb(S.USERS, A.KICK_OK, id=BOB.id))
-    assert "retirado de los canales" in text_of(app, owner)
+    assert "He retirado a Bob de los canales" in text_of(app, owner)
     assert app.double.member_status(VIP, BOB.id) == "left"

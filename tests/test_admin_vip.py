@@ -438,7 +438,7 @@ async def test_plan_edit_toggle_and_delete_are_audited(app: Harness, owner: TgUs
     await _open(app, owner)
     await press(app, owner, cb(S.PLANS, A.VIEW, id=plan.id))
     await press_label(app, owner, "Precio")
-    assert "Valor actual: 19.99" in text_of(app, owner)
+    assert "Valor actual: 19,99" in text_of(app, owner)
     await say(app, owner, "-3")
     assert "entre 0 y 1000000" in text_of(app, owner)
     await say(app, owner, "24.50")

@@ -141,7 +141,7 @@ async def test_free_package_detail_and_back(app: Harness, ana: TgUser) -> None:
     await press(app, ana, "Contenido del jardín")
     await press(app, ana, "Retrato")
     detail = last_text(app, ana)
-    assert "Retrato" in detail and "12.50 USD" in detail and "Jardín" in detail
+    assert "Retrato" in detail and "12,50 USD" in detail and "Jardín" in detail
     assert any("Me interesa" in x for x in labels(app.double.last_message(ana.id)))
     await press(app, ana, "Volver")
     assert "Postales" in last_text(app, ana)

@@ -1,6 +1,6 @@
 """The entry ritual of a new period: three stages, then complete (stage 4).
 
-1. confirmation ("Continuar") → 2. expectations ("Estoy listo") → 3. the personal link.
+1. confirmation ("Continuar") → 2. expectations ("Acepto") → 3. the personal link.
 A stage change is one conditional ``UPDATE … SET ritual_stage = s + 1 WHERE … AND
 ritual_stage = s``: a double tap advances once, and an old button finds the stage moved on
 and is answered with the current one.

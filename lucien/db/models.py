@@ -31,6 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from lucien import clock
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp that is always aware and in UTC on the way in and out.
@@ -57,8 +59,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+utcnow = clock.utcnow  # re-exported: services import "now" from here
 
 
 NAMING = {

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
+from lucien.access.free_link import LINK_NAME, free_way_in
 from lucien.access.join_requests import APPROVED, CLOSED, FAILED, PENDING
 from lucien.db.models import JoinRequest, User
 from lucien.jobs.claims import claim_rows
@@ -131,9 +132,17 @@ async def process(ctx: CronContext, request_id: int) -> None:
     await _finish(ctx, request_id, status=APPROVED, decided_at=ctx.now(), last_error=None)
     ctx.count(STEP, "approved")
 
-    message = ctx.voice().flows.free_approved(
-        name=row.first_name or "", channel_url=ctx.config.free_invite_link
+    way_in = await free_way_in(
+        ctx.runtime,
+        chat_id,
+        known=ctx.config.free_invite_link,
+        create=lambda: ctx.limiter.run(
+            lambda: ctx.bot.create_chat_invite_link(
+                chat_id, name=LINK_NAME, creates_join_request=True
+            )
+        ),
     )
+    message = ctx.voice().flows.free_approved(name=row.first_name or "", channel_url=way_in)
     try:
         await ctx.limiter.run(
             lambda: ctx.bot.send_message(user_id, **message.as_send_kwargs()), chat_id=user_id

@@ -423,9 +423,6 @@ def _member_cases() -> dict[str, list[dict[str, Any]]]:
         "common.vip_only": [{}],
         "common.failure": [{}],
         "common.failure_alert": [{}],
-        "common.rate_limited": [{"retry_seconds": 300}, {}],
-        "common.rate_limited_alert": [{}],
-        "common.blocked": [{}],
         "common.blocked_notice": [{}],
         "common.help": [{"role": "free"}, {"role": "vip"}, {"role": "admin"}],
         "common.commands": [{"role": "free"}, {"role": "admin"}],
@@ -437,12 +434,11 @@ def _member_cases() -> dict[str, list[dict[str, Any]]]:
         "common.saved": [{}],
         "common.working": [{}],
         "common.unchanged": [{}],
-        "start.greeting": [
+        "start.greeting_line": [
             {"name": "Ana", "role": r, "at": t}
             for r in ("free", "vip", "admin")
             for t in (MORNING, AFTERNOON, LATE)
         ],
-        "start.greeting_line": [{"name": "Ana", "role": "vip", "at": MORNING}],
         "start.invitation_unknown": [{}],
         "start.invitation_used": [{"creator_username": "diana"}, {}],
         "start.invitation_expired": [{"redeem_by": _h(-2), "creator_username": "diana"}],

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from functools import cached_property
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from lucien import clock
 from lucien.voice.dates import zone
 from lucien.voice.history import KEEP, VariantHistory
 
@@ -60,7 +61,7 @@ class Voice:
         self.history = history
         self.user_id = user_id
         self.tz: tzinfo = zone(tz) if isinstance(tz, str) else tz
-        self._now = now or (lambda: datetime.now(UTC))
+        self._now = now or clock.utcnow
         self.rng = rng or random.Random()
         self.force_variant = force_variant
         self._recent: dict[str, list[int]] = {}

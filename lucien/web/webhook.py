@@ -101,6 +101,11 @@ def create_webhook_app(runtime: Runtime | Callable[[], Runtime] | None = None) -
 
 
 def mount_sandbox(app: Starlette, runtime: Runtime) -> None:
-    """In sandbox mode, expose the Telegram double so people can read what Lucien said."""
+    """In sandbox mode only, the chat page and the world's controls at ``/sandbox/``.
+
+    Imported here, never at module level: a deployed function does not load the sandbox.
+    """
     if runtime.double is not None:
-        app.router.routes.append(Mount("/sandbox", app=runtime.double.app))
+        from lucien.sandbox.web import create_sandbox_app
+
+        app.router.routes.append(Mount("/sandbox", app=create_sandbox_app(runtime)))

@@ -5,11 +5,13 @@ from __future__ import annotations
 from lucien.voice.data import Category, Network, Right, Role
 
 ROLE: dict[Role, str] = {
-    "admin": "custodio",
+    "admin": "custodia de la casa",
     "vip": "miembro del círculo",
     "free": "visitante del jardín",
 }
 ROLE_EMOJI: dict[Role, str] = {"admin": "🗝", "vip": "👑", "free": "🌿"}
+#: The name Lucien gives the Free channel's invite link when he has to create it.
+FREE_LINK_NAME = "Vestíbulo"
 
 CATEGORY: dict[Category, str] = {
     "FREE_CONTENT": "Jardín · contenido libre",
