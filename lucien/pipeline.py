@@ -16,8 +16,10 @@ from pydantic import ValidationError
 
 from lucien.bot.dispatcher import shared_dispatcher
 from lucien.bot.storage import DatabaseStorage
+from lucien.bot.storage_journal import JournaledStorage
 from lucien.bot.storage_fallback import FallbackStorage
 from lucien.bot.storage_scope import use_storage
+from lucien.journal import journal_for
 from lucien.ledger import Claim, DatabaseLedger, FallbackLedger, RedisLedger, UpdateLedger
 from lucien.runtime import Runtime
 from lucien.telegram.retry import flood_budget
@@ -82,12 +84,15 @@ async def process_update(runtime: Runtime, update: Update) -> Outcome:
         return Outcome.DUPLICATE
     if claim is Claim.BUSY:
         return Outcome.BUSY
-    try:
-        with use_storage(storage_for(runtime)), flood_budget():
-            await shared_dispatcher().feed_update(runtime.bot, update, runtime=runtime)
-    except Exception:
-        log.exception("update %s failed; it will be redelivered", update.update_id)
-        await ledger.release(update.update_id)
-        return Outcome.FAILED
+    with journal_for(update.update_id, runtime.sessions) as journal:
+        try:
+            storage = JournaledStorage(storage_for(runtime), journal)
+            with use_storage(storage), flood_budget():
+                await shared_dispatcher().feed_update(runtime.bot, update, runtime=runtime)
+        except Exception:
+            log.exception("update %s failed; it will be redelivered", update.update_id)
+            await journal.flush()  # what reached Telegram is not sent again
+            await ledger.release(update.update_id)
+            return Outcome.FAILED
     await ledger.complete(update.update_id)
     return Outcome.HANDLED

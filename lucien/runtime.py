@@ -57,12 +57,14 @@ class Runtime:
             from aiogram.client.default import DefaultBotProperties
             from aiogram.enums import ParseMode
 
+            from lucien.telegram.journal import JournalMiddleware
             from lucien.telegram.retry import RetryAfterMiddleware
             from lucien.telegram.session import HttpxSession
 
             session = HttpxSession(
                 self.settings.telegram_api_url, transport=self._telegram_transport
             )
+            session.middleware(JournalMiddleware())  # outermost: a replayed call waits for nothing
             session.middleware(RetryAfterMiddleware())
             self._bot = Bot(
                 self.settings.token,

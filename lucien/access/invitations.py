@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from lucien.access import audit
+from lucien.journal import effect
 from lucien.db.models import Invitation, Plan, utcnow
 from lucien.db.results import rowcount
 
@@ -90,6 +91,7 @@ def status_filter(status: Status, now: datetime) -> ColumnElement[bool]:
     )
 
 
+@effect("invitations.issue")
 async def issue(
     session: AsyncSession,
     plan_id: int,

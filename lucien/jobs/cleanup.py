@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from lucien.access.join_requests import FINISHED
-from lucien.db.models import JoinRequest, ProcessedUpdate, RateLimit, VoiceHistory
+from lucien.db.models import JoinRequest, ProcessedUpdate, RateLimit, UpdateEffect, VoiceHistory
 from lucien.db.results import rowcount
 from lucien.jobs.context import CronContext
 
@@ -30,6 +30,9 @@ def _targets(ctx: CronContext) -> list[tuple[str, Any, ColumnElement[bool]]]:
             (ProcessedUpdate.status == "done")
             & (ProcessedUpdate.completed_at < now - UPDATES_KEPT),
         ),
+        # the effects journal of updates as old as the ledger forgets (a redelivery stops
+        # long before: Telegram gives up on an update within a day)
+        ("update_effects", UpdateEffect, UpdateEffect.created_at < now - UPDATES_KEPT),
         (
             "join_requests",
             JoinRequest,

@@ -22,6 +22,7 @@ from lucien.access.invitations import Status as TokenStatus
 from lucien.access.invitations import status_filter, status_of
 from lucien.access.plans import plan_in_use
 from lucien.access.subscriptions import ACTIVE
+from lucien.journal import effect
 from lucien.db.models import Invitation, Plan, Subscription, User, utcnow
 from lucien.db.results import rowcount
 from lucien.runtime import Runtime
@@ -306,6 +307,7 @@ def _other_current(sub_id: int, user_id: int, now: datetime) -> Any:
     )
 
 
+@effect("subscription.extend")
 async def extend(
     session: AsyncSession,
     sub_id: int,

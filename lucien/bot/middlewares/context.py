@@ -14,7 +14,10 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
 
+from lucien.bot.storage_journal import JournaledStorage
+from lucien.bot.storage_scope import current_storage
 from lucien.bot.voice_history import variant_history_for
+from lucien.journal import current_journal
 from lucien.runtime import Runtime
 from lucien.services.config import get_config
 from lucien.services.roles import Role, derive_role
@@ -29,6 +32,16 @@ def _private(data: dict[str, Any]) -> bool:
     return chat is not None and chat.type == "private"
 
 
+async def _restore_conversation(data: dict[str, Any]) -> None:
+    """A redelivery starts from the wizard step its first attempt started from."""
+    storage = current_storage()
+    if isinstance(storage, JournaledStorage) and storage.has_notes():
+        await storage.restore()
+        state = data.get("state")
+        if state is not None:  # aiogram read it before this middleware ran
+            data["raw_state"] = await state.get_state()
+
+
 class ContextMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         runtime: Runtime = data["runtime"]
@@ -39,7 +52,10 @@ class ContextMiddleware(BaseMiddleware):
         # A chat_member update is about the VIP channel's door, not a conversation: a
         # blocked person who slips in must still be removed, so it is never ignored.
         door = getattr(event, "chat_member", None) is not None
+        journal = current_journal()
         async with runtime.sessions.begin() as session:
+            if journal is not None:  # what an earlier attempt of this update did, if any
+                await journal.load_in(session)
             user = await touch_user(
                 session,
                 TelegramIdentity(
@@ -66,6 +82,7 @@ class ContextMiddleware(BaseMiddleware):
                 and await claim_blocked_notice(session, tg_user.id)
             )
 
+        await _restore_conversation(data)
         voice = Voice(history=history, user_id=tg_user.id, tz=config.timezone)
         if recent is not None:
             voice.preload(recent)

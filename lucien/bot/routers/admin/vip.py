@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -349,7 +349,12 @@ async def _extend(
 async def _tell_member(
     runtime: Runtime, voice: Voice, user_id: int, name: str, days: int, ends_at: datetime
 ) -> None:
-    """Best effort: the member hears of the new end date; a refusal never undoes it."""
+    """The member hears of the new end date; a refusal never undoes it.
+
+    Only Telegram's refusals are swallowed: a network error or a 5xx fails the update,
+    Telegram delivers it again and the journal sends just this message (the extension is
+    not made twice).
+    """
     member_voice = Voice(history=None, user_id=None, tz=voice.tz)
     message = member_voice.flows.membership_extended(name=name, added_days=days, ends_at=ends_at)
     try:
@@ -357,7 +362,7 @@ async def _tell_member(
     except TelegramForbiddenError:
         async with runtime.sessions.begin() as session:
             await mark_unreachable(session, user_id)
-    except TelegramAPIError as exc:
+    except TelegramBadRequest as exc:
         log.info("could not tell member %s of the extension: %s", user_id, exc)
 
 
