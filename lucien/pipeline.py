@@ -16,8 +16,8 @@ from pydantic import ValidationError
 
 from lucien.bot.dispatcher import shared_dispatcher
 from lucien.bot.storage import DatabaseStorage
-from lucien.bot.storage_journal import JournaledStorage
 from lucien.bot.storage_fallback import FallbackStorage
+from lucien.bot.storage_journal import JournaledStorage
 from lucien.bot.storage_scope import use_storage
 from lucien.journal import journal_for
 from lucien.ledger import Claim, DatabaseLedger, FallbackLedger, RedisLedger, UpdateLedger

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from lucien.access import audit
-from lucien.journal import effect
 from lucien.db.models import Invitation, Plan, utcnow
 from lucien.db.results import rowcount
+from lucien.journal import effect
 
 BATCH_MAX = 50
 REDEEM_DAYS_DEFAULT = 7

@@ -22,9 +22,9 @@ from lucien.access.invitations import Status as TokenStatus
 from lucien.access.invitations import status_filter, status_of
 from lucien.access.plans import plan_in_use
 from lucien.access.subscriptions import ACTIVE
-from lucien.journal import effect
 from lucien.db.models import Invitation, Plan, Subscription, User, utcnow
 from lucien.db.results import rowcount
+from lucien.journal import effect
 from lucien.runtime import Runtime
 from lucien.voice.data import Page, PlanCard, SubscriptionCard, TokenCard, UserCard
 

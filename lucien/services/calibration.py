@@ -15,8 +15,8 @@ from sqlalchemy import not_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access import audit
-from lucien.journal import effect
 from lucien.db.models import BotConfig, utcnow
+from lucien.journal import effect
 from lucien.services.config import CONFIG_ID, get_config, reminder_offsets, update_config
 
 TIMEZONE_MAX = 64

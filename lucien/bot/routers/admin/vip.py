@@ -22,6 +22,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access import botinfo, invitations, plans
 from lucien.access.invitations import BATCH_MAX, REDEEM_DAYS_DEFAULT, REDEEM_DAYS_MAX
@@ -31,6 +32,7 @@ from lucien.bot.callbacks import AdminCB, split_arg
 from lucien.bot.callbacks import AdminSection as S
 from lucien.bot.ui import answer, reply, show
 from lucien.db.models import User
+from lucien.journal import once
 from lucien.runtime import Runtime
 from lucien.services import admin_vip
 from lucien.services.admin_vip import EXTEND_DAYS_MAX, ExtensionBusy
@@ -662,6 +664,13 @@ def _plan_step(field: str) -> Callable[..., Awaitable[None]]:
     return step
 
 
+async def _edit_plan(
+    session: AsyncSession, plan_id: int, actor_id: int, field: str, value: Any
+) -> PlanCard:
+    edited = await plans.edit_plan(session, plan_id, actor_id=actor_id, **{field: value})
+    return admin_vip.plan_card(edited)
+
+
 async def on_plan_edit(
     message: Message, user: User, voice: Voice, runtime: Runtime, state: FSMContext
 ) -> None:
@@ -681,10 +690,12 @@ async def on_plan_edit(
     value = _plan_value(field, message.text)
     try:
         async with runtime.sessions.begin() as session:
-            edited = await plans.edit_plan(
-                session, int(data.get("plan_id", 0)), actor_id=user.id, **{field: value}
+            card = await once(
+                session,
+                "plan.edit",
+                PlanCard,
+                lambda: _edit_plan(session, int(data.get("plan_id", 0)), user.id, field, value),
             )
-            card = admin_vip.plan_card(edited)
     except PlanError as exc:
         if exc.code == "duplicate":
             await reply(message, voice.validation.name_taken(value=value, section=S.PLANS))
