@@ -7,11 +7,11 @@ digest of its parameters and how many identical calls came before it in this upd
 fails, the pipeline writes those answers to the journal. The redelivery runs the handler
 again: a call whose name is in the journal is not made, and the handler gets the recorded
 answer (the same message id, the same invite link), so it carries on exactly as before and
-only the calls that had not succeeded reach Telegram.
+only the calls that had not succeeded reach Telegram. (A callback answer Telegram refuses
+as "query is too old" counts as made: ``lucien.telegram.redelivery``.)
 
 Reads (``get*``) always go to Telegram: they change nothing and their answer may have
-changed. A repeated callback answer that Telegram refuses as "query is too old" is not a
-failure: the spinner has long gone, and the rest of the handler (the screen) still runs.
+changed.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.methods import AnswerCallbackQuery, TelegramMethod
+from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from pydantic_core import to_jsonable_python
 
@@ -42,11 +41,6 @@ def call_name(method: TelegramMethod[Any]) -> str:
     return f"tg:{method.__api_method__}:{digest}"
 
 
-def query_too_old(exc: TelegramBadRequest) -> bool:
-    text = str(exc.message).lower()
-    return "query is too old" in text or "query id is invalid" in text
-
-
 class JournalMiddleware(BaseRequestMiddleware):
     async def __call__(
         self,
@@ -62,14 +56,7 @@ class JournalMiddleware(BaseRequestMiddleware):
         if key in previous:
             log.info("update %s: %s already sent; not again", journal.update_id, key)
             return _replayed(bot, method, previous[key])
-        try:
-            result = await make_request(bot, method)
-        except TelegramBadRequest as exc:
-            if isinstance(method, AnswerCallbackQuery) and query_too_old(exc):
-                log.info("update %s: callback query too old to answer", journal.update_id)
-                result = True  # type: ignore[assignment]
-            else:
-                raise
+        result = await make_request(bot, method)
         journal.remember(key, to_jsonable_python(result, by_alias=True, exclude_none=True))
         return result
 

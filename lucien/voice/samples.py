@@ -571,6 +571,14 @@ def _member_cases() -> dict[str, list[dict[str, Any]]]:
             {"data": DashboardData(config=CONFIG_EMPTY)},
         ],
         "diagnostics.run_report": [{"run": RUN}, {"run": RUN_DRY}],
+        "diagnostics.dead_letter": [
+            {
+                "letter_id": 7,
+                "update_id": 912345678,
+                "attempts": 5,
+                "error": "TelegramServerError: Telegram server says - Bad Gateway",
+            }
+        ],
         "diagnostics.dry_run_plan": [
             {
                 "run": RUN_DRY,

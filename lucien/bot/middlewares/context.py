@@ -18,6 +18,7 @@ from lucien.bot.storage_journal import JournaledStorage
 from lucien.bot.storage_scope import current_storage
 from lucien.bot.voice_history import variant_history_for
 from lucien.journal import current_journal
+from lucien.ledger import check_done_mark, done_mark_pending
 from lucien.runtime import Runtime
 from lucien.services.config import get_config
 from lucien.services.roles import Role, derive_role
@@ -47,6 +48,9 @@ class ContextMiddleware(BaseMiddleware):
         runtime: Runtime = data["runtime"]
         tg_user: TgUser | None = data.get("event_from_user")
         if tg_user is None or tg_user.is_bot:
+            if done_mark_pending():
+                async with runtime.sessions() as session:
+                    await check_done_mark(session)
             return await handler(event, data)
 
         # A chat_member update is about the VIP channel's door, not a conversation: a
@@ -54,6 +58,8 @@ class ContextMiddleware(BaseMiddleware):
         door = getattr(event, "chat_member", None) is not None
         journal = current_journal()
         async with runtime.sessions.begin() as session:
+            # The ledger's question rides on this transaction (see lucien.ledger).
+            await check_done_mark(session)
             if journal is not None:  # what an earlier attempt of this update did, if any
                 await journal.load_in(session)
             user = await touch_user(

@@ -100,3 +100,19 @@ class DiagnosticsProvider(Provider):
             )
             for n, chunk in enumerate(chunks)
         ]
+
+    def dead_letter(self, *, letter_id: int, update_id: int, attempts: int, error: str) -> Message:
+        """For the owner, once: an update kept failing and was set aside (a dead letter)."""
+        return self.message(
+            "dead_letter",
+            "🕯 <b>Un recado que no logré cumplir</b>",
+            f"Lo intenté {plural(attempts, 'vez', 'veces')} sin fortuna y lo he apartado, "
+            "para no insistir en vano mientras los demás esperan. "
+            f"Queda guardado con el número {b(str(letter_id))} "
+            f"(actualización {code(update_id)}).",
+            f"Lo último que ocurrió: {code(error, 300)}",
+            i(
+                "Cuando la causa esté resuelta, puedo retomarlo tal como llegó: "
+                f"lucien dead-letters replay {letter_id}"
+            ),
+        )
