@@ -11,12 +11,13 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import insert, select
 
 from lucien.bot.callbacks import AdminAction as A
 from lucien.bot.callbacks import AdminSection as S
-from lucien.db.models import AuditEntry, BotConfig, Invitation, Subscription, UpdateEffect
+from lucien.db.models import AuditEntry, BotConfig, Invitation, Subscription, UpdateEffect, utcnow
 from lucien.jobs.cleanup import UPDATES_KEPT
+from lucien.jobs.runner import run_cron
 from lucien.telegram.double import TgUser
 from tests.access_support import configure, count, make_invitation, make_plan, rows, scalar
 from tests.admin_sections_support import add_subscription, cb, press, text_of
@@ -126,21 +127,17 @@ async def test_a_settled_update_leaves_no_journal_and_old_rows_are_purged(
 ) -> None:
     await app.send(app.updates.command(owner, "admin"))
     assert await count(app.runtime, UpdateEffect) == 0  # the happy path writes nothing
-    app.double.fail_network("answerCallbackQuery", mode="bad_gateway")
-    await deliver(app, app.updates.callback(owner, cb(S.CONFIG, A.DRY_RUN)))
-    assert await count(app.runtime, UpdateEffect) >= 1
+    app.double.fail_network("sendMessage", mode="bad_gateway")
+    sub_id = await add_subscription(app.runtime, 6001, timedelta(days=5))
+    await deliver(app, app.updates.callback(owner, cb(S.SUBS, A.EXTEND, id=sub_id, arg="30")))
+    kept = await count(app.runtime, UpdateEffect)
+    assert kept >= 1  # at least the extension, journaled with it
 
-    from lucien.jobs.cleanup import _targets
-
-    names = [name for name, *_ in _targets_for_test(_targets)]
-    assert "update_effects" in names
-    assert UPDATES_KEPT >= timedelta(days=1)
-
-
-def _targets_for_test(targets: Any) -> list[Any]:
-    class Ctx:
-        @staticmethod
-        def now() -> Any:
-            return func.now()
-
-    return list(targets(Ctx()))
+    old = utcnow() - UPDATES_KEPT - timedelta(hours=1)
+    async with app.runtime.sessions.begin() as session:
+        await session.execute(
+            insert(UpdateEffect).values(update_id=1, key="db:old#1", result=None, created_at=old)
+        )
+    summary = await run_cron(app.runtime)
+    assert summary["counts"]["cleanup"]["update_effects"] == 1
+    assert await count(app.runtime, UpdateEffect) == kept
