@@ -185,15 +185,33 @@ FLOWS: dict[str, Flow] = {
 # -- one run from an empty world ----------------------------------------------------------
 
 
+async def _empty(runtime: Runtime, backend: Backend) -> None:
+    """Every table emptied and every id sequence back to 1, in one round trip.
+
+    (``TRUNCATE`` of every table costs more than a second on PostgreSQL; these tables
+    hold a handful of rows.)
+    """
+    script = "".join(f"DELETE FROM {t.name};" for t in reversed(Base.metadata.sorted_tables))
+    async with runtime.engine.begin() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        if backend.name == "postgres":
+            await driver.execute(
+                script + "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
+                "WHERE c.relkind = 'S';"
+            )
+        else:  # integer primary keys start again from the largest id left: none
+            await driver.executescript(script)
+
+
 @asynccontextmanager
 async def world(backend: Backend, settings: Settings, prefix: str) -> AsyncIterator[Harness]:
-    await backend.truncate()
-    if backend.redis_url:
-        await _clear_redis(backend.redis_url, prefix)
     double = TelegramDouble()
     runtime = Runtime(
         settings, telegram_transport=httpx.ASGITransport(app=double.app), double=double
     )
+    await _empty(runtime, backend)
+    if backend.redis_url:
+        await _clear_redis(backend.redis_url, prefix)
     transport = httpx.ASGITransport(app=create_webhook_app(runtime))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://lucien.test") as client:
@@ -323,7 +341,26 @@ def _diff(expected: Any, got: Any) -> str:
     return "\n".join(list(lines)[:80])
 
 
-@pytest.mark.parametrize("name", sorted(FLOWS))
+#: Flows that are not (yet) equal to a fault-free run, and why.
+NOT_EQUAL = {
+    "approve_all": (
+        "approve-all is the cron's Free step run on demand: a transient failure leaves that "
+        "request to the next cron run and the welcome DM is best effort, so the custodian's "
+        "summary and the visitor's messages differ from a fault-free run until the cron "
+        "has run (eventually complete, not equal)"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(reason=NOT_EQUAL[n], strict=True))
+        if n in NOT_EQUAL
+        else n
+        for n in sorted(FLOWS)
+    ],
+)
 async def test_one_failed_call_changes_nothing_in_the_end(
     name: str, backend: Backend, settings: Settings, redis_prefix: str
 ) -> None:
