@@ -12,11 +12,8 @@ own, created and dropped here.
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
-import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -26,14 +23,13 @@ import httpx
 from sqlalchemy import insert
 
 import lucien.pipeline
+from bench.databases import each_backend, sandboxed_runtime
 from lucien.bot.callbacks import AdminAction, AdminCB, AdminSection
-from lucien.db.migrations import upgrade
 from lucien.db.models import Subscription, utcnow
 from lucien.journal import Journal
 from lucien.runtime import Runtime
 from lucien.services.users import TelegramIdentity, touch_user
-from lucien.settings import load_settings
-from lucien.telegram.double import TelegramDouble, TgUser
+from lucien.telegram.double import TgUser
 from lucien.web.webhook import create_webhook_app
 
 N = 200
@@ -62,18 +58,9 @@ async def _members(runtime: Runtime, count: int) -> None:
 
 
 async def measure(database_url: str, redis_url: str | None) -> dict[str, list[float]]:
-    double = TelegramDouble()
-    settings = load_settings(
-        bot_token="1:BENCH",
-        admin_user_ids=str(OWNER.id),
-        database_url=database_url,
-        redis_url=redis_url or "",
-        webhook_secret="bench",
-        redis_prefix=f"bench-{uuid.uuid4().hex[:6]}:",
-    )
-    runtime = Runtime(
-        settings, telegram_transport=httpx.ASGITransport(app=double.app), double=double
-    )
+    runtime = sandboxed_runtime(database_url, redis_url, admin_user_ids=str(OWNER.id))
+    double = runtime.double
+    assert double is not None
     await _members(runtime, N)
     users = [TgUser(id=10_000 + i, first_name=f"Alma {i}") for i in range(10)]
     timings: dict[str, list[float]] = {}
@@ -108,35 +95,10 @@ def report(backend: str, results: dict[str, list[float]]) -> None:
         print(f"journal_cost {backend} {name}: p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms")
 
 
-async def _pg(admin_url: str, sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{tmp}/bench.db"
-        upgrade(url)
-        report("sqlite", asyncio.run(measure(url, None)))
-    admin = os.environ.get("LUCIEN_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-    redis = os.environ.get("LUCIEN_BENCH_REDIS", "redis://127.0.0.1:6379/0")
-    name = f"lucien_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        asyncio.run(_pg(admin, f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # servers not running here
-        print(f"journal_cost postgres+redis: skipped ({type(exc).__name__}: {exc})")
-        return
-    try:
-        url = f"{admin.rsplit('/', 1)[0]}/{name}"
-        upgrade(url)
-        report("postgres+redis", asyncio.run(measure(url, redis)))
-    finally:
-        asyncio.run(_pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    each_backend(
+        "journal_cost", lambda label, url, redis: report(label, asyncio.run(measure(url, redis)))
+    )
 
 
 if __name__ == "__main__":
