@@ -29,6 +29,7 @@ from lucien.db.models import Subscription, utcnow
 from lucien.journal import Journal
 from lucien.runtime import Runtime
 from lucien.services.users import TelegramIdentity, touch_user
+from lucien.settings import load_settings
 from lucien.telegram.double import TgUser
 from lucien.web.webhook import create_webhook_app
 
@@ -89,6 +90,34 @@ async def measure(database_url: str, redis_url: str | None) -> dict[str, list[fl
     return {name: values[20:] for name, values in timings.items()}
 
 
+async def pieces(database_url: str) -> dict[str, list[float]]:
+    """The journal's own work per update, timed apart from the noise of the whole path.
+
+    The read of earlier attempts (on a transaction the update has open anyway, after its
+    first statement), and the digest that names one Telegram call.
+    """
+    from aiogram.methods import SendMessage
+    from sqlalchemy import text
+
+    from lucien.telegram.journal import call_name
+
+    settings = load_settings(bot_token="1:BENCH", database_url=database_url)
+    runtime = Runtime(settings)
+    method = SendMessage(chat_id=42, text="🎩 Lucien:\n" + "Bienvenida. " * 40)
+    timings: dict[str, list[float]] = {"read of earlier attempts": [], "call digest": []}
+    async with runtime.sessions.begin() as session:
+        await session.execute(text("SELECT 1"))
+        for i in range(N):
+            started = time.perf_counter()
+            await Journal(10**12 + i).load_in(session)
+            timings["read of earlier attempts"].append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            call_name(method)
+            timings["call digest"].append((time.perf_counter() - started) * 1000)
+    await runtime.aclose()
+    return {name: values[20:] for name, values in timings.items()}
+
+
 def report(backend: str, results: dict[str, list[float]]) -> None:
     for name, values in sorted(results.items()):
         q = statistics.quantiles(values, n=100)
@@ -96,9 +125,11 @@ def report(backend: str, results: dict[str, list[float]]) -> None:
 
 
 def main() -> None:
-    each_backend(
-        "journal_cost", lambda label, url, redis: report(label, asyncio.run(measure(url, redis)))
-    )
+    def run(label: str, url: str, redis: str | None) -> None:
+        report(label, asyncio.run(pieces(url)))
+        report(label, asyncio.run(measure(url, redis)))
+
+    each_backend("journal_cost", run)
 
 
 if __name__ == "__main__":

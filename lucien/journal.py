@@ -13,12 +13,14 @@ update id, so the second attempt replays it instead of doing it again:
 * **the conversation state** (``lucien.bot.storage_journal``): the FSM state and data as
   they were before the update, so a re-run starts from the same step of a wizard.
 
-Cost on the happy path: the journal is read once per update, inside the context
-middleware's transaction (an indexed range read, nothing found); each ``once`` adds one
-insert to a transaction the effect opens anyway; Telegram calls and FSM snapshots are kept
-in memory and written only when the attempt fails (``flush``). A process killed between a
-Telegram call and the end of its attempt therefore loses that memory: the redelivery sends
-that attempt's messages again, once — the only at-least-once left.
+Cost on the happy path: a first attempt (the ledger's attempt count is 1) reads nothing;
+a later one reads its update's rows once, inside the context middleware's transaction.
+Each ``once`` adds one insert to a transaction the effect opens anyway; Telegram calls and
+FSM snapshots are kept in memory and written only when the attempt fails (``flush``). A
+process killed between a Telegram call and the end of its attempt therefore loses that
+memory: the redelivery sends that attempt's messages again, once — the main
+at-least-once left. (Another: attempts counted apart in Redis and in the database during an
+outage may make a redelivery look like a first attempt, which then re-sends too.)
 
 Rows are purged with the update ledger (``lucien.jobs.cleanup``).
 """

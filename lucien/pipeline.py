@@ -206,7 +206,7 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
-async def process_update(runtime: Runtime, update: Update) -> Outcome:
+async def process_update(runtime: Runtime, update: Update, *, replaying: bool = False) -> Outcome:
     update_id = update.update_id
     ledger = ledger_for(runtime)
     ticket = await ledger.claim(update_id)
@@ -218,6 +218,8 @@ async def process_update(runtime: Runtime, update: Update) -> Outcome:
         # Earlier attempts never reported back (a crash, a timeout) or it is too old.
         return await _set_aside(runtime, ledger, update, ticket, "earlier attempts did not finish")
     with journal_for(update_id, runtime.sessions) as journal:
+        if ticket.attempt == 1 and not replaying:
+            journal.previous = {}  # a first attempt has nothing to replay: no read
         return await _run(runtime, ledger, update, ticket, journal)
 
 
@@ -260,4 +262,4 @@ async def replay(runtime: Runtime, payload: dict[str, Any]) -> Outcome:
     """Run a stored update again from scratch (``lucien dead-letters replay``)."""
     update = parse_update(runtime, payload)
     await ledger_for(runtime).forget(update.update_id)
-    return await process_update(runtime, update)
+    return await process_update(runtime, update, replaying=True)
