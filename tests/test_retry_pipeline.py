@@ -467,3 +467,20 @@ async def test_done_marks_written_during_an_outage_are_honoured_after_it(
     finally:
         await dead.aclose()
         await runtime.aclose()
+
+
+async def test_attempts_that_never_reported_back_are_set_aside(app: Harness, ana: TgUser) -> None:
+    """Attempts that crashed or timed out record no failure; the claim count still stops them."""
+    from lucien.pipeline import ledger_for
+
+    update = app.updates.command(ana, "/start")
+    for _ in range(app.runtime.settings.update_max_attempts):
+        ledger = ledger_for(app.runtime)
+        assert (await ledger.claim(update["update_id"])).attempt >= 1
+        await ledger.release(update["update_id"])  # as an expired lease would
+    response = await app.post(update)
+    assert response.json()["outcome"] == "dead_letter"
+    (letter,) = await _dead_letters(app.runtime)
+    assert letter.error == "earlier attempts did not finish"
+    assert app.double.sent_messages(ana.id) == []
+    assert len(_notices(app)) == 1
