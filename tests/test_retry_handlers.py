@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 from lucien.bot.callbacks import AdminAction as A
 from lucien.bot.callbacks import AdminSection as S
 from lucien.db.models import AuditEntry, BotConfig, Invitation, Subscription, UpdateEffect, utcnow
-from lucien.jobs.cleanup import UPDATES_KEPT
+from lucien.jobs.cleanup import retention
 from lucien.jobs.runner import run_cron
 from lucien.telegram.double import TgUser
 from tests.access_support import configure, count, make_invitation, make_plan, rows, scalar
@@ -133,7 +133,7 @@ async def test_a_settled_update_leaves_no_journal_and_old_rows_are_purged(
     kept = await count(app.runtime, UpdateEffect)
     assert kept >= 1  # at least the extension, journaled with it
 
-    old = utcnow() - UPDATES_KEPT - timedelta(hours=1)
+    old = utcnow() - retention(app.runtime.settings, "processed_updates") - timedelta(hours=1)
     async with app.runtime.sessions.begin() as session:
         await session.execute(
             insert(UpdateEffect).values(update_id=1, key="db:old#1", result=None, created_at=old)
