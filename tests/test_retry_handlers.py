@@ -133,7 +133,7 @@ async def test_a_settled_update_leaves_no_journal_and_old_rows_are_purged(
     kept = await count(app.runtime, UpdateEffect)
     assert kept >= 1  # at least the extension, journaled with it
 
-    old = utcnow() - retention(app.runtime.settings, "processed_updates") - timedelta(hours=1)
+    old = utcnow() - retention(app.runtime.settings, "update_effects") - timedelta(hours=1)
     async with app.runtime.sessions.begin() as session:
         await session.execute(
             insert(UpdateEffect).values(update_id=1, key="db:old#1", result=None, created_at=old)

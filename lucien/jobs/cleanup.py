@@ -62,7 +62,7 @@ TARGETS: list[tuple[str, Any, str, Condition]] = [
     (
         "update_effects",
         UpdateEffect,
-        "processed_updates",
+        "update_effects",
         lambda c: UpdateEffect.created_at < c,
     ),
     (
