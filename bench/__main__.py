@@ -9,6 +9,7 @@ BENCHES = [
     "bench.cold_start",
     "bench.update_latency",
     "bench.load",
+    "bench.journal_cost",
     "bench.cron_throughput",
     "bench.data_migration",
 ]

@@ -18,16 +18,14 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
-import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import httpx
 from sqlalchemy import insert
 
-from lucien.db.migrations import upgrade
+from bench.databases import each_backend
 from lucien.db.models import InviteLink, JoinRequest, Subscription, User, utcnow
 from lucien.jobs.limiter import Limiter
 from lucien.jobs.pacing import shared_limiter
@@ -195,42 +193,17 @@ def report(name: str, lines: list[str]) -> None:
         print(f"cron_throughput {name}: {line}")
 
 
-async def _pg_admin(admin_url: str, sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url, timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def main() -> None:
     print(
         f"cron_throughput: {ROWS} rows per step on {platform.machine()} "
         f"({os.cpu_count()} CPUs), Python {platform.python_version()}"
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{tmp}/bench.db"
-        upgrade(url)
-        report("sqlite", [asyncio.run(pacer_share(url, None)), *asyncio.run(measure(url, None))])
-    admin = os.environ.get("LUCIEN_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
-    redis = os.environ.get("LUCIEN_BENCH_REDIS", "redis://127.0.0.1:6379/0")
-    name = f"lucien_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        asyncio.run(_pg_admin(admin, f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # servers not running here
-        print(f"cron_throughput postgres+redis: skipped ({type(exc).__name__}: {exc})")
-        return
-    try:
-        url = admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + "/" + name
-        upgrade(url)
-        report(
-            "postgres+redis",
-            [asyncio.run(pacer_share(url, redis)), *asyncio.run(measure(url, redis))],
-        )
-    finally:
-        asyncio.run(_pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    each_backend(
+        "cron_throughput",
+        lambda label, url, redis: report(
+            label, [asyncio.run(pacer_share(url, redis)), *asyncio.run(measure(url, redis))]
+        ),
+    )
 
 
 if __name__ == "__main__":

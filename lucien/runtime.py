@@ -63,6 +63,7 @@ class Runtime:
             from aiogram.client.default import DefaultBotProperties
             from aiogram.enums import ParseMode
 
+            from lucien.telegram.journal import JournalMiddleware
             from lucien.telegram.redelivery import ExpiredCallbackMiddleware
             from lucien.telegram.retry import RetryAfterMiddleware
             from lucien.telegram.session import HttpxSession
@@ -70,6 +71,7 @@ class Runtime:
             session = HttpxSession(
                 self.settings.telegram_api_url, transport=self._telegram_transport
             )
+            session.middleware(JournalMiddleware())  # outermost: a replayed call waits for nothing
             session.middleware(RetryAfterMiddleware())
             session.middleware(ExpiredCallbackMiddleware())
             self._bot = Bot(

@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     # (``lucien/jobs/cleanup.py``; README "Data" lists what each one keeps).
     retention_processed_updates_days: float = Field(default=3, gt=0)
     retention_stuck_claims_days: float = Field(default=1, gt=0)
+    retention_update_effects_days: float = Field(default=3, gt=0)
     retention_join_requests_days: float = Field(default=30, gt=0)
     retention_voice_history_days: float = Field(default=1, gt=0)
     retention_rate_limits_days: float = Field(default=1, gt=0)

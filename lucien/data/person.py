@@ -20,7 +20,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import Table, Text, cast, delete, null, or_, select, update
+from sqlalchemy import Table, Text, cast, delete, false, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -37,6 +37,7 @@ from lucien.db.models import (
     Invitation,
     RateLimit,
     Subscription,
+    UpdateEffect,
     User,
     VoiceHistory,
     utcnow,
@@ -106,6 +107,23 @@ async def _dead_letters(session: AsyncSession, user_id: int) -> list[int]:
     return [i for i, payload in candidates.all() if _names_id(payload, user_id)]
 
 
+async def _journal_rows(session: AsyncSession, user_id: int) -> ColumnElement[bool]:
+    """Effects-journal rows naming the person (a result holding them, their FSM note)."""
+    candidates = await session.execute(
+        select(UpdateEffect.update_id, UpdateEffect.key, UpdateEffect.result).where(
+            cast(UpdateEffect.result, Text).like(f"%{user_id}%")
+        )
+    )
+    found = [
+        (update_id, key)
+        for update_id, key, result in candidates.all()
+        if _names_id(result, user_id) or (key.startswith("fsm:") and f":{user_id}:" in key)
+    ]
+    if not found:
+        return false()
+    return or_(*[(UpdateEffect.update_id == u) & (UpdateEffect.key == k) for u, k in found])
+
+
 def _rate_limit_of(user_id: int) -> ColumnElement[bool]:
     return RateLimit.key.like(f"%:{user_id}")
 
@@ -148,6 +166,8 @@ async def collect(session: AsyncSession, user_id: int) -> dict[str, list[dict[st
             where.append(table.c.key.in_(await _fsm_keys(session, user_id)))
         elif table.name == DeadLetter.__tablename__:
             where.append(table.c.id.in_(await _dead_letters(session, user_id)))
+        elif table.name == UpdateEffect.__tablename__:
+            where.append(await _journal_rows(session, user_id))
         elif table.name == AuditEntry.__tablename__:
             where += [AuditEntry.actor_id == user_id, _about(user_id, own)]
         elif "subscription_id" in table.c and sub_ids:
@@ -189,6 +209,7 @@ async def erase(
         (RateLimit, _rate_limit_of(user_id)),
         (FSMRecord, FSMRecord.key.in_(fsm)),
         (DeadLetter, DeadLetter.id.in_(await _dead_letters(session, user_id))),
+        (UpdateEffect, await _journal_rows(session, user_id)),
     ):
         result = await session.execute(delete(model).where(condition))
         removed[model.__tablename__] = int(result.rowcount or 0)  # type: ignore[attr-defined]

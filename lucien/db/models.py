@@ -353,6 +353,22 @@ class DeadLetter(Base):
     replay_outcome: Mapped[str | None] = mapped_column(String(32))
 
 
+class UpdateEffect(Base):
+    """What an update already did, so a redelivery of it repeats nothing (``lucien.journal``).
+
+    ``key`` names one effect of the update: ``db:<name>#n`` (written in the same transaction
+    as the effect), ``tg:<method>:<digest>#n`` (a Telegram call that succeeded) or
+    ``fsm:<key>`` (the conversation state before the update). Purged with the ledger.
+    """
+
+    __tablename__ = "update_effects"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    result: Mapped[Any] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 class FSMRecord(Base):
     """aiogram FSM state and data for the embedded default (no Redis)."""
 

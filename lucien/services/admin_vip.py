@@ -24,6 +24,7 @@ from lucien.access.plans import plan_in_use
 from lucien.access.subscriptions import ACTIVE
 from lucien.db.models import Invitation, Plan, Subscription, User, utcnow
 from lucien.db.results import rowcount
+from lucien.journal import effect
 from lucien.runtime import Runtime
 from lucien.voice.data import Page, PlanCard, SubscriptionCard, TokenCard, UserCard
 
@@ -306,6 +307,7 @@ def _other_current(sub_id: int, user_id: int, now: datetime) -> Any:
     )
 
 
+@effect("subscription.extend")
 async def extend(
     session: AsyncSession,
     sub_id: int,

@@ -14,8 +14,11 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
 
+from lucien.bot.storage_journal import JournaledStorage
+from lucien.bot.storage_scope import current_storage
 from lucien.bot.voice_history import variant_history_for
 from lucien.cache import RoleFacts, read_role_facts
+from lucien.journal import current_journal
 from lucien.ledger import check_done_mark, done_mark_pending
 from lucien.runtime import Runtime
 from lucien.services.config import get_config
@@ -29,6 +32,16 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 def _private(data: dict[str, Any]) -> bool:
     chat = data.get("event_chat")
     return chat is not None and chat.type == "private"
+
+
+async def _restore_conversation(data: dict[str, Any]) -> None:
+    """A redelivery starts from the wizard step its first attempt started from."""
+    storage = current_storage()
+    if isinstance(storage, JournaledStorage) and storage.has_notes():
+        await storage.restore()
+        state = data.get("state")
+        if state is not None:  # aiogram read it before this middleware ran
+            data["raw_state"] = await state.get_state()
 
 
 class ContextMiddleware(BaseMiddleware):
@@ -48,9 +61,12 @@ class ContextMiddleware(BaseMiddleware):
         cache = runtime.cache()
         cached_config, cached_facts = await cache.lookup(tg_user.id)
         facts = cached_facts
+        journal = current_journal()
         async with runtime.sessions.begin() as session:
             # The ledger's question rides on this transaction (see lucien.ledger).
             await check_done_mark(session)
+            if journal is not None:  # what an earlier attempt of this update did, if any
+                await journal.load_in(session)
             user = await touch_user(
                 session,
                 TelegramIdentity(
@@ -90,6 +106,7 @@ class ContextMiddleware(BaseMiddleware):
             config if cached_config is None else None,
             facts if cached_facts is None else None,
         )
+        await _restore_conversation(data)
         voice = Voice(history=history, user_id=tg_user.id, tz=config.timezone)
         if recent is not None:
             voice.preload(recent)

@@ -18,12 +18,14 @@ from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.bot.callbacks import AdminAction as A
 from lucien.bot.callbacks import AdminCB
 from lucien.bot.callbacks import AdminSection as S
 from lucien.bot.commands import register_admin_commands
 from lucien.bot.ui import show
+from lucien.journal import once
 from lucien.runtime import Runtime
 from lucien.services import admin_users as svc
 from lucien.services.admin_users import Result
@@ -238,6 +240,40 @@ async def on_confirm(
     await query.answer()
 
 
+Applied = tuple[UserCard | None, Result, svc.Removal | None]
+
+
+async def _apply(
+    session: AsyncSession, runtime: Runtime, action: str, actor_id: int, user_id: int
+) -> Applied:
+    """The action in the database: the card as it was, the result, what is left to do."""
+    settings = runtime.settings
+    removal: svc.Removal | None = None
+    card = await svc.get_card(session, settings, user_id)
+    if card is None:
+        result = Result.NOT_FOUND
+    elif action == "grant":
+        result = await svc.grant_admin(session, settings, actor_id=actor_id, user_id=user_id)
+    elif action == "ungrant":
+        result = await svc.revoke_admin(session, settings, actor_id=actor_id, user_id=user_id)
+    elif action in ("block", "unblock"):
+        result = await svc.set_blocked(
+            session, settings, actor_id=actor_id, user_id=user_id, blocked=action == "block"
+        )
+    else:
+        config = await get_config(session)
+        removal = await svc.begin_removal(
+            session,
+            settings,
+            actor_id=actor_id,
+            user_id=user_id,
+            vip_channel_id=config.vip_channel_id,
+            free_channel_id=config.free_channel_id,
+        )
+        result = removal.result
+    return card, result, removal
+
+
 async def on_do(
     query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
 ) -> None:
@@ -245,35 +281,18 @@ async def on_do(
     if action in OWNER_ONLY and not _is_owner(runtime, query):
         await query.answer(**voice.admin_users.owner_only().as_answer_kwargs())
         return
-    settings = runtime.settings
     actor_id, user_id = query.from_user.id, callback_data.id
     if action == "wipe":
         await _wipe(query, runtime, voice, actor_id, user_id)
         return
-    removal: svc.Removal | None = None
     async with runtime.sessions.begin() as session:
-        card = await svc.get_card(session, settings, user_id)
-        if card is None:
-            result = Result.NOT_FOUND
-        elif action == "grant":
-            result = await svc.grant_admin(session, settings, actor_id=actor_id, user_id=user_id)
-        elif action == "ungrant":
-            result = await svc.revoke_admin(session, settings, actor_id=actor_id, user_id=user_id)
-        elif action in ("block", "unblock"):
-            result = await svc.set_blocked(
-                session, settings, actor_id=actor_id, user_id=user_id, blocked=action == "block"
-            )
-        else:
-            config = await get_config(session)
-            removal = await svc.begin_removal(
-                session,
-                settings,
-                actor_id=actor_id,
-                user_id=user_id,
-                vip_channel_id=config.vip_channel_id,
-                free_channel_id=config.free_channel_id,
-            )
-            result = removal.result
+        # Once per update: a redelivery shows the card as it was and changes nothing again.
+        card, result, removal = await once(
+            session,
+            f"users.{action}",
+            Applied,
+            lambda: _apply(session, runtime, action, actor_id, user_id),
+        )
     if result is not Result.DONE or card is None:
         await query.answer(**_refusal(voice, result).as_answer_kwargs())
         return
