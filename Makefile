@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench clean lambda-bundle
 
 install: $(STAMP)
 
@@ -34,5 +34,11 @@ format: install
 bench: install
 	$(BIN)/python -m bench
 
+# What template.yaml deploys (CodeUri): code, dependencies, alembic.ini and migrations.
+lambda-bundle: install
+	rm -rf build/lambda
+	$(BIN)/pip install --quiet . -t build/lambda
+	cp -r alembic.ini migrations build/lambda/
+
 clean:
-	rm -rf $(VENV) .pytest_cache lucien.db
+	rm -rf $(VENV) .pytest_cache lucien.db build

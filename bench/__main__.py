@@ -8,6 +8,8 @@ import sys
 BENCHES = [
     "bench.cold_start",
     "bench.update_latency",
+    "bench.load",
+    "bench.journal_cost",
     "bench.cron_throughput",
     "bench.data_migration",
 ]

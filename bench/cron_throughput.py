@@ -2,10 +2,13 @@
 
 Each step runs on N due rows through the real job code (claims, transactions, the voice,
 aiogram's client over the in-process double) twice: with the production limiter (25
-Telegram calls per second overall, one message per second per chat) and with the limiter
-opened wide, which shows the job's own overhead. An expiry costs 4 calls (farewell, ban,
-unban, link revocation), a Free approval 2 (approve, DM), a reminder 1 — so with the
-limiter the ceilings are about 6, 12 and 25 rows per second.
+Telegram calls per second overall through the shared pacer — Redis with PostgreSQL, the
+database with SQLite — and one message per second per chat) and with the limiter opened
+wide, which shows the job's own overhead. "of rate" is the share of the allowed 25 calls/s
+the run used; "2 runs" splits the same rows between two overlapping runs that share the
+pacer (together they must still keep to 25/s, and still use it). An expiry costs 4 calls
+(farewell, ban, unban, link revocation), a Free approval 2 (approve, DM), a reminder 1 —
+so with the limiter the ceilings are about 6, 12 and 25 rows per second.
 
     python -m bench.cron_throughput            # N=150; LUCIEN_BENCH_ROWS to change it
 """
@@ -15,18 +18,17 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
-import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import httpx
 from sqlalchemy import insert
 
+from bench.databases import each_backend
 from lucien.access.config import update_config
-from lucien.db.migrations import upgrade
 from lucien.db.models import InviteLink, JoinRequest, Subscription, User, utcnow
+from lucien.jobs.pacing import shared_limiter
 from lucien.jobs.runner import STEPS, run_cron
 from lucien.runtime import Runtime
 from lucien.settings import load_settings
@@ -114,28 +116,76 @@ async def measure(url: str, redis_url: str | None) -> list[str]:
     steps = dict(STEPS)
     try:
         for step in ("expiry", "free", "reminders"):
-            for label, rate in (("limiter 25/s", 25.0), ("no limiter", 1e9)):
+            for label, rate, runs in (
+                ("limiter 25/s", 25.0, 1),
+                ("2 runs 25/s", 25.0, 2),
+                ("no limiter", 1e9, 1),
+            ):
                 await _truncate(runtime)
                 await _world(runtime, double, step, ROWS)
                 only: tuple[tuple[str, Callable[..., Awaitable[None]]], ...] = (
                     (step, steps[step]),
                 )
-                limiter = Limiter(rate=rate, per_chat_interval=1.0 if rate < 1e6 else 0.0)
+
+                def limiter(rate: float = rate) -> Limiter:
+                    if rate < 1e6:
+                        return shared_limiter(runtime)
+                    return Limiter(rate=rate, per_chat_interval=0.0)
+
                 started = time.perf_counter()
-                summary = await run_cron(runtime, steps=only, limiter=limiter, dry_run=False)
+                summaries = await asyncio.gather(
+                    *(
+                        run_cron(runtime, steps=only, limiter=limiter(), dry_run=False)
+                        for _ in range(runs)
+                    )
+                )
                 elapsed = time.perf_counter() - started
                 done = sum(
                     summary["counts"].get(step, {}).get(k, 0)
+                    for summary in summaries
                     for k in ("expired", "approved", "sent")
                 )
-                assert done == ROWS, summary
+                assert done == ROWS, summaries
+                tg_calls = sum(summary["telegram_calls"] for summary in summaries)
+                share = f", {tg_calls / elapsed / 25.0:6.1%} of rate" if rate < 1e6 else ""
                 lines.append(
                     f"{step:<9} {label:<12} {done / elapsed:8.1f} rows/s "
-                    f"({done} rows, {summary['telegram_calls']} calls, {elapsed:.1f} s)"
+                    f"({done} rows, {tg_calls} calls, {elapsed:.1f} s{share})"
                 )
     finally:
         await runtime.aclose()
     return lines
+
+
+async def pacer_share(url: str, redis_url: str | None, calls: int = 250) -> str:
+    """The shared pacer on its own: two overlapping runs of five workers each make
+    ``calls`` instant Telegram calls between them through their own shared limiters; the
+    share of 25 calls/s they get is what pacing (and its Redis or database round trip per
+    call) leaves of the rate, whatever the job's own work costs."""
+    settings = load_settings(database_url=url, redis_url=redis_url or "", bot_token="1:bench")
+    runtime = Runtime(settings)
+    await _truncate(runtime)
+    left = [calls]
+
+    async def call() -> None:
+        return None
+
+    async def worker(limiter: Limiter) -> None:
+        while left[0] > 0:
+            left[0] -= 1
+            await limiter.run(call)
+
+    try:
+        limiters = [shared_limiter(runtime), shared_limiter(runtime)]
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(limiters[n % 2]) for n in range(10)))
+        elapsed = time.perf_counter() - started
+    finally:
+        await runtime.aclose()
+    return (
+        f"pacer only   {calls / elapsed:8.1f} calls/s ({calls} calls, 2 runs × 5 workers, "
+        f"{elapsed:.1f} s, {calls / elapsed / 25.0:6.1%} of rate)"
+    )
 
 
 def report(name: str, lines: list[str]) -> None:
@@ -143,39 +193,17 @@ def report(name: str, lines: list[str]) -> None:
         print(f"cron_throughput {name}: {line}")
 
 
-async def _pg_admin(admin_url: str, sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url, timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def main() -> None:
     print(
         f"cron_throughput: {ROWS} rows per step on {platform.machine()} "
         f"({os.cpu_count()} CPUs), Python {platform.python_version()}"
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{tmp}/bench.db"
-        upgrade(url)
-        report("sqlite", asyncio.run(measure(url, None)))
-    admin = os.environ.get("LUCIEN_BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
-    redis = os.environ.get("LUCIEN_BENCH_REDIS", "redis://127.0.0.1:6379/0")
-    name = f"lucien_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        asyncio.run(_pg_admin(admin, f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # servers not running here
-        print(f"cron_throughput postgres+redis: skipped ({type(exc).__name__}: {exc})")
-        return
-    try:
-        url = admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + "/" + name
-        upgrade(url)
-        report("postgres+redis", asyncio.run(measure(url, redis)))
-    finally:
-        asyncio.run(_pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    each_backend(
+        "cron_throughput",
+        lambda label, url, redis: report(
+            label, [asyncio.run(pacer_share(url, redis)), *asyncio.run(measure(url, redis))]
+        ),
+    )
 
 
 if __name__ == "__main__":

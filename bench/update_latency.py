@@ -18,27 +18,20 @@ import uuid
 import httpx
 from sqlalchemy import text
 
+from bench.databases import sandboxed_runtime
 from lucien.db.migrations import upgrade
 from lucien.runtime import Runtime
 from lucien.settings import load_settings
-from lucien.telegram.double import TelegramDouble, TgUser
+from lucien.telegram.double import TgUser
 from lucien.web.webhook import create_webhook_app
 
 N = 300
 
 
 async def measure(database_url: str, redis_url: str | None) -> list[float]:
-    double = TelegramDouble()
-    settings = load_settings(
-        bot_token="1:BENCH",
-        database_url=database_url,
-        redis_url=redis_url or "",
-        webhook_secret="bench",
-        redis_prefix=f"bench-{uuid.uuid4().hex[:6]}:",
-    )
-    runtime = Runtime(
-        settings, telegram_transport=httpx.ASGITransport(app=double.app), double=double
-    )
+    runtime = sandboxed_runtime(database_url, redis_url)
+    double = runtime.double
+    assert double is not None
     app = create_webhook_app(runtime)
     users = [TgUser(id=10_000 + i, first_name=f"Alma {i}") for i in range(10)]
     timings: list[float] = []

@@ -172,7 +172,7 @@ class FreeCB(CallbackData, prefix="f"):
 class RitualCB(CallbackData, prefix="r"):
     """``stage`` is the stage the button was shown at; ``sub`` the subscription id.
 
-    Stage 1 "Continuar" → 2, stage 2 "Estoy listo" → 3, stage 3 → show/replace the link.
+    Stage 1 "Continuar" → 2, stage 2 "Acepto" → 3, stage 3 → show/replace the link.
     The handler advances only if the stored stage still equals ``stage`` (atomically).
     """
 

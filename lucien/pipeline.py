@@ -29,8 +29,10 @@ from pydantic import ValidationError
 from lucien.bot.dispatcher import shared_dispatcher
 from lucien.bot.storage import DatabaseStorage
 from lucien.bot.storage_fallback import FallbackStorage
+from lucien.bot.storage_journal import JournaledStorage
 from lucien.bot.storage_scope import use_storage
 from lucien.db.models import utcnow
+from lucien.journal import Journal, journal_for
 from lucien.ledger import (
     AlreadyDone,
     Claim,
@@ -199,7 +201,7 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
-async def process_update(runtime: Runtime, update: Update) -> Outcome:
+async def process_update(runtime: Runtime, update: Update, *, replaying: bool = False) -> Outcome:
     update_id = update.update_id
     ledger = ledger_for(runtime)
     ticket = await ledger.claim(update_id)
@@ -210,9 +212,19 @@ async def process_update(runtime: Runtime, update: Update) -> Outcome:
     if _exhausted(runtime, ticket, failed_now=False):
         # Earlier attempts never reported back (a crash, a timeout) or it is too old.
         return await _set_aside(runtime, ledger, update, ticket, "earlier attempts did not finish")
+    with journal_for(update_id, runtime.sessions) as journal:
+        if ticket.attempt == 1 and not replaying:
+            journal.previous = {}  # a first attempt has nothing to replay: no read
+        return await _run(runtime, ledger, update, ticket, journal)
+
+
+async def _run(
+    runtime: Runtime, ledger: UpdateLedger, update: Update, ticket: Ticket, journal: Journal
+) -> Outcome:
+    update_id = update.update_id
     try:
         with (
-            use_storage(storage_for(runtime)),
+            use_storage(JournaledStorage(storage_for(runtime), journal)),
             flood_budget(),
             verify_done_mark(ticket, update_id),
         ):
@@ -227,6 +239,9 @@ async def process_update(runtime: Runtime, update: Update) -> Outcome:
             log.warning("update %s settled without retry: %s", update_id, reason)
             await _settle(ledger, update_id)
             return Outcome.SETTLED
+        # What reached Telegram (and the wizard's state before) must not be repeated by
+        # the redelivery, nor by a replay of the dead letter.
+        await journal.flush()
         if _exhausted(runtime, ticket, failed_now=True):
             return await _set_aside(runtime, ledger, update, ticket, _describe(exc))
         log.exception(
@@ -242,4 +257,4 @@ async def replay(runtime: Runtime, payload: dict[str, Any]) -> Outcome:
     """Run a stored update again from scratch (``lucien dead-letters replay``)."""
     update = parse_update(runtime, payload)
     await ledger_for(runtime).forget(update.update_id)
-    return await process_update(runtime, update)
+    return await process_update(runtime, update, replaying=True)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from aiogram import Bot
     from redis.asyncio import Redis
 
+    from lucien.cache import UpdateContextCache
     from lucien.telegram.double import TelegramDouble
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,12 @@ class Runtime:
     ) -> None:
         self.settings = settings
         self.engine: AsyncEngine = create_engine(settings.database_url)
-        self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
+        # Importing the cache registers the session events that invalidate it on commit.
+        from lucien.cache import session_info
+
+        self.sessions: async_sessionmaker[AsyncSession] = session_factory(
+            self.engine, info=session_info(lambda: self.cache())
+        )
         self.double = double
         if settings.sandbox and telegram_transport is None:
             if self.double is None:
@@ -57,6 +63,7 @@ class Runtime:
             from aiogram.client.default import DefaultBotProperties
             from aiogram.enums import ParseMode
 
+            from lucien.telegram.journal import JournalMiddleware
             from lucien.telegram.redelivery import ExpiredCallbackMiddleware
             from lucien.telegram.retry import RetryAfterMiddleware
             from lucien.telegram.session import HttpxSession
@@ -64,6 +71,7 @@ class Runtime:
             session = HttpxSession(
                 self.settings.telegram_api_url, transport=self._telegram_transport
             )
+            session.middleware(JournalMiddleware())  # outermost: a replayed call waits for nothing
             session.middleware(RetryAfterMiddleware())
             session.middleware(ExpiredCallbackMiddleware())
             self._bot = Bot(
@@ -99,6 +107,12 @@ class Runtime:
             client = Redis.from_pool(pool)
             self._redis = {loop_id: client}  # a new loop means the old one is gone
         return client
+
+    def cache(self) -> UpdateContextCache:
+        """The configuration and role cache (Redis; without Redis every read is a miss)."""
+        from lucien.cache import UpdateContextCache
+
+        return UpdateContextCache(self.redis(), self.settings.redis_prefix)
 
     async def aclose(self) -> None:
         if self._bot is not None:

@@ -16,6 +16,8 @@ from lucien.db.url import DatabaseURLError, normalize_database_url
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./lucien.db"
 SANDBOX_TOKEN = "1000000001:sandbox-token-not-for-telegram"
+#: Diana's id in the sandbox when ``ADMIN_USER_IDS`` is unset (there must be an owner to play).
+SANDBOX_OWNER_ID = 1001
 
 
 class ConfigError(Exception):
@@ -36,12 +38,16 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
     public_url: str | None = None
+    #: Set by Railway on a service with a public domain (``name.up.railway.app``, no scheme).
+    railway_public_domain: str | None = None
     cron_secret: SecretStr | None = None
     lucien_env: Literal["development", "production"] = "development"
 
     # Tunables with safe defaults; not part of the documented contract.
     redis_prefix: str = "lucien:"
     cron_time_budget_seconds: float = Field(default=50.0, gt=0)
+    #: Telegram calls per second for all cron runs together (Telegram allows about 30)
+    cron_telegram_rate: float = Field(default=25.0, gt=0, le=30)
     update_lease_seconds: int = Field(default=120, gt=0)
     max_body_bytes: int = 1024 * 1024
     max_json_depth: int = Field(default=64, gt=0)
@@ -59,6 +65,7 @@ class Settings(BaseSettings):
     # (``lucien/jobs/cleanup.py``; README "Data" lists what each one keeps).
     retention_processed_updates_days: float = Field(default=3, gt=0)
     retention_stuck_claims_days: float = Field(default=1, gt=0)
+    retention_update_effects_days: float = Field(default=3, gt=0)
     retention_join_requests_days: float = Field(default=30, gt=0)
     retention_voice_history_days: float = Field(default=1, gt=0)
     retention_rate_limits_days: float = Field(default=1, gt=0)
@@ -71,7 +78,13 @@ class Settings(BaseSettings):
     retention_dead_letters_days: float = Field(default=90, gt=0)
 
     @field_validator(
-        "bot_token", "webhook_secret", "cron_secret", "redis_url", "public_url", mode="before"
+        "bot_token",
+        "webhook_secret",
+        "cron_secret",
+        "redis_url",
+        "public_url",
+        "railway_public_domain",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -126,7 +139,10 @@ class Settings(BaseSettings):
 
     @property
     def admin_ids(self) -> tuple[int, ...]:
-        return tuple(int(p) for p in _split_ids(self.admin_user_ids))
+        ids = tuple(int(p) for p in _split_ids(self.admin_user_ids))
+        if not ids and self.sandbox:
+            return (SANDBOX_OWNER_ID,)
+        return ids
 
     @property
     def owner_id(self) -> int | None:
@@ -137,6 +153,17 @@ class Settings(BaseSettings):
     def sandbox(self) -> bool:
         """No token: Telegram is the in-process double."""
         return self.bot_token is None
+
+    @property
+    def public_base_url(self) -> str | None:
+        """Where Telegram reaches this deployment: ``PUBLIC_URL``, else Railway's domain."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        if self.railway_public_domain:
+            domain = self.railway_public_domain.strip().strip("/")
+            domain = domain.removeprefix("https://").removeprefix("http://")
+            return f"https://{domain}"
+        return None
 
     @property
     def token(self) -> str:

@@ -40,7 +40,7 @@ async def redeem_and_walk_the_ritual(
     made = await make_plan(app.runtime, plan)
     invitation = await make_invitation(app.runtime, made.id)
     await app.send(app.updates.command(who, "start", invitation.token))
-    for label in ("Continuar", "Estoy listo"):
+    for label in ("Continuar", "Acepto"):
         data = button(app.double.last_message(who.id), label)["callback_data"]
         await app.send(app.updates.callback(who, data))
     link = button(app.double.last_message(who.id), "Entrar al Diván")["url"]

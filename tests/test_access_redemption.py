@@ -237,7 +237,7 @@ async def test_each_failure_has_its_own_answer(app: Harness, ana: TgUser) -> Non
     expected = [
         ("nonexistent-token-123", "no es válida"),
         (used.token, "ya fue utilizada"),
-        (revoked.token, "fue retirada"),
+        (revoked.token, "retiró esta invitación"),
         (expired.token, "caducó"),
         (inactive.token, "ya no está disponible"),
     ]

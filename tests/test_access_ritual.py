@@ -43,7 +43,7 @@ async def _press(app: Harness, who: TgUser, label: str, message_id: int | None =
 async def _to_stage3(app: Harness, who: TgUser) -> tuple[Subscription, str, str]:
     sub = await _redeem(app, who)
     stage1 = await _press(app, who, "Continuar")
-    await _press(app, who, "Estoy listo")
+    await _press(app, who, "Acepto")
     link = (await rows(app.runtime, select(InviteLink.link)))[0]
     return sub, stage1, link
 
@@ -56,10 +56,10 @@ async def test_three_stages_and_a_personal_link(app: Harness, ana: TgUser) -> No
     await _press(app, ana, "Continuar")
     stage2 = app.double.last_message(ana.id)
     assert stage2 is not None and stage2["message_id"] == stage1_id  # edited in place
-    assert button(stage2, "Estoy listo")
+    assert button(stage2, "Acepto")
     assert (await subscription_of(app.runtime, ana.id)).ritual_stage == 2
 
-    await _press(app, ana, "Estoy listo")
+    await _press(app, ana, "Acepto")
     stage3 = app.double.last_message(ana.id)
     created = calls(app.double, "createChatInviteLink", chat_id=VIP)
     assert len(created) == 1
@@ -82,7 +82,7 @@ async def test_double_tap_advances_once(app: Harness, ana: TgUser) -> None:
     await asyncio.gather(*(app.send(t) for t in taps))
     assert (await subscription_of(app.runtime, ana.id)).ritual_stage == 2
 
-    data = button(app.double.last_message(ana.id), "Estoy listo")["callback_data"]
+    data = button(app.double.last_message(ana.id), "Acepto")["callback_data"]
     taps = [app.updates.callback(ana, data) for _ in range(3)]
     await asyncio.gather(*(app.send(t) for t in taps))
     assert (await subscription_of(app.runtime, ana.id)).ritual_stage == 3
@@ -126,7 +126,7 @@ async def test_start_resumes_stage_one_and_two(app: Harness, ana: TgUser) -> Non
     assert button(app.double.last_message(ana.id), "Continuar")
     await _press(app, ana, "Continuar")
     await app.send(app.updates.command(ana, "start"))
-    assert button(app.double.last_message(ana.id), "Estoy listo")
+    assert button(app.double.last_message(ana.id), "Acepto")
 
 
 async def test_an_expired_link_is_revoked_and_replaced(app: Harness, ana: TgUser) -> None:
@@ -149,7 +149,7 @@ async def test_long_and_hostile_names(app: Harness) -> None:
     await _redeem(app, hostile)
     assert shows_hostile_name(app.double.last_message(hostile.id))
     await _press(app, hostile, "Continuar")
-    await _press(app, hostile, "Estoy listo")
+    await _press(app, hostile, "Acepto")
     name = calls(app.double, "createChatInviteLink")[0].params["name"]
     assert len(name) == 32 and name.startswith(HOSTILE)
 
@@ -241,7 +241,7 @@ async def test_renewed_member_already_inside_skips_the_link(app: Harness, ana: T
     await _redeem(app, ana)
     await _press(app, ana, "Continuar")
     app.double.set_member(VIP, ana)
-    await _press(app, ana, "Estoy listo")
+    await _press(app, ana, "Acepto")
     assert calls(app.double, "createChatInviteLink") == []
     assert (await subscription_of(app.runtime, ana.id)).ritual_stage == 4
     assert await count(app.runtime, InviteLink) == 0
@@ -253,7 +253,7 @@ async def test_no_vip_channel_yet_offers_to_try_again(app: Harness, ana: TgUser)
         await update_config(session, vip_channel_id=None)
     await _redeem(app, ana)
     await _press(app, ana, "Continuar")
-    await _press(app, ana, "Estoy listo")
+    await _press(app, ana, "Acepto")
     assert button(app.double.last_message(ana.id), "Intentar de nuevo")
     async with app.runtime.sessions.begin() as session:
         await update_config(session, vip_channel_id=VIP)

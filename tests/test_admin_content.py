@@ -73,7 +73,7 @@ async def test_create_wizard_across_requests(app: Harness, owner: TgUser) -> Non
     assert "Paso 4 de 4" in await say(app, owner, "19,99")
     await app.press(owner, label="Diván · contenido del círculo")
     confirm = app.text(owner)
-    assert "Cartas desde el Diván" in confirm and "19.99 USD" in confirm
+    assert "Cartas desde el Diván" in confirm and "19,99 USD" in confirm
     assert await packages(app) == []
     await app.press(owner, label="Añadir")
     [package] = await packages(app)

@@ -177,7 +177,7 @@ async def test_profile_tabs(app: Harness, owner: TgUser) -> None:
     summary = app.screen(owner)
     assert "Bob" in summary["text"] and str(BOB.id) in summary["text"]
     assert "miembro del círculo" in summary["text"]
-    assert has_button(summary, "Hacer custodio")  # the owner sees it
+    assert has_button(summary, "Dar la custodia")  # the owner sees it
     assert has_button(summary, "Bloquear") and has_button(summary, "Borrar sus datos")
 
     await app.press(owner, cb(S.USERS, A.VIEW, id=BOB.id, arg="sub"))
@@ -185,11 +185,13 @@ async def test_profile_tabs(app: Harness, owner: TgUser) -> None:
 
     await app.press(owner, cb(S.USERS, A.VIEW, id=BOB.id, arg="aud"))
     first = app.screen(owner)
-    assert first["text"].count("fue bloqueado") + first["text"].count("fue desbloqueado") == 10
+    assert (
+        first["text"].count("recibió un bloqueo") + first["text"].count("recuperó el acceso") == 10
+    )
     assert "Página 1 de 2" in first["text"]
     await app.press(owner, button_data(first, "Siguiente"))
     second = app.text(owner)
-    assert second.count("fue bloqueado") + second.count("fue desbloqueado") == 2
+    assert second.count("recibió un bloqueo") + second.count("recuperó el acceso") == 2
     assert "por Diana" in second
 
     await app.press(owner, cb(S.USERS, A.VIEW, id=BOB.id, arg="int"))
@@ -207,7 +209,7 @@ async def test_owner_grants_and_revokes_admin(app: Harness, owner: TgUser, ana: 
     await app.press(owner, cb(S.USERS, A.GRANT, id=ana.id))
     assert "¿Concedo la custodia" in app.text(owner)
     await app.press(owner, button_data(app.screen(owner), "Sí, conceder"))
-    assert "custodio" in app.text(owner)
+    assert "comparte ahora la custodia" in app.text(owner)
     assert await _role(app, ana.id) is Role.ADMIN
     # A double tap (or an old button) grants nothing more.
     answer = await app.press(owner, cb(S.USERS, A.GRANT_OK, id=ana.id))
@@ -220,7 +222,7 @@ async def test_owner_grants_and_revokes_admin(app: Harness, owner: TgUser, ana: 
     assert "admin" in [c["command"] for c in commands]  # the new custodian's menu follows
 
     await app.press(owner, cb(S.USERS, A.UNGRANT_OK, id=ana.id))
-    assert "ya no es custodio" in app.text(owner)
+    assert "ya no tiene la custodia" in app.text(owner)
     assert await _role(app, ana.id) is Role.FREE
     (revoke,) = await audit_of(app.runtime, "admin.revoke")
     assert revoke.before == {"role": "admin"} and revoke.after == {"role": "free"}
@@ -244,7 +246,7 @@ async def test_only_the_owner_grants_and_never_on_himself(
         answer = await app.press(SECOND, cb(S.USERS, action, id=target))
         assert "Solo la dueña" in (answer["text"] or "")
     await app.press(SECOND, cb(S.USERS, A.VIEW, id=ana.id, arg="sum"))
-    assert not has_button(app.screen(SECOND), "Hacer custodio")
+    assert not has_button(app.screen(SECOND), "Dar la custodia")
     assert await _role(app, ana.id) is Role.FREE
     assert await _role(app, BOB.id) is Role.ADMIN
 
@@ -284,7 +286,7 @@ async def test_block_ignores_the_user_with_one_notice(app: Harness, owner: TgUse
     await app.press(owner, cb(S.USERS, A.BLOCK, id=BOB.id))
     assert "¿Bloqueo" in app.text(owner)
     await app.press(owner, cb(S.USERS, A.BLOCK_OK, id=BOB.id))
-    assert "queda bloqueado" in app.text(owner)
+    assert "He bloqueado a" in app.text(owner)
     (entry,) = await audit_of(app.runtime, "user.block")
     assert entry.before == {"is_blocked": False} and entry.after == {"is_blocked": True}
 
@@ -296,7 +298,7 @@ async def test_block_ignores_the_user_with_one_notice(app: Harness, owner: TgUse
     assert len(after) == 1  # the one notice
 
     await app.press(owner, cb(S.USERS, A.UNBLOCK_OK, id=BOB.id))
-    assert "bienvenido" in app.text(owner)
+    assert "vuelve a tener las puertas abiertas" in app.text(owner)
     await app.send(app.updates.command(BOB, "start"))
     assert len(app.double.sent_messages(BOB.id)) == before + 2  # answered again
 
@@ -362,7 +364,7 @@ async def test_remove_from_channels(app: Harness, owner: TgUser) -> None:
     await app.press(owner, cb(S.USERS, A.KICK, id=BOB.id))
     assert "¿Retiro" in app.text(owner)
     await app.press(owner, cb(S.USERS, A.KICK_OK, id=BOB.id))
-    assert "retirado de los canales" in app.text(owner)
+    assert "de los canales" in app.text(owner)
 
     for chat in (VIP, FREE):
         assert len(calls(app.double, "banChatMember", chat_id=chat, user_id=BOB.id)) == 1
@@ -382,7 +384,25 @@ async def test_remove_from_channels(app: Harness, owner: TgUser) -> None:
     assert entry.before == {"active_subscriptions": 1, "pending_free_requests": 1}
 
     await app.press(owner, cb(S.USERS, A.VIEW, id=BOB.id, arg="aud"))
-    assert "retirado de los canales" in app.text(owner)
+    assert "salió de los canales" in app.text(owner)
+
+
+async def test_remove_from_channels_without_a_vip_channel_says_so(
+    app: Harness, owner: TgUser
+) -> None:
+    from lucien.access.config import update_config
+
+    await _member_in_both_channels(app)
+    async with app.runtime.sessions.begin() as session:
+        await update_config(session, vip_channel_id=None)
+    app.double.clear_calls()
+
+    await app.press(owner, cb(S.USERS, A.KICK_OK, id=BOB.id))
+
+    text = app.text(owner)
+    assert "No hay ningún Diván calibrado" in text and "no lo intentaré más adelante" in text
+    assert calls(app.double, "banChatMember", chat_id=VIP) == []
+    assert len(calls(app.double, "banChatMember", chat_id=FREE)) == 1
 
 
 async def test_delete_a_users_data(app: Harness, owner: TgUser) -> None:
@@ -432,5 +452,5 @@ async def test_a_removal_telegram_refuses_is_reported(app: Harness, owner: TgUse
     # Once the rights are back, removing again finishes the job.
     app.double.set_bot_admin(VIP)
     await app.press(owner, cb(S.USERS, A.KICK_OK, id=BOB.id))
-    assert "retirado de los canales" in app.text(owner)
+    assert "He retirado a Bob de los canales" in app.text(owner)
     assert app.double.member_status(VIP, BOB.id) == "left"

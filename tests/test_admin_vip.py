@@ -349,11 +349,29 @@ async def test_removal_failure_is_left_to_the_cron(app: Harness, owner: TgUser) 
     app.double.fail("banChatMember", 400, "Bad Request: something odd")
     await _open(app, owner)
     await app.press(owner, cb(S.SUBS, A.REMOVE_OK, id=sub_id))
-    assert "lo reintentaré" in app.text(owner)
+    assert "Lo reintentaré en cada ronda" in app.text(owner)
     sub = await _sub(app, sub_id)
     assert sub.status == "active" and sub.ends_at <= utcnow()  # the cron removes it later
     assert sub.removal_attempts == 1 and sub.removal_next_at is not None
     assert sub.claimed_until is None
+
+
+async def test_removal_without_a_vip_channel_promises_no_retry(app: Harness, owner: TgUser) -> None:
+    from lucien.access.config import update_config
+
+    await configure(app.runtime, app.double)
+    async with app.runtime.sessions.begin() as session:
+        await update_config(session, vip_channel_id=None)
+    sub_id = await add_subscription(app.runtime, 6001, timedelta(days=12))
+    await _open(app, owner)
+    await app.press(owner, cb(S.SUBS, A.REMOVE_OK, id=sub_id))
+
+    text = app.text(owner)
+    assert "No hay ningún Diván calibrado" in text and "no lo intentaré más adelante" in text
+    assert "reintentaré" not in text
+    sub = await _sub(app, sub_id)
+    assert sub.status == "expired" and sub.claimed_until is None  # nothing left to retry
+    assert calls(app.double, "banChatMember") == []
 
 
 # -- plans --------------------------------------------------------------------------------
@@ -398,7 +416,7 @@ async def test_plan_edit_toggle_and_delete_are_audited(app: Harness, owner: TgUs
     await _open(app, owner)
     await app.press(owner, cb(S.PLANS, A.VIEW, id=plan.id))
     await app.press(owner, label="Precio")
-    assert "Valor actual: 19.99" in app.text(owner)
+    assert "Valor actual: 19,99" in app.text(owner)
     await app.say(owner, "-3")
     assert "entre 0 y 1000000" in app.text(owner)
     await app.say(owner, "24.50")

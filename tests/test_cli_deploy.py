@@ -28,6 +28,7 @@ def deployed(sqlite_backend: Backend, monkeypatch: pytest.MonkeyPatch) -> Iterat
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("RAILWAY_PUBLIC_DOMAIN", raising=False)
     lucien.settings.get_settings.cache_clear()
     double = TelegramDouble()
 
@@ -76,3 +77,22 @@ def test_set_webhook_needs_a_public_url(
     assert main(["set-webhook"]) == 2
     assert "PUBLIC_URL" in capsys.readouterr().err
     assert deployed.calls_to("setWebhook") == []
+
+
+def test_set_webhook_derives_the_url_from_railway_when_public_url_is_unset(
+    deployed: TelegramDouble, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PUBLIC_URL")
+    monkeypatch.setenv("RAILWAY_PUBLIC_DOMAIN", "lucien-production.up.railway.app")
+    lucien.settings.get_settings.cache_clear()
+    assert main(["set-webhook"]) == 0
+    assert deployed.webhook.url == "https://lucien-production.up.railway.app/webhook"
+
+
+def test_public_url_wins_over_railway_domain(
+    deployed: TelegramDouble, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAILWAY_PUBLIC_DOMAIN", "other.up.railway.app")
+    lucien.settings.get_settings.cache_clear()
+    assert main(["set-webhook"]) == 0
+    assert deployed.webhook.url == "https://lucien.example.com/webhook"

@@ -32,6 +32,7 @@ from lucien.db.models import (
 from lucien.jobs.runner import run_cron
 from lucien.runtime import Runtime
 from lucien.telegram.double import TgUser
+from lucien.telegram.double.errors import RESTRICT_RIGHTS
 from lucien.telegram.limiter import Budget, Limiter
 from lucien.web.cron import create_cron_app
 from tests.access_support import (
@@ -44,7 +45,7 @@ from tests.access_support import (
     shows_hostile_name,
     subscription_of,
 )
-from tests.conftest import Backend, Harness, make_settings
+from tests.conftest import ADMIN_ID, OWNER_ID, Backend, Harness, make_settings
 from tests.factories import FREE, VIP, configure, make_invitation, make_plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -228,10 +229,12 @@ async def test_not_a_member_counts_as_removed(app: Harness, ana: TgUser) -> None
     assert sub.status == "expired" and sub.removed_at is not None
 
 
-async def test_failed_removals_back_off_then_give_up(app: Harness, ana: TgUser) -> None:
+async def test_refused_removals_back_off_are_reported_once_and_never_abandoned(
+    app: Harness, ana: TgUser
+) -> None:
     await configure(app.runtime, app.double)
     sub = await _expired_member(app, ana, link=False)
-    app.double.fail("banChatMember", 500, "Internal Server Error", times=None)
+    app.double.fail("banChatMember", 400, RESTRICT_RIGHTS, times=None)
 
     await run_cron(app.runtime)
     await run_cron(app.runtime)  # the retry is not due yet
@@ -239,7 +242,7 @@ async def test_failed_removals_back_off_then_give_up(app: Harness, ana: TgUser) 
     stored = await subscription_of(app.runtime, ana.id)
     assert stored.status == "active" and stored.removal_attempts == 1
     assert stored.removal_next_at is not None and stored.removal_next_at > utcnow()
-    assert stored.claimed_until is None and "Internal Server Error" in (stored.removal_error or "")
+    assert stored.claimed_until is None and "not enough rights" in (stored.removal_error or "")
     assert len(app.double.calls_to("banChatMember")) == 1
     assert len(calls(app.double, "sendMessage", chat_id=ana.id)) == 1  # farewell once
 
@@ -247,9 +250,24 @@ async def test_failed_removals_back_off_then_give_up(app: Harness, ana: TgUser) 
         await set_subscription(app.runtime, sub.id, removal_next_at=None)
         await run_cron(app.runtime)
     stored = await subscription_of(app.runtime, ana.id)
-    assert stored.status == "removal_failed" and stored.removal_attempts == 8
-    assert len(app.double.calls_to("banChatMember")) == 8
+    assert stored.status == "active" and stored.removal_attempts == 13  # never given up
+    assert len(app.double.calls_to("banChatMember")) == 13
     assert len(calls(app.double, "sendMessage", chat_id=ana.id)) == 1
+    for admin in (OWNER_ID, ADMIN_ID):  # told once, after the third refusal
+        notices = [
+            c
+            for c in calls(app.double, "sendMessage", chat_id=admin)
+            if "No consigo" in c.params["text"]
+        ]
+        assert len(notices) == 1 and "tras 3 intentos" in notices[0].params["text"]
+    assert stored.removal_reported_at is not None
+
+    app.double.clear_faults()  # the rights are back
+    await set_subscription(app.runtime, sub.id, removal_next_at=None)
+    await run_cron(app.runtime)
+    stored = await subscription_of(app.runtime, ana.id)
+    assert stored.status == "expired" and stored.removed_at is not None
+    assert not app.double.is_participant(VIP, ana.id)
 
 
 async def test_reminders_once_per_offset(app: Harness, ana: TgUser) -> None:
@@ -354,9 +372,16 @@ async def test_dry_run_changes_nothing(app: Harness, ana: TgUser, switch: str) -
 
     summary = await run_cron(app.runtime, dry_run=True if switch == "flag" else None)
 
-    assert summary["dry_run"] is True and summary["run_id"] is None
+    assert summary["dry_run"] is True and summary["run_id"] is not None
     assert [c.method for c in app.double.calls if c.method in CHANGING] == []
-    assert await _snapshot(app.runtime) == before
+    after = await _snapshot(app.runtime)
+    heartbeat = after.pop("job_runs")
+    before.pop("job_runs")
+    assert after == before  # nothing but the heartbeat
+    (run,) = await rows(app.runtime, select(JobRun))
+    assert run.dry_run is True and run.status == "ok" and run.finished_at is not None
+    assert run.counts == {"would_remind": 1, "would_expire": 1, "would_approve": 1}
+    assert len(heartbeat) == 1
     counts = summary["counts"]
     assert counts["expiry"]["would_expire"] == 1
     assert counts["reminders"]["would_send"] == 1
@@ -381,7 +406,10 @@ async def test_time_budget_stops_claiming_and_the_next_run_continues(app: Harnes
     while await count(app.runtime, Subscription, Subscription.status == "active"):
         await run_cron(app.runtime, budget_seconds=5)
     for person in people:
-        assert _removal_calls(app, person.id) == ["banChatMember", "unbanChatMember"]
+        # A ban cut by the end of the budget is made again by the next run (idempotent).
+        assert _removal_calls(app, person.id)[-2:] == ["banChatMember", "unbanChatMember"]
+        assert not app.double.is_participant(VIP, person.id)
+        assert person.id not in app.double.banned_users(VIP)
         assert len(calls(app.double, "sendMessage", chat_id=person.id)) == 1
 
 

@@ -25,6 +25,7 @@ from lucien.db.models import (
     ProcessedUpdate,
     RateLimit,
     ReminderSent,
+    UpdateEffect,
     VoiceHistory,
     utcnow,
 )
@@ -53,6 +54,13 @@ async def _stuck(s: AsyncSession, at: datetime, n: int, sub: int) -> Any:
         insert(ProcessedUpdate).values(update_id=800_000 + n, status="processing", claimed_at=at)
     )
     return ProcessedUpdate.update_id == 800_000 + n
+
+
+async def _effect(s: AsyncSession, at: datetime, n: int, sub: int) -> Any:
+    await s.execute(
+        insert(UpdateEffect).values(update_id=700_000 + n, key="db:x#1", result=n, created_at=at)
+    )
+    return UpdateEffect.update_id == 700_000 + n
 
 
 async def _join(s: AsyncSession, at: datetime, n: int, sub: int) -> Any:
@@ -139,6 +147,7 @@ async def _dead(s: AsyncSession, at: datetime, n: int, sub: int) -> Any:
 ROWS: dict[str, tuple[Any, Row]] = {
     "processed_updates": (ProcessedUpdate, _update),
     "stuck_claims": (ProcessedUpdate, _stuck),
+    "update_effects": (UpdateEffect, _effect),
     "join_requests": (JoinRequest, _join),
     "voice_history": (VoiceHistory, _voice),
     "rate_limits": (RateLimit, _rate),

@@ -133,10 +133,11 @@ async def test_flood_control_is_honoured(app: Harness, ana: TgUser) -> None:
     assert summary["flood_waits"] == 1 and summary["counts"]["free"]["approved"] == 1
 
 
-async def test_transient_failures_back_off_and_give_up(app: Harness, ana: TgUser) -> None:
+async def test_refusals_back_off_and_give_up(app: Harness, ana: TgUser) -> None:
+    """Definitive refusals count (a 5xx or a network error does not: test_cron_outages)."""
     await configure(app.runtime, app.double, free_wait_minutes=0)
     await _request(app, ana)
-    app.double.fail("approveChatJoinRequest", 500, "Internal Server Error", times=None)
+    app.double.fail("approveChatJoinRequest", 400, "Bad Request: CHAT_ADMIN_REQUIRED", times=None)
 
     await run_cron(app.runtime)
     await run_cron(app.runtime)  # too early for the retry

@@ -133,7 +133,7 @@ async def test_free_package_detail_and_back(app: Harness, ana: TgUser) -> None:
     await app.press(ana, label="Contenido del jardín")
     await app.press(ana, label="Retrato")
     detail = app.text(ana)
-    assert "Retrato" in detail and "12.50 USD" in detail and "Jardín" in detail
+    assert "Retrato" in detail and "12,50 USD" in detail and "Jardín" in detail
     assert any("Me interesa" in x for x in app.labels(app.double.last_message(ana.id)))
     await app.press(ana, label="Volver")
     assert "Postales" in app.text(ana)

@@ -13,9 +13,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SCANNED = [ROOT / "lucien", ROOT / "functions"]
-# The voice itself, and the Telegram double (it plays Telegram and the people writing to
-# the bot: its sample texts are theirs, not Lucien's).
-EXEMPT = [ROOT / "lucien" / "voice", ROOT / "lucien" / "telegram" / "double"]
+# The voice itself, the Telegram double (it plays Telegram and the people writing to the
+# bot: its sample texts are theirs, not Lucien's) and the sandbox (it plays the creator and
+# the people of the story: channel titles, posts, the labels of the buttons they press).
+EXEMPT = [
+    ROOT / "lucien" / "voice",
+    ROOT / "lucien" / "telegram" / "double",
+    ROOT / "lucien" / "sandbox",
+]
 SPANISH = re.compile(
     r"[áéíóúñ¿¡]|\b(usted|ustedes|señor|señora|bienvenid[oa]s?|gracias|por favor|"
     r"el diván|vestíbulo|círculo|invitación|suscripción|estimad[oa])\b",

@@ -35,9 +35,9 @@ def voice(**kwargs: object) -> Voice:
 
 def test_person_typed_values_are_escaped() -> None:
     v = voice()
-    greeting = v.start.greeting(name=HOSTILE, role="vip")
-    assert ESCAPED in greeting.text and HOSTILE not in greeting.text
-    assert html_problems(greeting.text) == []
+    greeting = v.start.greeting_line(name=HOSTILE, role="vip")
+    assert ESCAPED in greeting and HOSTILE not in greeting
+    assert html_problems(greeting) == []
     package = PackageCard(id=1, name=HOSTILE, description=f"{HOSTILE} & más <i>", price=None)
     detail = v.menus.package(audience="free", package=package)
     assert detail.text.count(ESCAPED) == 2 and html_problems(detail.text) == []
@@ -117,9 +117,13 @@ def test_durations_in_words(minutes: int, words: str) -> None:
 @pytest.mark.parametrize(
     ("hour_utc", "period", "opening"),
     [
+        (12, "early", "Buenos días"),  # 06:00 in Mexico City
         (15, "morning", "Buenos días"),
+        (17, "morning", "Buenos días"),  # 11:00 there: not "tan temprano"
+        (18, "afternoon", "Buenas tardes"),
         (21, "afternoon", "Buenas tardes"),
-        (4, "night", "Buenas noches"),
+        (3, "evening", "Buenas noches"),
+        (8, "night", "Buenas noches"),
     ],
 )
 def test_greeting_follows_the_time_of_day_in_the_display_zone(
@@ -128,17 +132,19 @@ def test_greeting_follows_the_time_of_day_in_the_display_zone(
     at = datetime(2026, 3, 3, hour_utc, 0, tzinfo=UTC)
     assert time_of_day(at, MX) == period
     for n in range(3):
-        text = voice(force_variant=n).start.greeting(name="Ana", role="admin", at=at).text
+        text = voice(force_variant=n).start.greeting_line(name="Ana", role="admin", at=at)
         assert opening.lower() in text.lower()
-        assert "custodio" in text
+        assert "custodia" in text
+        assert ("temprano" in text) <= (period == "early")
+        assert ("tardías" in text) <= (period == "night")
 
 
 @pytest.mark.parametrize(
-    ("role", "word"), [("vip", "círculo"), ("free", "jardín"), ("admin", "custodio")]
+    ("role", "word"), [("vip", "círculo"), ("free", "jardín"), ("admin", "custodia")]
 )
 def test_every_greeting_variant_says_the_role(role: str, word: str) -> None:
     for n in range(3):
-        assert word in voice(force_variant=n).start.greeting(name="A", role=role).text
+        assert word in voice(force_variant=n).start.greeting_line(name="A", role=role)
 
 
 SAMPLE_HTML = (

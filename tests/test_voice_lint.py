@@ -179,17 +179,51 @@ def test_a_bad_provider_text_fails_the_render_lint(monkeypatch: pytest.MonkeyPat
     def bad(self: CommonProvider) -> Message:
         return self.message("blocked", "Ya no puedes escribirme: hubo un error <b>grave")
 
-    monkeypatch.setattr(CommonProvider, "blocked", bad)
+    monkeypatch.setattr(CommonProvider, "blocked_notice", bad)
     found = [p for p in lint.run(hostile=False) if p.where.startswith("common.blocked")]
     assert {"tu-form", "banned-word", "html"} <= rules(found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Estoy listo.",
+        "Ana queda bloqueada. No recibiré más mensajes suyos.",
+        "Ana ha sido retirado de los canales.",
+        "Ana es ahora custodio de Diana.",
+        "Ana vuelve a ser bienvenida.",
+        "Bienvenido, Ana.",
+        "Es un honor recibirle, custodio.",
+        "Como custodia, puede abrir el panel.",
+        "¿Está seguro de retirarla?",
+        "Querida Ana, gracias.",
+    ],
+)
+def test_gendered_forms_are_caught(text: str) -> None:
+    assert "gender" in rules(check_text(SIG + text, "planted"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le doy la bienvenida al jardín.",
+        "Quien lo abra entrará al ritual de bienvenida.",
+        "He bloqueado a Ana. No recibiré más mensajes suyos.",
+        "Todo está dispuesto para su revisión.",
+        "Ana tiene ahora la custodia de la casa.",
+        "He retirado su enlace personal.",
+    ],
+)
+def test_neutral_forms_pass_the_gender_rule(text: str) -> None:
+    assert "gender" not in rules(check_text(SIG + text, "planted"))
 
 
 def test_preview_prints_text_and_buttons(capsys: pytest.CaptureFixture[str]) -> None:
     assert preview_main(["menus", "vip", "--variant", "1"]) == 0
     out = capsys.readouterr().out
     assert "variante 2/3" in out and "[🗝 Contenido del Diván] → v:content:0:0" in out
-    assert preview_main(["start", "greeting", "--role", "admin"]) == 0
-    assert "custodio" in capsys.readouterr().out
+    assert preview_main(["start", "greeting_line", "--role", "admin"]) == 0
+    assert "custodia" in capsys.readouterr().out
     assert preview_main(["flows", "free_welcome"]) == 0
     assert "→ https://instagram.com/diana" in capsys.readouterr().out
     assert preview_main([]) == 0

@@ -61,7 +61,7 @@ async def one_request(
 
 
 def greeting(voice: Voice) -> Any:
-    return voice.start.greeting(name="Ana", role="vip")
+    return voice.start.greeting_line(name="Ana", role="vip")
 
 
 def assert_no_repetition(sequence: list[int], count: int) -> None:
@@ -117,7 +117,7 @@ async def test_two_variants_alternate_and_one_variant_is_not_remembered() -> Non
     assert "common.unknown_input" in stored
     voice = Voice(history=history, user_id=USER, now=clock)
     await voice.load()
-    voice.common.blocked()  # a single-variant message: nothing to remember
+    voice.common.blocked_notice()  # a single-variant message: nothing to remember
     await voice.save()
     assert "common.blocked" not in await history.load(USER)
 
@@ -146,7 +146,7 @@ async def test_weights_favour_heavier_variants() -> None:
     rng = random.Random(11)
     for _ in range(3000):  # no user → no history, pure weighted choice
         voice = Voice(history=None, user_id=None, now=Clock(), rng=rng)
-        voice.start.greeting(name="Ana", role="free")
+        voice.start.greeting_line(name="Ana", role="free")
         counts[dict(voice.choices)["start.greeting.afternoon"]] += 1
     assert counts[2] < counts[0] and counts[2] < counts[1]  # weight 0.6 vs 1 and 1
 
@@ -155,7 +155,7 @@ async def test_no_user_means_no_history_calls() -> None:
     history = MemoryVariantHistory()
     voice = Voice(history=history, user_id=None, now=Clock())
     await voice.load()
-    voice.start.greeting(name="Ana", role="admin")
+    voice.start.greeting_line(name="Ana", role="admin")
     await voice.save()
     assert history.loads == 0 and history.saves == 0
 
@@ -180,7 +180,7 @@ class BrokenHistory:
 async def test_a_broken_history_never_fails_the_request() -> None:
     voice = Voice(history=BrokenHistory(), user_id=USER, now=Clock())
     await voice.load()
-    assert voice.start.greeting(name="Ana", role="vip").text
+    assert voice.start.greeting_line(name="Ana", role="vip")
     await voice.save()
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from lucien.access import audit
 from lucien.db.models import Invitation, Plan, utcnow
 from lucien.db.results import rowcount
+from lucien.journal import effect
 
 BATCH_MAX = 50
 REDEEM_DAYS_DEFAULT = 7
@@ -90,6 +91,7 @@ def status_filter(status: Status, now: datetime) -> ColumnElement[bool]:
     )
 
 
+@effect("invitations.issue")
 async def issue(
     session: AsyncSession,
     plan_id: int,

@@ -4,7 +4,10 @@
   revoked (with any other open link of theirs) and the ritual is complete.
 - Anyone else joins (a shared or leaked link) → removed again at once: ban, then
   ``unbanChatMember(only_if_banned=True)`` so a future invitation still works; the admins
-  are told when the configuration says so (on by default).
+  are told when the configuration says so (on by default). A network error or a Telegram
+  5xx fails the update, so Telegram delivers it again; a definitive refusal of the ban
+  (the bot lost the right) cannot succeed on redelivery: the admins are told (whatever the
+  configuration says) and the update settles.
 Admins (env or granted) and the channel's own administrators are never removed.
 """
 
@@ -25,7 +28,12 @@ from lucien.access.roles import admin_ids, is_granted_admin
 from lucien.access.subscriptions import current_subscription
 from lucien.db.models import InviteLink, utcnow
 from lucien.runtime import Runtime
-from lucien.telegram.errors import invite_link_gone, member_already_gone
+from lucien.telegram.errors import (
+    description,
+    invite_link_gone,
+    is_outage,
+    member_already_gone,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +58,7 @@ class JoinKind(enum.StrEnum):
     MEMBER = "member"  # an active member entered
     ADMIN = "admin"  # an admin or a channel administrator: left alone
     REMOVED = "removed"  # no active period: removed again
+    KEPT = "kept"  # no active period, but Telegram refused the ban: the admins are told
 
 
 @dataclass
@@ -123,18 +132,22 @@ async def handle_vip_join(
             await _revoke_in_telegram(runtime, foreign_link)
         return outcome
 
-    # Not entitled: remove. Errors other than "not there" fail the update so Telegram
-    # delivers it again (ban and unban are idempotent).
+    # Not entitled: remove. Transient errors fail the update so Telegram delivers it
+    # again (ban and unban are idempotent); a refusal settles it with the admins told.
     try:
         await bot.ban_chat_member(chat_id, user_id)
     except Exception as exc:
-        if not member_already_gone(exc):
+        if is_outage(exc):
             raise
+        if not member_already_gone(exc):
+            return await _not_removed(runtime, user_id, exc, now)
     try:
         await bot.unban_chat_member(chat_id, user_id, only_if_banned=True)
     except Exception as exc:
-        if not member_already_gone(exc):
+        if is_outage(exc):
             raise
+        if not member_already_gone(exc):  # out, but still banned: a redelivery won't help
+            log.warning("intruder %s removed but not unbanned: %s", user_id, description(exc))
     if foreign_link is not None:
         await _revoke_in_telegram(runtime, foreign_link)
     return JoinOutcome(
@@ -143,6 +156,24 @@ async def handle_vip_join(
         link_owner_id=foreign_link.user_id if foreign_link else None,
         notify=admins,
     )
+
+
+async def _not_removed(
+    runtime: Runtime, user_id: int, exc: BaseException, now: datetime
+) -> JoinOutcome:
+    reason = description(exc)
+    log.warning("intruder %s could not be removed: %s", user_id, reason)
+    async with runtime.sessions.begin() as session:
+        await audit.record(
+            session,
+            "vip.intruder_kept",
+            target_type="user",
+            target_id=user_id,
+            after={"error": reason[:300]},
+            at=now,
+        )
+        admins = await admin_ids(session, runtime.settings)
+    return JoinOutcome(JoinKind.KEPT, user_id, notify=admins, errors=[reason])
 
 
 async def _close_foreign(

@@ -25,6 +25,7 @@ from lucien.access.ratelimit import RateLimiter
 from lucien.access.subscriptions import ACTIVE, EXPIRED
 from lucien.db.models import Invitation, Plan, Subscription, User, utcnow
 from lucien.db.results import rowcount
+from lucien.journal import effect
 from lucien.runtime import Runtime
 
 
@@ -88,6 +89,7 @@ async def _classify_miss(
     return Redemption(Outcome.USED, plan_name=plan.name)  # taken and released meanwhile
 
 
+@effect("invitation.redeem")
 async def redeem_in(
     session: AsyncSession, user_id: int, token: str, now: datetime | None = None
 ) -> Redemption:

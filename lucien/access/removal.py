@@ -25,13 +25,25 @@ async def _direct(make: Callable[[], Awaitable[T]]) -> T:
 
 
 async def remove_member(
-    bot: Bot, chat_id: int, user_id: int, *, call: Call = _direct
+    bot: Bot,
+    chat_id: int,
+    user_id: int,
+    *,
+    call: Call = _direct,
+    before_ban: Callable[[], Awaitable[None]] | None = None,
 ) -> str | None:
     """Take ``user_id`` out of ``chat_id``. None when they are out (or were never in);
     Telegram's reason when they can never be removed. Any other failure is raised for
-    the caller to retry."""
+    the caller to retry. ``before_ban`` runs just before the ban, inside ``call`` (the
+    cron's last look at whether the period is still due); what it raises propagates."""
+
+    async def ban() -> object:
+        if before_ban is not None:
+            await before_ban()
+        return await bot.ban_chat_member(chat_id, user_id)
+
     try:
-        await call(lambda: bot.ban_chat_member(chat_id, user_id))
+        await call(ban)
     except TelegramAPIError as exc:
         if member_cannot_be_removed(exc):
             return description(exc)

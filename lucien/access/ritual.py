@@ -1,6 +1,6 @@
 """The entry ritual of a new period: three stages, then complete (stage 4).
 
-1. confirmation ("Continuar") → 2. expectations ("Estoy listo") → 3. the personal link.
+1. confirmation ("Continuar") → 2. expectations ("Acepto") → 3. the personal link.
 A stage change is one conditional ``UPDATE … SET ritual_stage = s + 1 WHERE … AND
 ritual_stage = s``: a double tap advances once, and an old button finds the stage moved on
 and is answered with the current one.
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access.subscriptions import ACTIVE, current_subscription
 from lucien.db.models import Subscription, utcnow
+from lucien.journal import once
 from lucien.runtime import Runtime
 
 FIRST = 1
@@ -81,24 +82,35 @@ async def advance(
     now = now or utcnow()
     async with runtime.sessions.begin() as session:
         if FIRST <= from_stage < LINK_STAGE:
-            moved = (
-                await session.execute(
-                    update(Subscription)
-                    .where(
-                        Subscription.id == subscription_id,
-                        Subscription.user_id == user_id,
-                        Subscription.status == ACTIVE,
-                        Subscription.ends_at > now,
-                        Subscription.ritual_stage == from_stage,
-                    )
-                    .values(ritual_stage=from_stage + 1)
-                    .returning(Subscription.id)
-                )
-            ).scalar_one_or_none()
+            moved = await once(
+                session,
+                "ritual.advance",
+                int | None,
+                lambda: _move(session, user_id, subscription_id, from_stage, now),
+            )
         else:
             moved = None
         state = await current_state(session, user_id, now)
     return Step(advanced=moved is not None, state=state)
+
+
+async def _move(
+    session: AsyncSession, user_id: int, subscription_id: int, from_stage: int, now: datetime
+) -> int | None:
+    return (
+        await session.execute(
+            update(Subscription)
+            .where(
+                Subscription.id == subscription_id,
+                Subscription.user_id == user_id,
+                Subscription.status == ACTIVE,
+                Subscription.ends_at > now,
+                Subscription.ritual_stage == from_stage,
+            )
+            .values(ritual_stage=from_stage + 1)
+            .returning(Subscription.id)
+        )
+    ).scalar_one_or_none()
 
 
 async def complete(

@@ -10,6 +10,7 @@ themselves (:class:`~lucien.voice.data.Role`) belong to the vocabulary the views
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, case, exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,9 @@ from lucien.access.subscriptions import ACTIVE
 from lucien.db.models import AdminGrant, Subscription, User, utcnow
 from lucien.settings import Settings
 from lucien.voice.data import Role
+
+if TYPE_CHECKING:
+    from lucien.cache import RoleFacts
 
 __all__ = [
     "Role",
@@ -29,6 +33,7 @@ __all__ = [
     "is_env_admin",
     "is_granted_admin",
     "role_expr",
+    "role_from_facts",
 ]
 
 
@@ -73,6 +78,17 @@ async def derive_role(
     if await is_admin(session, settings, user_id):
         return Role.ADMIN
     if await has_active_subscription(session, user_id, now):
+        return Role.VIP
+    return Role.FREE
+
+
+def role_from_facts(
+    settings: Settings, user_id: int, facts: RoleFacts | None, now: datetime | None = None
+) -> Role:
+    """:func:`derive_role` from facts already read (``lucien.cache``); None: an env admin."""
+    if is_env_admin(settings, user_id) or (facts is not None and facts.granted_admin):
+        return Role.ADMIN
+    if facts is not None and facts.vip(now or utcnow()):
         return Role.VIP
     return Role.FREE
 

@@ -12,7 +12,10 @@ from lucien.db.models import Subscription, utcnow
 
 ACTIVE = "active"
 EXPIRED = "expired"
-REMOVAL_FAILED = "removal_failed"
+REMOVAL_FAILED = "removal_failed"  # no longer written: such periods are retried
+#: Definitive refusals after which a removal (or an approval) counts as stuck: the
+#: dashboard shows it and the admins are told (once per period).
+STUCK_ATTEMPTS = 3
 
 Shown = Literal["active", "expired", "removed"]
 

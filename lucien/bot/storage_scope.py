@@ -25,6 +25,11 @@ def use_storage(storage: BaseStorage) -> Iterator[None]:
         _current.reset(token)
 
 
+def current_storage() -> BaseStorage | None:
+    """The storage of the update being handled, if any."""
+    return _current.get(None)
+
+
 class RequestStorage(BaseStorage):
     @staticmethod
     def _storage() -> BaseStorage:

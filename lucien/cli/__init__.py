@@ -29,10 +29,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.sandbox:
         print(
             "lucien: sandbox mode (no BOT_TOKEN): Telegram is the built-in double; "
-            f"read what Lucien says at http://{args.host}:{args.port}/sandbox/_double/messages",
+            f"open the chat page at http://{args.host}:{args.port}/sandbox/",
             file=sys.stderr,
         )
-    uvicorn.run("lucien.web.local:create_local_app", factory=True, host=args.host, port=args.port)
+    uvicorn.run("lucien.cli.local:create_local_app", factory=True, host=args.host, port=args.port)
     return 0
 
 
@@ -50,13 +50,16 @@ async def _set_webhook() -> int:
     from lucien.runtime import get_runtime
 
     settings = settings_or_exit("webhook")
-    if not settings.public_url:
+    base = settings.public_base_url
+    if base is None:
         print(
-            "lucien: configuration: PUBLIC_URL is required to register the webhook", file=sys.stderr
+            "lucien: configuration: PUBLIC_URL is required to register the webhook "
+            "(on Railway, RAILWAY_PUBLIC_DOMAIN stands in: generate a domain for the service)",
+            file=sys.stderr,
         )
         return 2
     runtime = get_runtime()
-    url = settings.public_url.rstrip("/") + "/webhook"
+    url = base + "/webhook"
     try:
         await runtime.bot.set_webhook(
             url,
@@ -308,8 +311,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging()
     from lucien.cli.access import add_commands
     from lucien.cli.dead_letters import add_command as add_dead_letters
+    from lucien.sandbox.cli import add_commands as add_sandbox_commands
 
-    parser = build_parser([add_commands, add_dead_letters, _add_data_commands])
+    parser = build_parser(
+        [add_commands, add_dead_letters, _add_data_commands, add_sandbox_commands]
+    )
     args = parser.parse_args(argv)
     result: int = args.func(args)
     return result

@@ -20,11 +20,12 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import Table, Text, cast, delete, null, or_, select, update
+from sqlalchemy import Table, Text, cast, delete, false, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from lucien.access import audit
+from lucien.cache import role_key_pattern
 from lucien.data.values import canonical, spec_of
 from lucien.db.models import (
     AdminGrant,
@@ -36,6 +37,7 @@ from lucien.db.models import (
     Invitation,
     RateLimit,
     Subscription,
+    UpdateEffect,
     User,
     VoiceHistory,
     utcnow,
@@ -105,6 +107,23 @@ async def _dead_letters(session: AsyncSession, user_id: int) -> list[int]:
     return [i for i, payload in candidates.all() if _names_id(payload, user_id)]
 
 
+async def _journal_rows(session: AsyncSession, user_id: int) -> ColumnElement[bool]:
+    """Effects-journal rows naming the person (a result holding them, their FSM note)."""
+    candidates = await session.execute(
+        select(UpdateEffect.update_id, UpdateEffect.key, UpdateEffect.result).where(
+            cast(UpdateEffect.result, Text).like(f"%{user_id}%")
+        )
+    )
+    found = [
+        (update_id, key)
+        for update_id, key, result in candidates.all()
+        if _names_id(result, user_id) or (key.startswith("fsm:") and f":{user_id}:" in key)
+    ]
+    if not found:
+        return false()
+    return or_(*[(UpdateEffect.update_id == u) & (UpdateEffect.key == k) for u, k in found])
+
+
 def _rate_limit_of(user_id: int) -> ColumnElement[bool]:
     return RateLimit.key.like(f"%:{user_id}")
 
@@ -147,6 +166,8 @@ async def collect(session: AsyncSession, user_id: int) -> dict[str, list[dict[st
             where.append(table.c.key.in_(await _fsm_keys(session, user_id)))
         elif table.name == DeadLetter.__tablename__:
             where.append(table.c.id.in_(await _dead_letters(session, user_id)))
+        elif table.name == UpdateEffect.__tablename__:
+            where.append(await _journal_rows(session, user_id))
         elif table.name == AuditEntry.__tablename__:
             where += [AuditEntry.actor_id == user_id, _about(user_id, own)]
         elif "subscription_id" in table.c and sub_ids:
@@ -188,6 +209,7 @@ async def erase(
         (RateLimit, _rate_limit_of(user_id)),
         (FSMRecord, FSMRecord.key.in_(fsm)),
         (DeadLetter, DeadLetter.id.in_(await _dead_letters(session, user_id))),
+        (UpdateEffect, await _journal_rows(session, user_id)),
     ):
         result = await session.execute(delete(model).where(condition))
         removed[model.__tablename__] = int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -219,13 +241,18 @@ async def erase(
 
 
 def _redis_patterns(prefix: str, user_id: int) -> list[str]:
-    return [f"{prefix}fsm:*:{user_id}:*", f"{prefix}rl:*:{user_id}", f"{prefix}voice:{user_id}"]
+    return [
+        f"{prefix}fsm:*:{user_id}:*",
+        f"{prefix}rl:*:{user_id}",
+        f"{prefix}voice:{user_id}",
+        role_key_pattern(prefix, user_id),
+    ]
 
 
 def _is_theirs(prefix: str, key: str, user_id: int) -> bool:
     if key.startswith(f"{prefix}fsm:"):
         return _fsm_user(key, with_part=True) == str(user_id)
-    return True  # rl:…:<id> and voice:<id> are exact by their pattern
+    return True  # rl:…:<id>, voice:<id> and the cached role are exact by their pattern
 
 
 async def redis_keys(redis: Redis, prefix: str, user_id: int) -> list[str]:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
-from lucien.db.url import dialect_of, normalize_database_url
+from lucien.db.url import dialect_of, normalize_database_url, ssl_from_url
 
 
 def _unique_statement_name() -> str:
@@ -31,11 +31,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = normalize_database_url(url)
     connect_args: dict[str, Any] = {}
     if dialect_of(url) == "postgresql":
+        url, ssl = ssl_from_url(url)
         connect_args = {
             "statement_cache_size": 0,
             "prepared_statement_name_func": _unique_statement_name,
             "server_settings": {"application_name": "lucien"},
             "timeout": 10,
+            "ssl": ssl,
         }
     else:
         # Concurrent writers wait for the lock instead of failing at once.
@@ -65,5 +67,5 @@ def _sqlite_on_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: AsyncEngine, **kwargs: Any) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, **kwargs)

@@ -31,6 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from lucien import clock
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp that is always aware and in UTC on the way in and out.
@@ -57,8 +59,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+utcnow = clock.utcnow  # re-exported: services import "now" from here
 
 
 NAMING = {
@@ -166,6 +167,8 @@ class Subscription(Base):
     removal_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     removal_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     removal_error: Mapped[str | None] = mapped_column(Text)
+    #: when the admins were told this removal is stuck (once per period)
+    removal_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -350,6 +353,22 @@ class DeadLetter(Base):
     replay_outcome: Mapped[str | None] = mapped_column(String(32))
 
 
+class UpdateEffect(Base):
+    """What an update already did, so a redelivery of it repeats nothing (``lucien.journal``).
+
+    ``key`` names one effect of the update: ``db:<name>#n`` (written in the same transaction
+    as the effect), ``tg:<method>:<digest>#n`` (a Telegram call that succeeded) or
+    ``fsm:<key>`` (the conversation state before the update). Purged with the ledger.
+    """
+
+    __tablename__ = "update_effects"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    result: Mapped[Any] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 class FSMRecord(Base):
     """aiogram FSM state and data for the embedded default (no Redis)."""
 
@@ -380,6 +399,16 @@ class RateLimit(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TelegramPacing(Base):
+    """The next free slot for a Telegram call, shared by every cron run and instance when
+    Redis is not configured (``lucien.jobs.pacing``): microseconds since the epoch."""
+
+    __tablename__ = "telegram_pacing"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_at_us: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class JobRun(Base):

@@ -27,6 +27,7 @@ from lucien.db.models import (
     ProcessedUpdate,
     RateLimit,
     ReminderSent,
+    UpdateEffect,
     VoiceHistory,
 )
 from lucien.db.results import rowcount
@@ -57,6 +58,13 @@ def _links_finished(cutoff: datetime) -> ColumnElement[bool]:
 TARGETS: list[tuple[str, Any, str, Condition]] = [
     ("processed_updates", ProcessedUpdate, "processed_updates", _updates_done),
     ("stuck_claims", ProcessedUpdate, "stuck_claims", _claims_stuck),
+    # The effects journal goes with the ledger's marks (a redelivery stops long before).
+    (
+        "update_effects",
+        UpdateEffect,
+        "update_effects",
+        lambda c: UpdateEffect.created_at < c,
+    ),
     (
         "join_requests",
         JoinRequest,

@@ -73,6 +73,8 @@ class CronContext:
     errors: list[str] = field(default_factory=list)
     error_count: int = 0
     budget_exhausted: bool = False
+    #: rows given back after a transient failure: not claimed again by this run
+    deferred: dict[str, set[int]] = field(default_factory=dict)
 
     @property
     def bot(self) -> Bot:
@@ -100,6 +102,13 @@ class CronContext:
         if len(self.errors) < MAX_ERRORS_KEPT:
             self.errors.append(f"{step}: {message}"[:300])
 
+    def defer(self, step: str, row_id: int) -> None:
+        """Leave this row to the next run (Telegram is unwell right now)."""
+        self.deferred.setdefault(step, set()).add(row_id)
+
+    def skipped(self, step: str) -> set[int]:
+        return self.deferred.get(step, set())
+
     def plan(self, kind: str, user_id: int, name: str | None, when: datetime | None) -> None:
         if len(self.planned) < MAX_PLANNED_KEPT:
             self.planned.append(
@@ -112,8 +121,15 @@ class CronContext:
             )
 
     def totals(self) -> dict[str, int]:
-        """Flat counts for the heartbeat (the keys the dashboard's report knows)."""
+        """Flat counts for the heartbeat (the keys the dashboard's report knows); a dry
+        run's are what it would have done."""
         get = lambda step, *keys: sum(self.counts.get(step, Counter())[k] for k in keys)  # noqa: E731
+        if self.dry_run:
+            return {
+                "would_remind": get("reminders", "would_send"),
+                "would_expire": get("expiry", "would_expire"),
+                "would_approve": get("free", "would_approve"),
+            }
         return {
             "reminders": get("reminders", "sent"),
             "expired": get("expiry", "expired", "renewed", "admin"),
@@ -128,7 +144,7 @@ class CronContext:
             "unreachable": get("expiry", "unreachable")
             + get("reminders", "unreachable")
             + get("free", "approved_dm_unreachable"),
-            "failed": get("expiry", "gave_up") + get("free", "failed"),
+            "failed": get("expiry", "attempt_failed") + get("free", "failed"),
         }
 
     def voice(self) -> Voice:

@@ -7,13 +7,29 @@ lock from BEGIN, so the second run sees the first run's lease. Either way two ru
 work on the same row.
 
 For each claimed period: if the member has another active period (a renewal), it is only
-marked expired. Otherwise the farewell is sent once (``farewell_sent_at``), the member is
-removed from the VIP channel with ban + ``unbanChatMember(only_if_banned=True)`` ("not a
-member" counts as done), their open personal links are revoked, and the period is marked
-expired with ``removed_at`` and an audit entry. A failure counts an attempt and schedules
-a retry with exponential backoff; after ``MAX_ATTEMPTS`` the period is ``removal_failed``
-(shown on the dashboard) and never retried again. A 403 on the farewell marks the member
-unreachable and the removal still happens.
+marked expired. Otherwise:
+
+1. **Farewell, at most once.** ``farewell_sent_at`` is set *before* the message goes, so a
+   crash after sending cannot send it again; it is given back only when the message surely
+   did not leave (no time to pace it, flood control, connection refused). A 403 marks the
+   member unreachable; the removal never waits for a farewell.
+2. **The last check, then the ban.** Right before ``banChatMember`` (after pacing), in one
+   transaction that takes the member's row lock — the lock redemption takes first — the
+   period must still be active, still end when it did, and the member must have no other
+   current period. A renewal that commits before that check is never removed. One that
+   commits in the instant between the check and Telegram's ban is found by a second check
+   after it: the ban is lifted (``unbanChatMember(only_if_banned=True)``, done anyway)
+   and their current period hands them a personal link again at ``/start`` (ritual
+   stage 3), the same as an extension after a removal.
+3. **Removal**: ban + ``unbanChatMember(only_if_banned=True)`` ("not a member" counts as
+   done), open personal links revoked, the period marked expired with ``removed_at`` and
+   an audit entry — only if it still ends when it did (an extension in between wins).
+
+Failures: network errors, Telegram 5xx, an undecodable answer or a call cut by the run's
+budget are *not attempts*: the claim is given back and the next run tries again. Only a
+definitive refusal counts an attempt and backs off (1 min, 2, 4… capped at an hour); the
+cron never gives up on a removal. After ``STUCK_ATTEMPTS`` refusals the admins are told
+once per period (``removal_reported_at``), and it keeps being retried.
 """
 
 from __future__ import annotations
@@ -23,13 +39,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from lucien.access import audit
 from lucien.access.links import revoke_open_links
 from lucien.access.removal import remove_member
 from lucien.access.roles import admin_ids
-from lucien.access.subscriptions import ACTIVE, EXPIRED, REMOVAL_FAILED
+from lucien.access.subscriptions import ACTIVE, EXPIRED, STUCK_ATTEMPTS
 from lucien.access.users import mark_unreachable
 from lucien.db.models import Subscription, User
 from lucien.db.results import rowcount
@@ -39,11 +56,13 @@ from lucien.jobs.pool import drain
 from lucien.telegram.errors import (
     description,
     is_forbidden,
+    is_outage,
+    surely_not_sent,
 )
-from lucien.telegram.limiter import BudgetExhausted
+from lucien.telegram.limiter import BudgetExhausted, CallTimedOut
+from lucien.voice.data import UserCard
 
 STEP = "expiry"
-MAX_ATTEMPTS = 8
 
 
 def due(now: datetime, sub: Any = Subscription) -> ColumnElement[bool]:
@@ -58,6 +77,8 @@ def due(now: datetime, sub: Any = Subscription) -> ColumnElement[bool]:
 async def claim(ctx: CronContext, limit: int) -> list[int]:
     now = ctx.now()
     pick = select(Subscription.id).where(due(now)).order_by(Subscription.ends_at, Subscription.id)
+    if skipped := ctx.skipped(STEP):
+        pick = pick.where(Subscription.id.not_in(skipped))
     return await claim_rows(ctx, Subscription, pick.limit(limit), due(now), now + ctx.lease)
 
 
@@ -148,31 +169,78 @@ async def _farewell(ctx: CronContext, item: Due) -> None:
         ended_at=item.ends_at,
         creator_username=ctx.config.creator_username,
     )
-    unreachable = False
+    async with ctx.runtime.sessions.begin() as session:
+        taken = await session.execute(
+            update(Subscription)
+            .where(
+                Subscription.id == item.id,
+                Subscription.status == ACTIVE,
+                Subscription.farewell_sent_at.is_(None),
+            )
+            .values(farewell_sent_at=ctx.now())
+        )
+    if rowcount(taken) != 1:
+        return  # another run (before a crash) has sent it, or is sending it
+
+    async def give_back() -> None:
+        async with ctx.runtime.sessions.begin() as session:
+            await session.execute(
+                update(Subscription)
+                .where(Subscription.id == item.id, Subscription.status == ACTIVE)
+                .values(farewell_sent_at=None)
+            )
+
     try:
         await ctx.limiter.run(
             lambda: ctx.bot.send_message(item.user_id, **message.as_send_kwargs()),
             chat_id=item.user_id,
         )
+    except CallTimedOut:
+        raise  # it may have arrived: kept as sent (at most once)
     except BudgetExhausted:
+        await give_back()  # never sent
         raise
     except Exception as exc:  # classified below
-        if not is_forbidden(exc):
-            # Not sent; the removal goes ahead anyway (it never waits for a farewell).
-            ctx.error(STEP, f"farewell to {item.user_id}: {description(exc)}")
-            ctx.count(STEP, "farewell_failed")
+        if is_forbidden(exc):
+            async with ctx.runtime.sessions.begin() as session:
+                await mark_unreachable(session, item.user_id)
+            ctx.count(STEP, "unreachable")
             return
-        unreachable = True
+        if surely_not_sent(exc):
+            await give_back()  # a retried removal will try it again
+        # Not sent; the removal goes ahead anyway (it never waits for a farewell).
+        ctx.error(STEP, f"farewell to {item.user_id}: {description(exc)}")
+        ctx.count(STEP, "farewell_failed")
+        return
+    ctx.count(STEP, "farewells")
+
+
+class _NoLongerDue(Exception):
+    """The last check before the ban found the member renewed (or the period gone)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+async def _last_check(ctx: CronContext, item: Due) -> str | None:
+    """Why the ban must not happen now, or None. Takes the member's row lock first, as
+    redemption does, so a renewal either committed before this or comes after the ban."""
+    now = ctx.now()
     async with ctx.runtime.sessions.begin() as session:
-        # The user row before the subscription row: the order redemption takes its locks in.
-        if unreachable:
-            await mark_unreachable(session, item.user_id)
-        await session.execute(
-            update(Subscription)
-            .where(Subscription.id == item.id, Subscription.farewell_sent_at.is_(None))
-            .values(farewell_sent_at=ctx.now())
-        )
-    ctx.count(STEP, "unreachable" if unreachable else "farewells")
+        await session.execute(select(User.id).where(User.id == item.user_id).with_for_update())
+        row = (
+            await session.execute(
+                select(Subscription.status, Subscription.ends_at).where(Subscription.id == item.id)
+            )
+        ).first()
+        if row is None or row.status != ACTIVE:
+            return "gone"
+        if row.ends_at != item.ends_at or row.ends_at > now:
+            return "renewed"  # extended in place
+        if await session.scalar(select(_renewed_condition(item.id, item.user_id, now))):
+            return "renewed"
+    return None
 
 
 async def _remove(ctx: CronContext, item: Due) -> str | None:
@@ -180,39 +248,120 @@ async def _remove(ctx: CronContext, item: Due) -> str | None:
     channel = ctx.config.vip_channel_id
     if channel is None:
         return "no VIP channel configured"
-    return await remove_member(ctx.bot, channel, item.user_id, call=ctx.limiter.run)
+
+    async def check() -> None:
+        why = await _last_check(ctx, item)
+        if why is not None:
+            raise _NoLongerDue(why)
+
+    return await remove_member(
+        ctx.bot, channel, item.user_id, call=ctx.limiter.run, before_ban=check
+    )
 
 
-async def _failed(ctx: CronContext, item: Due, exc: BaseException) -> None:
+async def _readmit_if_renewed(session: AsyncSession, item: Due, now: datetime) -> bool:
+    """After the ban: a renewal that landed meanwhile gets its way back in (the ban is
+    already lifted; ``/start`` hands a personal link again)."""
+    current = (
+        await session.execute(
+            select(Subscription.id, Subscription.ritual_stage)
+            .where(
+                Subscription.user_id == item.user_id,
+                Subscription.status == ACTIVE,
+                Subscription.ends_at > now,
+            )
+            .order_by(Subscription.ends_at.desc())
+            .limit(1)
+        )
+    ).first()
+    if current is None:
+        return False
+    if current.ritual_stage in (0, 4):
+        await session.execute(
+            update(Subscription)
+            .where(Subscription.id == current.id, Subscription.ritual_stage.in_((0, 4)))
+            .values(ritual_stage=3)
+        )
+    await audit.record(
+        session,
+        "subscription.readmitted",
+        target_type="subscription",
+        target_id=current.id,
+        after={"user_id": item.user_id, "removed_period": item.id},
+        at=now,
+    )
+    return True
+
+
+async def _transient(ctx: CronContext, item: Due, exc: BaseException) -> None:
+    """Not an attempt: the claim goes back and the next run tries again."""
+    await release(ctx, item.id)
+    ctx.defer(STEP, item.id)
+    ctx.error(STEP, f"removal of {item.user_id} waits for Telegram: {description(exc)}")
+    ctx.count(STEP, "retry_later")
+
+
+async def _refused(ctx: CronContext, item: Due, exc: BaseException) -> None:
+    """A definitive refusal: one attempt, a backoff, and the admins told once when stuck."""
     now = ctx.now()
     attempts = item.attempts + 1
-    give_up = attempts >= MAX_ATTEMPTS
     error = description(exc)[:1000]
     async with ctx.runtime.sessions.begin() as session:
-        values: dict[str, object] = {
-            "removal_attempts": attempts,
-            "removal_error": error,
-            "claimed_until": None,
-            "removal_next_at": None if give_up else now + backoff(attempts),
-        }
-        if give_up:
-            values["status"] = REMOVAL_FAILED
         await session.execute(
             update(Subscription)
             .where(Subscription.id == item.id, Subscription.status == ACTIVE)
-            .values(**values)
-        )
-        if give_up:
-            await audit.record(
-                session,
-                "subscription.removal_failed",
-                target_type="subscription",
-                target_id=item.id,
-                after={"attempts": attempts, "error": error},
-                at=now,
+            .values(
+                removal_attempts=attempts,
+                removal_error=error,
+                claimed_until=None,
+                removal_next_at=now + backoff(attempts),
             )
+        )
     ctx.error(STEP, f"removal of {item.user_id} (subscription {item.id}): {error}")
-    ctx.count(STEP, "gave_up" if give_up else "retry_later")
+    ctx.count(STEP, "attempt_failed")
+    if attempts >= STUCK_ATTEMPTS:
+        await _report_stuck(ctx, item, attempts)
+
+
+async def _report_stuck(ctx: CronContext, item: Due, attempts: int) -> None:
+    """Tell the admins, once per period (the mark is taken before sending; given back if
+    nobody could be told, so a later attempt tells them)."""
+    async with ctx.runtime.sessions.begin() as session:
+        taken = await session.execute(
+            update(Subscription)
+            .where(Subscription.id == item.id, Subscription.removal_reported_at.is_(None))
+            .values(removal_reported_at=ctx.now())
+        )
+        if rowcount(taken) != 1:
+            return
+        admins = await admin_ids(session, ctx.runtime.settings)
+        person = await session.get(User, item.user_id)
+    card = UserCard(
+        id=item.user_id,
+        first_name=person.first_name if person else item.first_name,
+        last_name=person.last_name if person else None,
+        username=person.username if person else None,
+    )
+    notice = ctx.voice().expiry.removal_stuck(user=card, attempts=attempts)
+    told = 0
+    for admin_id in admins:
+        try:
+            await ctx.limiter.run(
+                lambda a=admin_id: ctx.bot.send_message(a, **notice.as_send_kwargs()),  # type: ignore[misc]
+                chat_id=admin_id,
+            )
+            told += 1
+        except BudgetExhausted:
+            break
+        except Exception as exc:  # an admin who cannot be reached is not a reason to stop
+            ctx.error(STEP, f"stuck-removal notice to {admin_id}: {description(exc)}")
+    if told:
+        ctx.count(STEP, "stuck_reported")
+        return
+    async with ctx.runtime.sessions.begin() as session:
+        await session.execute(
+            update(Subscription).where(Subscription.id == item.id).values(removal_reported_at=None)
+        )
 
 
 async def process(ctx: CronContext, sub_id: int) -> None:
@@ -224,35 +373,36 @@ async def process(ctx: CronContext, sub_id: int) -> None:
     if not item.farewell_sent:
         await _farewell(ctx, item)
 
-    # A renewal may have landed while the farewell was on its way: look once more,
-    # right before the removal.
-    again = await _load(ctx, sub_id)
-    if isinstance(again, str):
-        ctx.count(STEP, again)
-        return
     try:
         note = await _remove(ctx, item)
+    except _NoLongerDue:
+        # A renewal landed while the farewell was on its way: _load closes the period.
+        again = await _load(ctx, sub_id)
+        ctx.count(STEP, again if isinstance(again, str) else "renewed")
+        if not isinstance(again, str):
+            await release(ctx, sub_id)
+        return
     except BudgetExhausted:
         raise
-    except Exception as exc:  # every failure is retried with backoff
-        await _failed(ctx, item, exc)
+    except Exception as exc:  # classified: transient or a refusal
+        if is_outage(exc):
+            await _transient(ctx, item, exc)
+        else:
+            await _refused(ctx, item, exc)
         return
 
-    _, link_errors = (
-        await revoke_open_links(
-            ctx.runtime, item.user_id, ctx.config.vip_channel_id, limiter=ctx.limiter
-        )
-        if ctx.config.vip_channel_id is not None
-        else (0, [])
-    )
-    for err in link_errors:
-        ctx.error(STEP, err)
-
     now = ctx.now()
+    readmitted = False
     async with ctx.runtime.sessions.begin() as session:
+        if note is None and await _readmit_if_renewed(session, item, now):
+            readmitted, note = True, "renewed during removal: readmitted"
         done = await session.execute(
             update(Subscription)
-            .where(Subscription.id == item.id, Subscription.status == ACTIVE)
+            .where(
+                Subscription.id == item.id,
+                Subscription.status == ACTIVE,
+                Subscription.ends_at == item.ends_at,  # an extension in between wins
+            )
             .values(
                 status=EXPIRED,
                 removed_at=now,
@@ -276,9 +426,27 @@ async def process(ctx: CronContext, sub_id: int) -> None:
                 },
                 at=now,
             )
+        else:
+            await session.execute(
+                update(Subscription)
+                .where(Subscription.id == item.id, Subscription.status == ACTIVE)
+                .values(claimed_until=None)
+            )
+    if readmitted:
+        ctx.count(STEP, "readmitted")
+    if rowcount(done) != 1:
+        ctx.count(STEP, "renewed")
+        return
     ctx.count(STEP, "expired")
-    if note is None:
-        ctx.count(STEP, "removed")
+    if note is not None:
+        return
+    ctx.count(STEP, "removed")
+    # Their personal links go too (after the period is closed: best effort, as before).
+    _, link_errors = await revoke_open_links(
+        ctx.runtime, item.user_id, ctx.config.vip_channel_id, limiter=ctx.limiter
+    )
+    for err in link_errors:
+        ctx.error(STEP, err)
 
 
 async def run_expiry(ctx: CronContext) -> None:

@@ -4,8 +4,10 @@ Claimed like expiries (a lease in ``claimed_until``; ``FOR UPDATE SKIP LOCKED`` 
 PostgreSQL), then ``approveChatJoinRequest``. After an approval Lucien DMs "approved" with
 a button to the channel, best effort (a requester who never started the bot answers 403,
 which is fine). Telegram's terminal answers — USER_ALREADY_PARTICIPANT,
-HIDE_REQUESTER_MISSING, request not found — close the request; anything else is retried
-with backoff, and after ``MAX_ATTEMPTS`` the request is marked failed.
+HIDE_REQUESTER_MISSING, request not found — close the request. Network errors, Telegram
+5xx and calls cut by the run's budget are not attempts: the claim goes back and the next
+run tries again. Any other refusal counts an attempt and is retried with backoff; after
+``MAX_ATTEMPTS`` refusals the request is marked failed.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
+from lucien.access.free_link import LINK_NAME, free_way_in
 from lucien.access.join_requests import APPROVED, CLOSED, FAILED, PENDING
 from lucien.access.users import mark_unreachable
 from lucien.db.models import JoinRequest, User
 from lucien.jobs.claims import claim_rows
 from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext, backoff
 from lucien.jobs.pool import drain
-from lucien.telegram.errors import description, is_forbidden, join_request_closed
+from lucien.telegram.errors import description, is_forbidden, is_outage, join_request_closed
 from lucien.telegram.limiter import BudgetExhausted
 
 STEP = "free"
@@ -42,6 +45,8 @@ def ready(ctx: CronContext, now: datetime, req: Any = JoinRequest) -> ColumnElem
 async def claim(ctx: CronContext, limit: int) -> list[int]:
     now = ctx.now()
     pick = select(JoinRequest.id).where(ready(ctx, now))
+    if skipped := ctx.skipped(STEP):
+        pick = pick.where(JoinRequest.id.not_in(skipped))
     pick = pick.order_by(JoinRequest.requested_at, JoinRequest.id).limit(limit)
     return await claim_rows(ctx, JoinRequest, pick, ready(ctx, now), now + ctx.lease)
 
@@ -95,6 +100,12 @@ async def process(ctx: CronContext, request_id: int) -> None:
             await finish(ctx, request_id, status=CLOSED, last_error=error, decided_at=now)
             ctx.count(STEP, "closed")
             return
+        if is_outage(exc):  # not an attempt
+            await release(ctx, request_id)
+            ctx.defer(STEP, request_id)
+            ctx.count(STEP, "retry_later")
+            ctx.error(STEP, f"approval of {user_id} waits for Telegram: {error}")
+            return
         attempts += 1
         if attempts >= MAX_ATTEMPTS:
             await finish(
@@ -122,9 +133,17 @@ async def process(ctx: CronContext, request_id: int) -> None:
     await finish(ctx, request_id, status=APPROVED, decided_at=ctx.now(), last_error=None)
     ctx.count(STEP, "approved")
 
-    message = ctx.voice().flows.free_approved(
-        name=row.first_name or "", channel_url=ctx.config.free_invite_link
+    way_in = await free_way_in(
+        ctx.runtime,
+        chat_id,
+        known=ctx.config.free_invite_link,
+        create=lambda: ctx.limiter.run(
+            lambda: ctx.bot.create_chat_invite_link(
+                chat_id, name=LINK_NAME, creates_join_request=True
+            )
+        ),
     )
+    message = ctx.voice().flows.free_approved(name=row.first_name or "", channel_url=way_in)
     try:
         await ctx.limiter.run(
             lambda: ctx.bot.send_message(user_id, **message.as_send_kwargs()), chat_id=user_id

@@ -26,6 +26,7 @@ from lucien.db.results import rowcount
 from lucien.jobs import expiry, free_approvals
 from lucien.jobs.claims import claim_rows
 from lucien.jobs.context import CronContext, read_config
+from lucien.jobs.pacing import shared_limiter
 from lucien.jobs.pool import run_pool
 from lucien.runtime import Runtime
 from lucien.telegram.errors import description, join_request_closed
@@ -46,6 +47,7 @@ class Removal:
     subscription_id: int
     done: bool  # the period is closed
     from_channel: bool  # and the member is out of the channel
+    vip_channel: bool = True  # False: none is configured (nothing removed, nothing retried)
 
 
 @dataclass(frozen=True)
@@ -58,14 +60,15 @@ class Bulk:
     unfinished: bool  # the time budget ran out before every request was handled
 
 
-async def _context(runtime: Runtime, budget_seconds: float) -> CronContext:
+async def _context(runtime: Runtime, budget_seconds: float, *, shared: bool) -> CronContext:
+    """A one-off run's context; ``shared``: paced within the cron's own rate."""
     budget = Budget(budget_seconds)
     return CronContext(
         runtime=runtime,
         config=await read_config(runtime),
         dry_run=False,  # an explicit admin action, not the scheduled round
         budget=budget,
-        limiter=Limiter(budget=budget),
+        limiter=shared_limiter(runtime, budget) if shared else Limiter(budget=budget),
     )
 
 
@@ -117,11 +120,12 @@ async def remove_subscription(
 ) -> Removal | None:
     """Remove a member from the circle at once, exactly as the cron would at the end:
     farewell, ban + unban(only_if_banned) in the VIP channel, open links revoked, period
-    closed and audited. A Telegram failure leaves the period to the cron's retries.
+    closed and audited. A Telegram failure leaves the period to the cron's retries; with no
+    VIP channel configured the period is simply closed (nothing to remove from, no retry).
 
     None when the period is not active (or already being removed).
     """
-    ctx = await _context(runtime, budget_seconds)
+    ctx = await _context(runtime, budget_seconds, shared=True)
     if not await _start_removal(ctx, sub_id, actor_id=actor_id, now=utcnow()):
         return None
     try:
@@ -134,7 +138,12 @@ async def remove_subscription(
     if sub is None:
         return Removal(sub_id, True, True)
     done = sub.status != ACTIVE
-    return Removal(sub_id, done, done and sub.removed_at is not None and not sub.removal_error)
+    return Removal(
+        sub_id,
+        done,
+        done and sub.removed_at is not None and not sub.removal_error,
+        vip_channel=ctx.config.vip_channel_id is not None,
+    )
 
 
 # -- the Free queue, all at once --------------------------------------------------------------
@@ -176,7 +185,7 @@ async def _each_pending(
 
 async def approve_pending(runtime: Runtime, *, budget_seconds: float = BULK_BUDGET_SECONDS) -> Bulk:
     """Approve every pending request now, without waiting (the cron's step per request)."""
-    ctx = await _context(runtime, budget_seconds)
+    ctx = await _context(runtime, budget_seconds, shared=False)
     step = free_approvals.STEP
     await _each_pending(
         ctx,
@@ -229,7 +238,7 @@ async def _decline(ctx: CronContext, request_id: int) -> None:
 async def decline_pending(runtime: Runtime, *, budget_seconds: float = BULK_BUDGET_SECONDS) -> Bulk:
     """Decline every pending request (the one place a request is ever declined; no
     message to the requester)."""
-    ctx = await _context(runtime, budget_seconds)
+    ctx = await _context(runtime, budget_seconds, shared=False)
 
     async def release(request_id: int) -> None:
         await free_approvals.finish(ctx, request_id)

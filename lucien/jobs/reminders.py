@@ -23,7 +23,7 @@ from lucien.db.upsert import insert_ignore
 from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext
 from lucien.jobs.pool import run_pool
 from lucien.telegram.errors import is_forbidden
-from lucien.telegram.limiter import BudgetExhausted
+from lucien.telegram.limiter import BudgetExhausted, CallTimedOut
 
 STEP = "reminders"
 
@@ -118,6 +118,8 @@ async def _remind(ctx: CronContext, row: tuple) -> None:  # type: ignore[type-ar
         await ctx.limiter.run(
             lambda: ctx.bot.send_message(user_id, **message.as_send_kwargs()), chat_id=user_id
         )
+    except CallTimedOut:
+        raise  # it may have arrived: the mark stays (at most once)
     except BudgetExhausted:
         await release()
         raise

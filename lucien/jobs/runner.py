@@ -7,7 +7,12 @@ run carries on. A step that fails unexpectedly is recorded and the others still 
 
 Dry run (``bot_config.dry_run``, ``LUCIEN_CRON_DRY_RUN=1`` or an explicit flag): every step
 only counts what it would do, with read-only queries; nothing is sent to Telegram and
-nothing is written to the database — not even the heartbeat. The summary is the report.
+nothing is written to the database but its heartbeat, a ``job_runs`` row marked
+``dry_run`` (so the dashboard sees the cron alive and never takes it for a real run). The
+summary is the report.
+
+Telegram calls are paced by ``lucien.jobs.pacing.shared_limiter``: one rate for all runs at
+once, through Redis or the database.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ from lucien.jobs.cleanup import run_cleanup
 from lucien.jobs.context import CronContext, read_config
 from lucien.jobs.expiry import run_expiry
 from lucien.jobs.free_approvals import run_free_approvals
+from lucien.jobs.pacing import shared_limiter
 from lucien.jobs.reminders import run_reminders
+from lucien.jobs.switches import parse_switch
 from lucien.runtime import Runtime
 from lucien.telegram.limiter import Budget, Limiter
 
@@ -44,15 +51,18 @@ STEPS: tuple[tuple[str, Step], ...] = (
 
 
 def dry_run_from_env() -> bool:
-    return os.environ.get("LUCIEN_CRON_DRY_RUN", "").strip().lower() in ("1", "true", "yes", "on")
+    """``LUCIEN_CRON_DRY_RUN`` (unset or empty: off); a value that is not yes or no raises
+    :class:`~lucien.jobs.switches.BadSwitch`."""
+    raw = os.environ.get("LUCIEN_CRON_DRY_RUN", "").strip()
+    return bool(raw) and bool(parse_switch(raw, "LUCIEN_CRON_DRY_RUN"))
 
 
-async def _start_heartbeat(runtime: Runtime, started: datetime) -> int:
+async def _start_heartbeat(runtime: Runtime, started: datetime, dry_run: bool) -> int:
     async with runtime.sessions.begin() as session:
         return (
             await session.execute(
                 insert(JobRun)
-                .values(job=JOB, started_at=started, status="running", dry_run=False, errors=0)
+                .values(job=JOB, started_at=started, status="running", dry_run=dry_run, errors=0)
                 .returning(JobRun.id)
             )
         ).scalar_one()
@@ -89,7 +99,7 @@ async def run_cron(
     config = await read_config(runtime)
     dry = bool(dry_run) if dry_run is not None else (config.dry_run or dry_run_from_env())
     if limiter is None:
-        limiter = Limiter(budget=budget)
+        limiter = shared_limiter(runtime, budget)
     else:
         limiter.budget = budget
     ctx = CronContext(
@@ -101,7 +111,7 @@ async def run_cron(
         clock=clock or utcnow,
     )
 
-    run_id = None if dry else await _start_heartbeat(runtime, started)
+    run_id = await _start_heartbeat(runtime, started, dry)
     failed_steps: list[str] = []
     for name, step in steps:
         try:

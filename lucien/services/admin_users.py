@@ -463,6 +463,8 @@ class RemovalPlan:
     user_id: int
     channels: list[int] = field(default_factory=list)
     links: list[tuple[int, str]] = field(default_factory=list)  # (chat id, link) to revoke
+    #: no VIP channel is configured: nothing to remove the person from there, ever
+    vip_missing: bool = False
 
 
 async def _precheck(
@@ -559,7 +561,7 @@ async def begin_removal(
         },
         at=now,
     )
-    return RemovalPlan(Result.DONE, user_id, channels, links)
+    return RemovalPlan(Result.DONE, user_id, channels, links, vip_missing=vip_channel_id is None)
 
 
 async def begin_wipe(

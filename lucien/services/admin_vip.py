@@ -26,6 +26,7 @@ from lucien.db.models import Invitation, Plan, Subscription, User, utcnow
 from lucien.db.results import rowcount
 from lucien.jobs import on_demand
 from lucien.jobs.on_demand import Removal
+from lucien.journal import effect
 from lucien.runtime import Runtime
 from lucien.voice.data import Page, PlanCard, SubscriptionCard, TokenCard, UserCard
 
@@ -299,6 +300,7 @@ def _other_current(sub_id: int, user_id: int, now: datetime) -> Any:
     )
 
 
+@effect("subscription.extend")
 async def extend(
     session: AsyncSession,
     sub_id: int,

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lucien.access import audit
 from lucien.access.config import CONFIG_ID, get_config, reminder_offsets, update_config
 from lucien.db.models import BotConfig, utcnow
+from lucien.journal import effect
 
 TIMEZONE_MAX = 64
 OFFSETS_MAX_COUNT = 5
@@ -91,6 +92,7 @@ async def set_creator(session: AsyncSession, username: str | None, *, actor_id: 
     return await _set(session, "creator_username", username, actor_id=actor_id)
 
 
+@effect("config.toggle")
 async def toggle(session: AsyncSession, field: str, *, actor_id: int) -> bool:
     """Flip ``dry_run`` or ``notify_unauthorized_joins``; returns the new value."""
     if field not in ("dry_run", "notify_unauthorized_joins"):

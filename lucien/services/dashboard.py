@@ -21,7 +21,7 @@ from lucien.access.invitations import status_filter
 from lucien.access.join_requests import FAILED as JR_FAILED
 from lucien.access.join_requests import PENDING
 from lucien.access.roles import admin_ids
-from lucien.access.subscriptions import ACTIVE, REMOVAL_FAILED
+from lucien.access.subscriptions import ACTIVE, REMOVAL_FAILED, STUCK_ATTEMPTS
 from lucien.db.models import (
     BotConfig,
     Interest,
@@ -54,8 +54,6 @@ CRON_HUNG_AFTER = timedelta(hours=1)
 EXPIRING_WINDOW = timedelta(days=7)
 #: Recent enough for a failed approval to still be worth a warning.
 FAILED_RECENT = timedelta(days=7)
-#: Attempts after which a retried removal/approval is "stuck" (the cron keeps trying).
-STUCK_ATTEMPTS = 3
 
 
 def _count(model: Any, *where: Any) -> Any:
@@ -107,11 +105,13 @@ async def counts(session: AsyncSession, config: BotConfig, now: datetime) -> dic
     return {key: int(value or 0) for key, value in row._mapping.items()}
 
 
-async def last_run(session: AsyncSession) -> JobRunCard | None:
+async def last_run(session: AsyncSession, *, dry_run: bool = False) -> JobRunCard | None:
+    """The latest real cron run (or, with ``dry_run``, the latest rehearsal): a dry run's
+    heartbeat proves the cron alive but is never shown as a real round."""
     run = (
         await session.execute(
             select(JobRun)
-            .where(JobRun.job == CRON_JOB)
+            .where(JobRun.job == CRON_JOB, JobRun.dry_run.is_(dry_run))
             .order_by(JobRun.started_at.desc(), JobRun.id.desc())
             .limit(1)
         )
@@ -128,6 +128,11 @@ async def last_run(session: AsyncSession) -> JobRunCard | None:
         counts={k: int(v) for k, v in (run.counts or {}).items() if isinstance(v, int)},
         errors=run.errors,
     )
+
+
+def newest(*runs: JobRunCard | None) -> JobRunCard | None:
+    found = [run for run in runs if run is not None]
+    return max(found, key=lambda run: run.started_at) if found else None
 
 
 def config_card(
@@ -211,6 +216,7 @@ async def collect(
         config = await get_config(session)
         numbers = await counts(session, config, now)
         run = await last_run(session)
+        rehearsal = await last_run(session, dry_run=True)
         unreachable = await _unreachable_admins(session, runtime)
     vip = free = None
     if check_channels:
@@ -227,5 +233,9 @@ async def collect(
         interests_pending=numbers["interests_pending"],
         plans_active=numbers["plans_active"],
         last_run=run,
-        warnings=warnings_for(card, numbers, run, now, unreachable_admins=unreachable),
+        last_rehearsal=rehearsal if newest(run, rehearsal) is rehearsal else None,
+        # Whether the cron is alive and well: any heartbeat, rehearsals included.
+        warnings=warnings_for(
+            card, numbers, newest(run, rehearsal), now, unreachable_admins=unreachable
+        ),
     )

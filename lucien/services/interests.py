@@ -29,6 +29,7 @@ from sqlalchemy.orm import aliased
 from lucien.access import audit
 from lucien.db.models import Interest, InterestMark, Package, User, utcnow
 from lucien.db.upsert import insert_for
+from lucien.journal import effect
 from lucien.services import packages as packages_service
 from lucien.voice.data import CATEGORIES, InterestCard, Role, UserCard
 
@@ -74,6 +75,28 @@ async def claim_mark(
     return (await session.execute(stmt)).first() is not None
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What ``record_interest`` did (journaled: a redelivery gets the same answer)."""
+
+    outcome: Outcome
+    interest_id: int | None = None
+    created_at: datetime | None = None
+
+
+@effect("interest.record")
+async def record_interest(
+    session: AsyncSession, user_id: int, package_id: int | None, now: datetime | None = None
+) -> Recorded:
+    now = now or utcnow()
+    if not await claim_mark(session, user_id, target_for(package_id), now):
+        return Recorded(Outcome.TOO_SOON)
+    interest = Interest(user_id=user_id, package_id=package_id, created_at=now)
+    session.add(interest)
+    await session.flush()
+    return Recorded(Outcome.ACCEPTED, interest.id, now)
+
+
 async def express_interest(
     session: AsyncSession,
     user_id: int,
@@ -83,18 +106,13 @@ async def express_interest(
     now: datetime | None = None,
 ) -> Expressed:
     """Record "Me interesa" for a package the member may see (or the circle: ``None``)."""
-    now = now or utcnow()
     package: Package | None = None
     if package_id is not None:
         package = await packages_service.get_visible(session, package_id, categories)
         if package is None:
             return Expressed(Outcome.UNAVAILABLE)
-    if not await claim_mark(session, user_id, target_for(package_id), now):
-        return Expressed(Outcome.TOO_SOON, package=package)
-    interest = Interest(user_id=user_id, package_id=package_id, created_at=now)
-    session.add(interest)
-    await session.flush()
-    return Expressed(Outcome.ACCEPTED, interest.id, now, package)
+    done = await record_interest(session, user_id, package_id, now)
+    return Expressed(done.outcome, done.interest_id, done.created_at, package)
 
 
 # -- the admin side -----------------------------------------------------------------------

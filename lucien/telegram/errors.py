@@ -15,12 +15,17 @@ instead of silently dropping work on a guess.
 from __future__ import annotations
 
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramMigrateToChat,
+    TelegramNetworkError,
     TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
 )
+from httpx import ConnectError, ConnectTimeout, HTTPError
 from sqlalchemy.exc import DataError
 
 #: 400 answers that mean "the thing this update refers to is gone or never was":
@@ -133,3 +138,29 @@ def permanent_reason(exc: BaseException) -> str | None:
         # unacceptable, so the same update fails the same way every time.
         return f"the database refused the data: {type(exc.orig).__name__}"
     return None
+
+
+# -- the cron: which failures are attempts -------------------------------------------------
+
+
+def is_outage(exc: BaseException) -> bool:
+    """No definitive answer: the network failed, Telegram answered 5xx, the answer was not
+    Telegram's (a proxy's 502 page), or flood control outlasted our waiting. The same call
+    may well succeed later, so for the cron it is not an attempt that counts (a 4xx is a
+    definitive refusal, recognised or not)."""
+    if isinstance(
+        exc, TelegramNetworkError | TelegramServerError | TelegramRetryAfter | ClientDecodeError
+    ):
+        return True
+    if isinstance(exc, TelegramAPIError):
+        return False
+    return isinstance(exc, HTTPError | OSError | TimeoutError)
+
+
+def surely_not_sent(exc: BaseException) -> bool:
+    """The request never reached Telegram (connection refused, no route), or Telegram
+    answered 429 without doing it: sending again cannot make a duplicate."""
+    if isinstance(exc, TelegramRetryAfter):
+        return True
+    cause = exc.__cause__ if isinstance(exc, TelegramNetworkError) else exc
+    return isinstance(cause, ConnectError | ConnectTimeout | ConnectionRefusedError)

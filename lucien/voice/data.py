@@ -238,7 +238,8 @@ class DashboardData:
     tokens_unused: int = 0
     interests_pending: int = 0
     plans_active: int = 0
-    last_run: JobRunCard | None = None
+    last_run: JobRunCard | None = None  # the latest real round
+    last_rehearsal: JobRunCard | None = None  # a dry run newer than it
     warnings: tuple[str, ...] = ()  # codes, see providers/dashboard.py WARNINGS
 
 

@@ -68,14 +68,20 @@ def short_datetime(moment: datetime, tz: tzinfo) -> str:
     return f"{short_date(local, tz)}, {local:%H:%M}"
 
 
+#: Bands of the creator's day (local hours, start inclusive): "tan temprano" only before 9,
+#: "buenas tardes" until 20 as Spanish speakers say it, "horas tardías" only after midnight.
+DAY_BANDS = ((5, "early"), (9, "morning"), (12, "afternoon"), (20, "evening"))
+
+
 def time_of_day(moment: datetime, tz: tzinfo) -> str:
-    """``morning`` (5-12), ``afternoon`` (12-19) or ``night``, in the display zone."""
+    """``early`` 5-9, ``morning`` 9-12, ``afternoon`` 12-20, ``evening`` 20-24, ``night``
+    0-5, in the creator's display zone."""
     hour = to_zone(moment, tz).hour
-    if 5 <= hour < 12:
-        return "morning"
-    if 12 <= hour < 19:
-        return "afternoon"
-    return "night"
+    period = "night"
+    for start, name in DAY_BANDS:
+        if hour >= start:
+            period = name
+    return period
 
 
 def duration(minutes: float) -> str:

@@ -5,6 +5,9 @@ Rules (each :class:`Problem` names one):
 - ``tu-form`` — Lucien says *usted*: no tú pronouns, possessives or verb forms (word
   boundaries, so "actitud" is not "tu"). Diana's own note (``speaker="diana"``, and source
   strings assigned to ``DIANA_*`` names) is the one exception.
+- ``gender`` — Lucien does not know a person's gender: no "estoy listo", "bienvenido",
+  "queda bloqueado", "ha sido retirado", "es ahora custodio", no "custodio" as a form of
+  address (see :data:`GENDERED`).
 - ``banned-word`` — no technical vocabulary (error, API, token…) in what people read.
 - ``signature`` — Lucien's messages start with ``🎩 <b>Lucien:</b>``; Diana's with 🌸.
 - ``html`` — valid Telegram HTML: allowed tags only, balanced and nested, ``&`` as entities.
@@ -88,6 +91,33 @@ BANNED = (
     "query",
     "fsm",
 )
+#: Forms that agree with a person's gender. Lucien cannot know it, so a message says the
+#: same thing through the act or a noun ("He bloqueado a Ana", "tiene la custodia") instead.
+_PERSON_PARTICIPLES = (
+    "list|bloquead|desbloquead|retirad|expulsad|bienvenid|custodi|segur|encantad|invitad|avisad|"
+    "nombrad|elegid|admitid|preparad|convencid|interesad|atent"
+)
+GENDERED = (
+    # "Estoy listo", "está seguro", "queda bloqueado", "ha sido retirado", "es ahora custodio"
+    re.compile(
+        r"\b(?:estoy|estás?|están|quedas?|quedan|quedó|fue|fueron|ha sido|han sido|"
+        r"vuelve a ser|es ahora|ya no es|es|sea|será)\s+(?:" + _PERSON_PARTICIPLES + r")[oa]s?\b"
+    ),
+    # "bienvenido/a/os" as an adjective ("la bienvenida", "de bienvenida" are nouns)
+    re.compile(r"(?<!la )(?<!de )(?<!una )\bbienvenid[oa]s?\b"),
+    # "custodio" said to or about one person ("…, custodio.", "como custodio")
+    re.compile(r"(?:,\s*|\bcomo\s+|\bun\s+|\buna\s+)custodi[oa]\b"),
+    # "querido/a", "estimado/a" as a form of address
+    re.compile(r"\b(?:querid|estimad)[oa]s?\s+(?:[a-záéíóúñ]|<)"),
+)
+
+
+def gendered(text: str) -> list[str]:
+    """Phrases in ``text`` that assume the gender of the person they are about."""
+    flat = re.sub(r"\s+", " ", prose(text))
+    return [m.group(0) for pattern in GENDERED for m in pattern.finditer(flat)]
+
+
 _BANNED_RE = re.compile(
     r"(?<![\w/@-])("
     + "|".join(re.escape(w) for w in sorted(BANNED, key=len, reverse=True))
@@ -217,6 +247,8 @@ def check_text(
             out.append(Problem("tu-form", where, f"«{word}» — Lucien says usted"))
     for word in banned_words(text):
         out.append(Problem("banned-word", where, f"«{word}»"))
+    for phrase in gendered(text):
+        out.append(Problem("gender", where, f"«{phrase}» assumes a gender; say it neutrally"))
     for detail in html_problems(text):
         out.append(Problem("html", where, detail))
     length = visible_len(text)
@@ -264,7 +296,7 @@ def check_buttons(message: Message, where: str) -> list[Problem]:
         out.extend(
             Problem(p.rule, at, p.detail)
             for p in check_text(btn.text, at, signature=False, placeholders=False)
-            if p.rule in {"tu-form", "banned-word"}
+            if p.rule in {"tu-form", "banned-word", "gender"}
         )
         if btn.callback_data is not None:
             data = btn.callback_data
@@ -365,6 +397,7 @@ def check_source(path: Path) -> list[Problem]:
         if id(node) not in diana:
             out.extend(Problem("tu-form", where, f"«{w}»") for w in tu_forms(literal))
         out.extend(Problem("banned-word", where, f"«{w}»") for w in banned_words(literal))
+        out.extend(Problem("gender", where, f"«{w}»") for w in gendered(literal))
     return out
 
 

@@ -59,13 +59,29 @@ def label_value(value: str | None, limit: int = LABEL_VALUE_LIMIT) -> str:
     return shorten(clean, limit) if clean else "—"
 
 
+def number(value: Decimal | int | float | str, *, decimals: int | None = None) -> str:
+    """Spanish convention: ``1.234,5`` (point for thousands, comma for decimals).
+
+    A string that is not a number comes back unchanged (plain text: escape it to show it).
+    """
+    try:
+        exact = Decimal(str(value).strip())
+    except ArithmeticError:
+        return str(value)
+    if not exact.is_finite():
+        return str(value)
+    if decimals is not None:
+        exact = exact.quantize(Decimal(1).scaleb(-decimals))
+    text = f"{exact:,f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
 def money(amount: Decimal | int | float | None, currency: str = "USD") -> str:
-    """``19.99 USD``; ``None`` or zero is ``gratuito``."""
+    """``19,99 USD``, ``1.250 MXN``; ``None`` or zero is ``gratuito``."""
     if amount is None or Decimal(str(amount)) == 0:
         return "gratuito"
-    value = Decimal(str(amount)).quantize(Decimal("0.01"))
-    text = f"{value:,.2f}"
-    if text.endswith(".00"):
+    text = number(Decimal(str(amount)), decimals=2)
+    if text.endswith(",00"):
         text = text[:-3]
     return f"{text} {esc(currency, 8)}"
 

@@ -4,7 +4,7 @@ lucien voice preview                      # list providers and messages
 lucien voice preview menus                # every message of one provider (variant 0)
 lucien voice preview menus vip            # every sample and every variant of one message
 lucien voice preview menus vip --variant 2
-lucien voice preview start greeting --role admin
+lucien voice preview start greeting_line --role admin
 lucien voice preview --all                # everything, every variant
 """
 

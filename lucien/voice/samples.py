@@ -214,7 +214,11 @@ def _admin_cases() -> dict[str, list[dict[str, Any]]]:
         "admin_vip.extend_ask": [{"sub": SUB}],
         "admin_vip.extended": [{"sub": SUB, "days": 30, "new_end": _h(35)}],
         "admin_vip.remove_confirm": [{"sub": SUB}],
-        "admin_vip.removed": [{"sub": SUB}, {"sub": SUB, "from_channel": False}],
+        "admin_vip.removed": [
+            {"sub": SUB},
+            {"sub": SUB, "from_channel": False},
+            {"sub": SUB, "from_channel": False, "vip_channel": False},
+        ],
         "admin_vip.plans": [
             {"plans": [PLAN, PLAN_OFF], "page": ONE_PAGE},
             {"plans": [], "page": Page()},
@@ -363,8 +367,11 @@ def _admin_cases() -> dict[str, list[dict[str, Any]]]:
             for a in ("grant", "ungrant", "block", "unblock", "kick", "wipe")
         ],
         "admin_users.done": [
-            {"action": a, "user": ANA}
-            for a in ("grant", "ungrant", "block", "unblock", "kick", "wipe")
+            *(
+                {"action": a, "user": ANA}
+                for a in ("grant", "ungrant", "block", "unblock", "kick", "wipe")
+            ),
+            {"action": "kick", "user": ANA, "vip_channel": False},
         ],
         "admin_users.removal_incomplete": [{"user": ANA}, {"user": ANA, "deleted": True}],
         "admin_users.owner_only": [{}],
@@ -419,9 +426,6 @@ def _member_cases() -> dict[str, list[dict[str, Any]]]:
         "common.vip_only": [{}],
         "common.failure": [{}],
         "common.failure_alert": [{}],
-        "common.rate_limited": [{"retry_seconds": 300}, {}],
-        "common.rate_limited_alert": [{}],
-        "common.blocked": [{}],
         "common.blocked_notice": [{}],
         "common.help": [{"role": "free"}, {"role": "vip"}, {"role": "admin"}],
         "common.commands": [{"role": "free"}, {"role": "admin"}],
@@ -433,12 +437,11 @@ def _member_cases() -> dict[str, list[dict[str, Any]]]:
         "common.saved": [{}],
         "common.working": [{}],
         "common.unchanged": [{}],
-        "start.greeting": [
+        "start.greeting_line": [
             {"name": "Ana", "role": r, "at": t}
             for r in ("free", "vip", "admin")
             for t in (MORNING, AFTERNOON, LATE)
         ],
-        "start.greeting_line": [{"name": "Ana", "role": "vip", "at": MORNING}],
         "start.invitation_unknown": [{}],
         "start.invitation_used": [{"creator_username": "diana"}, {}],
         "start.invitation_expired": [{"redeem_by": _h(-2), "creator_username": "diana"}],
@@ -572,6 +575,11 @@ def _member_cases() -> dict[str, list[dict[str, Any]]]:
                 )
             },
             {"data": DashboardData(config=CONFIG_EMPTY)},
+            {
+                "data": DashboardData(
+                    config=CONFIG, last_run=RUN, last_rehearsal=RUN_DRY, warnings=("dry_run",)
+                )
+            },
         ],
         "diagnostics.run_report": [{"run": RUN}, {"run": RUN_DRY}],
         "diagnostics.dead_letter": [

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from functools import cached_property
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from lucien import clock
 from lucien.voice.dates import zone
 from lucien.voice.history import KEEP, VariantHistory
 
@@ -37,6 +38,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def _update_rng(user_id: int | None) -> random.Random:
+    """Seeded by the update being handled: a redelivery says the same words again.
+
+    (So a message re-sent after a failure is the same message, and one already sent is
+    recognised as such.) Outside an update the choice is free.
+    """
+    from lucien.journal import current_update_id
+
+    update_id = current_update_id()
+    return random.Random() if update_id is None else random.Random(f"{update_id}:{user_id}")
+
+
 class Voice:
     """Ask it for messages: ``voice.menus.vip(name=..., ends_at=..., days_left=...)``.
 
@@ -60,8 +73,8 @@ class Voice:
         self.history = history
         self.user_id = user_id
         self.tz: tzinfo = zone(tz) if isinstance(tz, str) else tz
-        self._now = now or (lambda: datetime.now(UTC))
-        self.rng = rng or random.Random()
+        self._now = now or clock.utcnow
+        self.rng = rng or _update_rng(user_id)
         self.force_variant = force_variant
         self._recent: dict[str, list[int]] = {}
         self._dirty: dict[str, list[int]] = {}

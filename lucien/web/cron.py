@@ -3,8 +3,10 @@
 The secret is compared in constant time; a wrong or missing one is 401 and nothing runs.
 With a real bot token an unset ``CRON_SECRET`` answers 503 (the endpoint is closed until
 it is configured, whatever ``LUCIEN_ENV`` says); only the sandbox runs it open.
-``?dry_run=1`` asks for a dry run. The answer is the run's JSON summary: 200 when the run
-finished (``status`` says ok or partial), 500 when every step failed.
+``?dry_run=1`` asks for a dry run (``true``/``false``, ``1``/``0``, ``yes``/``no``,
+``on``/``off``; anything else is 400 and nothing runs). The answer is the run's JSON
+summary: 200 when the run finished (``status`` says ok or partial), 500 when every step
+failed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from lucien.jobs.runner import run_cron
+from lucien.jobs.switches import BadSwitch, parse_switch
 from lucien.runtime import Runtime, runtime_provider
 from lucien.web.health import health_endpoint
 from lucien.web.scheduled import MARK, SCHEDULED_PATH
@@ -36,14 +39,12 @@ def _authorised(runtime: Runtime, header: str | None) -> bool | None:
     return hmac.compare_digest(given.strip().encode(), secret.get_secret_value().encode())
 
 
-def _flag(value: str | None) -> bool | None:
-    if value is None:
-        return None
-    return value.strip().lower() in ("1", "true", "yes", "on")
-
-
 async def _run(request: Request, runtime: Runtime) -> Response:
-    summary = await run_cron(runtime, dry_run=_flag(request.query_params.get("dry_run")))
+    try:
+        dry_run = parse_switch(request.query_params.get("dry_run"))
+    except BadSwitch as exc:
+        return JSONResponse({"ok": False, "error": str(exc)}, status_code=400)
+    summary = await run_cron(runtime, dry_run=dry_run)
     return JSONResponse(summary, status_code=500 if summary["status"] == "failed" else 200)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 
 from lucien.pipeline import InvalidUpdate, Outcome, parse_update, process_update
 from lucien.runtime import Runtime, runtime_provider
@@ -98,9 +98,3 @@ def create_webhook_app(runtime: Runtime | Callable[[], Runtime] | None = None) -
     app = Starlette(routes=routes)
     app.state.runtime = provider
     return app
-
-
-def mount_sandbox(app: Starlette, runtime: Runtime) -> None:
-    """In sandbox mode, expose the Telegram double so people can read what Lucien said."""
-    if runtime.double is not None:
-        app.router.routes.append(Mount("/sandbox", app=runtime.double.app))

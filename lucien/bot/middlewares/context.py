@@ -15,9 +15,13 @@ from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
 
 from lucien.access.config import get_config
-from lucien.access.roles import Role, derive_role
+from lucien.access.roles import Role, role_from_facts
 from lucien.access.users import TelegramIdentity, claim_blocked_notice, touch_user
+from lucien.bot.storage_journal import JournaledStorage
+from lucien.bot.storage_scope import current_storage
 from lucien.bot.voice_history import variant_history_for
+from lucien.cache import RoleFacts, read_role_facts
+from lucien.journal import current_journal
 from lucien.ledger import check_done_mark, done_mark_pending
 from lucien.runtime import Runtime
 from lucien.voice import DatabaseVariantHistory, Voice
@@ -28,6 +32,16 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 def _private(data: dict[str, Any]) -> bool:
     chat = data.get("event_chat")
     return chat is not None and chat.type == "private"
+
+
+async def _restore_conversation(data: dict[str, Any]) -> None:
+    """A redelivery starts from the wizard step its first attempt started from."""
+    storage = current_storage()
+    if isinstance(storage, JournaledStorage) and storage.has_notes():
+        await storage.restore()
+        state = data.get("state")
+        if state is not None:  # aiogram read it before this middleware ran
+            data["raw_state"] = await state.get_state()
 
 
 class ContextMiddleware(BaseMiddleware):
@@ -43,9 +57,16 @@ class ContextMiddleware(BaseMiddleware):
         # A chat_member update is about the VIP channel's door, not a conversation: a
         # blocked person who slips in must still be removed, so it is never ignored.
         door = getattr(event, "chat_member", None) is not None
+        settings = runtime.settings
+        cache = runtime.cache()
+        cached_config, cached_facts = await cache.lookup(tg_user.id)
+        facts = cached_facts
+        journal = current_journal()
         async with runtime.sessions.begin() as session:
             # The ledger's question rides on this transaction (see lucien.ledger).
             await check_done_mark(session)
+            if journal is not None:  # what an earlier attempt of this update did, if any
+                await journal.load_in(session)
             user = await touch_user(
                 session,
                 TelegramIdentity(
@@ -57,8 +78,16 @@ class ContextMiddleware(BaseMiddleware):
                 ),
                 reachable=_private(data),
             )
-            role = await derive_role(session, runtime.settings, tg_user.id)
-            config = await get_config(session)
+            if facts is None and tg_user.id not in settings.admin_ids:
+                # A row this very statement created has no grants and no periods yet
+                # (both reference the user), so there is nothing to ask.
+                facts = (
+                    RoleFacts(granted_admin=False, vip_until=None)
+                    if user.first_seen_at == user.last_seen_at
+                    else await read_role_facts(session, tg_user.id)
+                )
+            role = role_from_facts(settings, tg_user.id, facts)
+            config = cached_config or await get_config(session)
             history = variant_history_for(runtime)
             recent = (
                 await history.load_in(session, tg_user.id)
@@ -72,6 +101,12 @@ class ContextMiddleware(BaseMiddleware):
                 and await claim_blocked_notice(session, tg_user.id)
             )
 
+        await cache.store(
+            tg_user.id,
+            config if cached_config is None else None,
+            facts if cached_facts is None else None,
+        )
+        await _restore_conversation(data)
         voice = Voice(history=history, user_id=tg_user.id, tz=config.timezone)
         if recent is not None:
             voice.preload(recent)

@@ -100,6 +100,10 @@ async def on_chat_member(event: ChatMemberUpdated, runtime: Runtime) -> None:
         notice = voice.expiry.unauthorized_join(user=_card(member), removed=True)
         for admin_id in outcome.notify:
             await _dm(runtime, admin_id, notice, admin_id)
+    elif outcome.kind is JoinKind.KEPT:  # the ban was refused: the admins must act
+        notice = voice.expiry.unauthorized_join(user=_card(member), removed=False)
+        for admin_id in outcome.notify:
+            await _dm(runtime, admin_id, notice, admin_id)
 
 
 async def on_join_request(request: ChatJoinRequest, runtime: Runtime) -> None:

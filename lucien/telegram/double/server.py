@@ -15,6 +15,7 @@ Reach it in-process with ``httpx.ASGITransport(app=double.app)`` or over HTTP by
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -34,7 +35,7 @@ from lucien.telegram.double.params import read_params
 from lucien.telegram.double.state import DoubleState, MemberChange
 from lucien.telegram.double.updates import UpdateFactory
 
-NetworkMode = Literal["disconnect", "bad_gateway"]
+NetworkMode = Literal["disconnect", "bad_gateway", "hang"]
 
 #: Methods that deliver something to a chat: a blocked user makes them answer 403.
 SENDING_METHODS = frozenset(
@@ -99,6 +100,10 @@ class NetworkFailureError(httpx.RemoteProtocolError):
 
 class BadGatewayError(Exception):
     """An injected ``"bad_gateway"`` fault: the endpoint answers 502 with an HTML body."""
+
+
+class HangingCallError(Exception):
+    """An injected ``"hang"`` fault: the endpoint never answers (until the client gives up)."""
 
 
 BAD_GATEWAY_BODY = "<html><body><h1>502 Bad Gateway</h1></body></html>"
@@ -207,6 +212,7 @@ class TelegramDouble(DoubleState):
 
         ``"bad_gateway"`` answers HTTP 502 with an HTML body, as a proxy in front of
         Telegram would; aiogram cannot decode it and raises ``ClientDecodeError``.
+        ``"hang"`` never answers: the caller waits until its own timeout cancels it.
         Either way the call fails without a Bot API answer, and the attempt is recorded.
         """
         fault = Fault(method, network=mode, remaining=times)
@@ -251,6 +257,8 @@ class TelegramDouble(DoubleState):
             self.calls.append(Call(name, params, ok=False, error=failure))
             if fault.network == "disconnect":
                 raise NetworkFailureError("Server disconnected without sending a response.")
+            if fault.network == "hang":
+                raise HangingCallError(method)
             raise BadGatewayError(method)
         if fault is not None and fault.error is not None:
             return self._answer_error(name, params, fault.error)
@@ -281,6 +289,9 @@ class TelegramDouble(DoubleState):
                 status, body = self.handle(method, params, token=token)
             except BadGatewayError:
                 return Response(BAD_GATEWAY_BODY, status_code=502, media_type="text/html")
+            except HangingCallError:
+                await asyncio.Event().wait()  # until the client cancels
+                raise
         return JSONResponse(body, status_code=status)
 
     async def _calls_endpoint(self, request: Request) -> Response:

@@ -8,7 +8,7 @@ from typing import Literal
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
 from lucien.voice.data import CATEGORIES, PackageCard, PackageDraft, Page
-from lucien.voice.markup import b, esc, i, label_value, money
+from lucien.voice.markup import b, esc, i, label_value, money, number
 from lucien.voice.message import Alert, Message, keyboard
 from lucien.voice.providers import words
 from lucien.voice.providers.base import Provider
@@ -119,6 +119,8 @@ class AdminContentProvider(Provider):
         """A create-wizard step (``package_id=0``, ``step``/``total``) or an edit prompt."""
         prompt = _PROMPT[field].format(limit=LIMITS.get(field, 0))
         head = f"<i>Paso {step} de {total}</i>" if step and total else None
+        if current is not None and field == "price":
+            current = number(current)  # "19,99", as every price is shown
         now = f"Valor actual: {b(esc(current, 200))}" if current is not None else None
         extra = None
         if field == "category":

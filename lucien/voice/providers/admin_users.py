@@ -36,15 +36,15 @@ TABS: tuple[tuple[str, str], ...] = (
 
 _AUDIT: dict[str, str] = {
     "admin.grant": "recibió la custodia",
-    "admin.revoke": "dejó de ser custodio",
-    "user.block": "fue bloqueado",
-    "user.unblock": "fue desbloqueado",
-    "user.kick": "fue retirado de los canales",
+    "admin.revoke": "dejó la custodia",
+    "user.block": "recibió un bloqueo",
+    "user.unblock": "recuperó el acceso",
+    "user.kick": "salió de los canales por decisión de la casa",
     "user.delete": "sus datos fueron borrados",
     "subscription.start": "entró al círculo",
     "subscription.extend": "su membresía se prolongó",
     "subscription.expire": "su membresía concluyó",
-    "subscription.remove": "fue retirado del Diván",
+    "subscription.remove": "salió del Diván por decisión de la casa",
     "invitation.redeem": "canjeó una invitación",
     "invitation.issue": "emitió invitaciones",
     "invitation.revoke": "revocó una invitación",
@@ -81,11 +81,11 @@ _CONFIRM: dict[str, tuple[str, str, A]] = {
 }
 
 _DONE: dict[str, str] = {
-    "grant": "{who} es ahora custodio de Diana 🗝",
-    "ungrant": "{who} ya no es custodio.",
-    "block": "{who} queda bloqueado. No recibiré más mensajes suyos.",
-    "unblock": "{who} vuelve a ser bienvenido.",
-    "kick": "{who} ha sido retirado de los canales.",
+    "grant": "{who} comparte ahora la custodia de la casa de Diana 🗝",
+    "ungrant": "{who} ya no tiene la custodia.",
+    "block": "He bloqueado a {who}. No recibiré más mensajes suyos.",
+    "unblock": "{who} vuelve a tener las puertas abiertas.",
+    "kick": "He retirado a {who} de los canales.",
     "wipe": "Los datos de {who} han sido borrados.",
 }
 
@@ -177,7 +177,7 @@ class AdminUsersProvider(Provider):
             f"Condición: {b(words.role(u.role))}" + (" · dueña de la casa" if u.is_owner else ""),
             f"Primera visita: {self.when(u.first_seen_at)}" if u.first_seen_at else None,
             f"Última visita: {self.when(u.last_seen_at)}" if u.last_seen_at else None,
-            "⛔ Bloqueado" if u.is_blocked else None,
+            "⛔ Con bloqueo" if u.is_blocked else None,
             i("No recibe mis mensajes (me bloqueó)") if u.unreachable else None,
         ]
         is_self = u.id == viewer_id
@@ -186,7 +186,7 @@ class AdminUsersProvider(Provider):
             if u.role == "admin":
                 manage.append(self.admin_button("Retirar custodia", S.USERS, A.UNGRANT, id=u.id))
             else:
-                manage.append(self.admin_button("🗝 Hacer custodio", S.USERS, A.GRANT, id=u.id))
+                manage.append(self.admin_button("🗝 Dar la custodia", S.USERS, A.GRANT, id=u.id))
         rows: list[list[InlineKeyboardButton] | None] = [manage]
         if not is_self and not u.is_owner:
             rows.append(
@@ -286,13 +286,24 @@ class AdminUsersProvider(Provider):
             ),
         )
 
-    def done(self, *, action: UserAction, user: UserCard) -> Message:
+    def done(self, *, action: UserAction, user: UserCard, vip_channel: bool = True) -> Message:
+        """``vip_channel=False``: a removal while no Diván is calibrated (nothing to remove
+        from there, and nothing will be tried later)."""
         who = b(person(user.full_name, "esta persona"))
         back = (
             [self.back_to(S.USERS)]
             if action == "wipe"
             else [self.admin_button("👤 Perfil", S.USERS, A.VIEW, id=user.id, arg="sum")]
         )
+        if action == "kick" and not vip_channel:
+            return self.message(
+                "done_kick_no_vip",
+                f"La membresía de {who} ha concluido y ya no tiene acceso al círculo.",
+                "No hay ningún Diván calibrado, así que no había canal del que retirarle, y "
+                "no lo intentaré más adelante. Si calibra el Diván y sigue dentro, retírele "
+                "de nuevo desde aquí.",
+                keyboard=keyboard(back),
+            )
         return self.message(
             f"done_{action}", _DONE[action].format(who=who), keyboard=keyboard(back)
         )
@@ -340,7 +351,8 @@ class AdminUsersProvider(Provider):
         """The owner, or an admin named in the deployment settings, cannot be touched here."""
         return self.alert(
             "protected",
-            "🎩 Esa persona es custodio por disposición de Diana; no puedo cambiarlo desde aquí.",
+            "🎩 Esa persona tiene la custodia por disposición de Diana; "
+            "no puedo cambiarlo desde aquí.",
             True,
         )
 

@@ -13,7 +13,7 @@ from lucien.callbacks import AdminSection as S
 from lucien.callbacks import join_arg
 from lucien.voice.data import Page, PlanCard, PlanDraft, SubscriptionCard, TokenCard
 from lucien.voice.limits import TEXT_LIMIT, chunk_blocks
-from lucien.voice.markup import b, code, esc, i, label_value, money, plural
+from lucien.voice.markup import b, code, esc, i, label_value, money, number, plural
 from lucien.voice.markup import name as person
 from lucien.voice.message import Alert, Message, columns, keyboard
 from lucien.voice.providers.base import Provider
@@ -375,13 +375,25 @@ class AdminVipProvider(Provider):
             ),
         )
 
-    def removed(self, *, sub: SubscriptionCard, from_channel: bool = True) -> Message:
-        note = (
-            "Ha salido del Diván y sus enlaces personales quedan retirados."
-            if from_channel
-            else "Su membresía ha concluido; sacarle del Diván no fue posible aún y lo "
-            "reintentaré en la próxima ronda."
-        )
+    def removed(
+        self, *, sub: SubscriptionCard, from_channel: bool = True, vip_channel: bool = True
+    ) -> Message:
+        """``from_channel=False``: Telegram refused or failed (the cron retries until it
+        works, and tells the custodians if it gets stuck); ``vip_channel=False``: no Diván
+        is calibrated, so there was nothing to remove from and nothing is retried."""
+        if from_channel:
+            note = "Ha salido del Diván y he retirado sus enlaces personales."
+        elif not vip_channel:
+            note = (
+                "Su membresía ha concluido. No hay ningún Diván calibrado, así que no había "
+                "canal del que retirarle, y no lo intentaré más adelante. Si calibra el "
+                "Diván y sigue dentro, retírele desde la sección Personas."
+            )
+        else:
+            note = (
+                "Su membresía ha concluido; sacarle del Diván no fue posible aún. Lo "
+                "reintentaré en cada ronda hasta lograrlo, y le avisaré si se atasca."
+            )
         return self.message(
             "removed",
             f"{b(person(sub.user.full_name))} ya no forma parte del círculo.",
@@ -461,6 +473,8 @@ class AdminVipProvider(Provider):
         """A create-wizard step (``step``/``total``) or an edit prompt (``current``)."""
         prompt = _PLAN_PROMPT[field].format(limit=PLAN_LIMITS[field])
         head = f"<i>Paso {step} de {total}</i>" if step and total else None
+        if current is not None and field == "price":
+            current = number(current)  # "19,99", as every price is shown
         now = f"Valor actual: {b(esc(current, 64))}" if current is not None else None
         return self.message(
             f"plan_ask_{field}", head, prompt, now, keyboard=keyboard([self.cancel(S.PLANS)])

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 from lucien.voice.data import Role
-from lucien.voice.dates import duration
-from lucien.voice.markup import b
 from lucien.voice.message import Alert, Message, keyboard
 from lucien.voice.providers.base import Provider
 
@@ -101,32 +99,13 @@ class CommonProvider(Provider):
             "failure_alert", "🎩 Ha surgido un inconveniente. Inténtelo de nuevo en un momento."
         )
 
-    def rate_limited(self, retry_seconds: int | None = None) -> Message:
-        wait = (
-            f"Vuelva a intentarlo en {b(duration(retry_seconds / 60))}."
-            if retry_seconds and retry_seconds >= 60
-            else "Vuelva a intentarlo en unos instantes."
-        )
-        return self.message(
-            "rate_limited",
-            "Despacio, se lo ruego… han sido demasiados intentos en muy poco tiempo.",
-            wait,
-        )
-
-    def rate_limited_alert(self) -> Alert:
-        return self.alert("rate_limited_alert", "🎩 Despacio, se lo ruego… un instante.")
-
-    def blocked(self) -> Message:
+    def blocked_notice(self) -> Message:
         """Sent once to a blocked user; later updates are ignored."""
         return self.message(
             "blocked",
             "Diana ha decidido cerrar esta puerta para usted. "
             "No recibiré más mensajes suyos por aquí.",
         )
-
-    def blocked_notice(self) -> Message:
-        """Alias of :meth:`blocked`."""
-        return self.blocked()
 
     def help(self, role: Role) -> Message:
         lines = [
@@ -137,8 +116,9 @@ class CommonProvider(Provider):
         ]
         if role == "admin":
             lines.append(
-                "Como custodio, /admin abre el panel: observaciones, invitaciones, el "
-                "jardín, el catálogo, los intereses, las personas y la calibración."
+                "Para la custodia de la casa, /admin abre el panel: observaciones, "
+                "invitaciones, el jardín, el catálogo, los intereses, las personas y la "
+                "calibración."
             )
         elif role == "vip":
             lines.append(

@@ -20,7 +20,7 @@ WARNINGS: dict[str, str] = {
     "approvals_stuck": "Hay solicitudes del Vestíbulo que no consigo aprobar.",
     "no_plans": "No hay planes activos: no se pueden emitir invitaciones.",
     "dry_run": "El modo ensayo está activado: las rondas no tocan los canales.",
-    "unreachable_admins": "Algún custodio me tiene bloqueado y no recibe avisos.",
+    "unreachable_admins": "Alguien de la custodia me ha bloqueado y no recibe avisos.",
     "redis_down": "La memoria rápida no responde; trabajo con la de respaldo.",
     "vip_channel_missing": "El Diván aún no está definido: las invitaciones no llevan a nada.",
     "free_channel_missing": "El Vestíbulo aún no está definido: no puedo atender solicitudes.",
@@ -73,6 +73,8 @@ class DashboardProvider(Provider):
             if data.last_run
             else f"🕰 Última ronda: {i('ninguna todavía')}"
         )
+        if data.last_rehearsal:
+            last += f"\n🧪 Último ensayo: {run_line(data.last_rehearsal, self.voice.tz)}"
         warnings = [
             "⚠️ " + (WARNINGS[w] if w in WARNINGS else f"Asunto por revisar: {code(w, 40)}")
             for w in data.warnings

@@ -27,6 +27,10 @@ COUNTS: dict[str, str] = {
     "retried": "reintentos pendientes",
     "unreachable": "personas que no reciben mensajes",
     "failed": "tropiezos",
+    # a dry run's heartbeat: what it would have done
+    "would_remind": "avisos previstos",
+    "would_expire": "retiradas previstas",
+    "would_approve": "aprobaciones previstas",
 }
 _STATUS = {
     "ok": "✅ completa",

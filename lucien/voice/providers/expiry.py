@@ -58,20 +58,25 @@ class ExpiryProvider(Provider):
         """To the admins: someone joined the VIP channel without an active membership."""
         handle = f" (@{esc(user.username, 40)})" if user.username else ""
         outcome = (
-            "Ya le he retirado del canal."
+            "Ya le he retirado del canal. Probablemente recibió un enlace compartido."
             if removed
-            else "No he podido retirarle aún; lo intentaré de nuevo en la próxima ronda."
+            else "No he podido retirarle: Telegram no me lo permite, así que sigue dentro. "
+            "Revise en la calibración que sigo siendo administrador del Diván con permiso "
+            "para restringir miembros, y retírele a mano; yo no volveré a intentarlo."
         )
         return self.message(
             "unauthorized_join",
             "⚠️ Alguien ha entrado al Diván sin membresía.",
             f"Quién: {b(person(user.full_name, 'sin nombre'))}{handle} · {code(user.id)}",
-            outcome + " Probablemente recibió un enlace compartido.",
+            outcome,
             keyboard=keyboard(
                 [
                     url_button("💬 Abrir chat", chat_url(user.id)),
                     self.admin_button("👤 Perfil", S.USERS, A.VIEW, id=user.id, arg="sum"),
-                ]
+                ],
+                None
+                if removed
+                else [self.admin_button("🔍 Revisar el Diván", S.CONFIG, A.CHECK, arg="vip")],
             ),
         )
 

@@ -14,7 +14,7 @@ from lucien.voice.providers.keyboards import social_buttons
 
 _WELCOME = (
     "{name}, he recibido su solicitud para entrar al <b>Vestíbulo</b> de Diana 🌿",
-    "Bienvenida su curiosidad, {name}. Su solicitud al <b>Vestíbulo</b> está en mis manos 🌿",
+    "Me alegra su curiosidad, {name}. Su solicitud al <b>Vestíbulo</b> está en mis manos 🌿",
     (0.6, "Ah, {name}… alguien llama a la puerta del <b>Vestíbulo</b>. Le he oído 🌿"),
 )
 

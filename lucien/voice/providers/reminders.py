@@ -46,13 +46,9 @@ class RemindersProvider(Provider):
             "before_end",
             opening,
             f"Fecha de término{plan}: {b(self.when(ends_at))}.",
-            "Para renovar, "
-            + ("escriba a Diana o " if url else "")
-            + "pulse «Me interesa» en «Cómo renovar»: los custodios le harán llegar una "
-            "nueva invitación, y al canjearla el tiempo se sumará a partir de esa fecha, "
-            "sin perder un solo día.",
+            "Si renueva antes, el tiempo nuevo se suma a esa fecha: no pierde un solo día.",
             keyboard=keyboard(
+                [button("🔁 Renovar mi lugar", VipCB(action=VipAction.RENEW))],
                 [url_button("💬 Escribir a Diana", url)] if url else None,
-                [button("🔁 Cómo renovar", VipCB(action=VipAction.RENEW))],
             ),
         )

@@ -16,8 +16,8 @@ _RESUME = (
 )
 
 _STAGE1 = (
-    "{name}… su invitación ha sido aceptada. Diana le abre las puertas del <b>Diván</b> 👑",
-    "Bienvenida su llegada, {name}. La invitación es auténtica y Diana ya sabe que viene 👑",
+    "{name}… su invitación es buena. Diana le abre las puertas del <b>Diván</b> 👑",
+    "Qué alegría recibirle, {name}. La invitación es auténtica y Diana ya sabe que viene 👑",
     (0.7, "{name}, la llave gira… su invitación era buena. El <b>Diván</b> le espera 👑"),
 )
 
@@ -60,7 +60,7 @@ class RitualProvider(Provider):
         )
 
     def stage2(self, *, sub_id: int = 0, resumed: bool = False) -> Message:
-        """Stage 2: discretion and respect; button "Estoy listo"."""
+        """Stage 2: discretion and respect; button "Acepto"."""
         return self.message(
             "stage2",
             self._resume(resumed),
@@ -69,7 +69,7 @@ class RitualProvider(Provider):
             "• <b>Respeto</b>: hacia Diana y hacia las demás almas del círculo.\n"
             "• <b>Paciencia</b>: Diana comparte a su ritmo… y vale la pena esperarla.",
             "Cuando esté de acuerdo, dígamelo.",
-            keyboard=keyboard([button("Estoy listo ›", RitualCB(stage=2, sub=sub_id))]),
+            keyboard=keyboard([button("Acepto ›", RitualCB(stage=2, sub=sub_id))]),
         )
 
     def stage3(
@@ -94,9 +94,9 @@ class RitualProvider(Provider):
         """Stage 3 could not produce a link (channel not ready): offer to try again."""
         return self.message(
             "link_unavailable",
-            "Su lugar está reservado, pero la puerta aún no está lista… "
+            "Su lugar está reservado, pero la puerta aún no se abre… "
             "Diana termina de disponer el Diván.",
-            "Vuelva a intentarlo en unos minutos; los custodios ya están avisados.",
+            "Vuelva a intentarlo en unos minutos.",
             keyboard=keyboard(
                 [button("🔁 Intentar de nuevo", RitualCB(stage=3, sub=sub_id))],
                 [button("👑 Mi menú del círculo", VipCB(action=VipAction.MENU))],
@@ -115,7 +115,7 @@ class RitualProvider(Provider):
                 "joined",
                 (
                     "Ya está dentro, {name}. Diana lo ha notado 🌙",
-                    "{name}, ya forma parte del Diván. Bienvenida su presencia.",
+                    "{name}, ya forma parte del Diván. Es un gusto tenerle aquí.",
                 ),
                 name=b(person(name)),
             ),

@@ -14,15 +14,25 @@ from lucien.voice.providers.base import Provider
 from lucien.voice.providers.keyboards import vip_menu
 
 _OPENING: dict[str, tuple[str | tuple[float, str], ...]] = {
-    "morning": (
+    "early": (
         "Buenos días, {name}.",
         "Buenos días, {name}… la mañana le sienta bien.",
         (0.6, "Qué grato verle tan temprano, {name}. Buenos días."),
+    ),
+    "morning": (
+        "Buenos días, {name}.",
+        "Buenos días, {name}… la mañana le sienta bien.",
+        (0.6, "Ah, {name}… buenos días."),
     ),
     "afternoon": (
         "Buenas tardes, {name}.",
         "Buenas tardes, {name}. Llega usted a buena hora.",
         (0.6, "Ah, {name}… buenas tardes."),
+    ),
+    "evening": (
+        "Buenas noches, {name}.",
+        "Buenas noches, {name}. La casa se recoge, pero para usted sigue abierta.",
+        (0.6, "Ah, {name}… buenas noches."),
     ),
     "night": (
         "Buenas noches, {name}.",
@@ -33,9 +43,9 @@ _OPENING: dict[str, tuple[str | tuple[float, str], ...]] = {
 
 _ROLE_LINE: dict[str, tuple[str | tuple[float, str], ...]] = {
     "admin": (
-        "Es un honor recibirle, custodio. Todo está dispuesto para su revisión.",
-        "El panel le espera, custodio, en orden como siempre.",
-        "Diana confía en su mirada, custodio. Esto es lo que tenemos hoy.",
+        "Es un honor recibirle. La custodia de la casa está dispuesta para su revisión.",
+        "El panel de custodia le espera, en orden como siempre.",
+        "Diana confía la custodia a su mirada. Esto es lo que tenemos hoy.",
     ),
     "vip": (
         "Qué gusto tenerle de vuelta en el círculo 👑 El Diván le espera.",
@@ -60,10 +70,6 @@ class StartProvider(Provider):
         opening = self.say(f"greeting.{period}", _OPENING[period], name=b(person(name)))
         role_key = role if role in _ROLE_LINE else "free"
         return f"{opening}\n{self.pick(f'role.{role_key}', _ROLE_LINE[role_key])}"
-
-    def greeting(self, *, name: str, role: Role, at: datetime | None = None) -> Message:
-        """A time-of-day greeting that says the role (``at`` defaults to now)."""
-        return self.message("greeting", self.greeting_line(name=name, role=role, at=at))
 
     # -- invitation redemption (/start <token>) ---------------------------------------
 
@@ -105,7 +111,7 @@ class StartProvider(Provider):
         contact = self._contact(creator_username)
         return self.message(
             "invitation_revoked",
-            "Esta invitación fue retirada por los custodios de Diana y ya no abre ninguna puerta.",
+            "La casa de Diana retiró esta invitación y ya no abre ninguna puerta.",
             "Si cree que se trata de un malentendido, escriba a Diana.",
             keyboard=keyboard(contact, [self.home_button()]),
         )

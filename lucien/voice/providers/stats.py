@@ -6,7 +6,7 @@ from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
 from lucien.voice.data import StatsData
 from lucien.voice.dates import duration
-from lucien.voice.markup import b
+from lucien.voice.markup import b, number
 from lucien.voice.message import Message, keyboard
 from lucien.voice.providers.base import Provider
 
@@ -19,7 +19,7 @@ _KIND = {
 
 
 def _n(value: int) -> str:
-    return b(f"{value:,}".replace(",", "."))
+    return b(number(value))
 
 
 class StatsProvider(Provider):

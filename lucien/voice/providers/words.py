@@ -5,11 +5,13 @@ from __future__ import annotations
 from lucien.voice.data import Category, Network, Right, Role
 
 ROLE: dict[Role, str] = {
-    Role.ADMIN: "custodio",
+    Role.ADMIN: "custodia de la casa",
     Role.VIP: "miembro del círculo",
     Role.FREE: "visitante del jardín",
 }
 ROLE_EMOJI: dict[Role, str] = {Role.ADMIN: "🗝", Role.VIP: "👑", Role.FREE: "🌿"}
+#: The name Lucien gives the Free channel's invite link when he has to create it.
+FREE_LINK_NAME = "Vestíbulo"
 
 CATEGORY: dict[Category, str] = {
     "FREE_CONTENT": "Jardín · contenido libre",

@@ -36,6 +36,7 @@ from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
 from lucien.db.models import BotConfig
+from lucien.journal import once
 from lucien.runtime import Runtime
 from lucien.services import broadcast as svc
 from lucien.voice import Voice
@@ -133,7 +134,7 @@ async def on_send(
         return
     key = svc.claim_key(target, draft_chat, draft_id)
     async with runtime.sessions.begin() as session:
-        claimed = await svc.claim(session, key)
+        claimed = await once(session, "broadcast.claim", bool, lambda: svc.claim(session, key))
     if not claimed:  # another tap is publishing (or has published) this very draft
         await answer(query, voice.common.working())
         return
@@ -142,8 +143,9 @@ async def on_send(
             chat_id=channel_id, from_chat_id=draft_chat, message_id=draft_id
         )
     except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter):
-        await _release(runtime, key)
-        raise  # the update fails; Telegram delivers it again and the draft is still there
+        # The update fails and Telegram delivers it again; the journal hands that attempt
+        # this claim, so it publishes (once) without asking anyone to tap again.
+        raise
     except TelegramAPIError as exc:
         log.warning("broadcast to %s refused: %s", channel_id, exc)
         await _release(runtime, key)
@@ -155,15 +157,20 @@ async def on_send(
         )
         return
     async with runtime.sessions.begin() as session:
-        await svc.record_sent(
+        await once(
             session,
-            actor_id=query.from_user.id,
-            target=target,
-            channel_id=channel_id,
-            from_chat_id=draft_chat,
-            message_id=draft_id,
-            posted_id=posted.message_id,
-            kind=str(data.get("kind", "text")),
+            "broadcast.record",
+            None,
+            lambda: svc.record_sent(
+                session,
+                actor_id=query.from_user.id,
+                target=target,
+                channel_id=channel_id,
+                from_chat_id=draft_chat,
+                message_id=draft_id,
+                posted_id=posted.message_id,
+                kind=str(data.get("kind", "text")),
+            ),
         )
     await state.clear()
     await open_screen(query, voice.broadcast.sent(target=target))  # type: ignore[arg-type]

@@ -29,6 +29,7 @@ from lucien.bot.ui import answer, reply, show
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
+from lucien.journal import once
 from lucien.runtime import Runtime
 from lucien.services import admin_users as svc
 from lucien.services.admin_users import Result
@@ -237,6 +238,22 @@ Change = Callable[[AsyncSession, Settings, int, int], Awaitable[Any]]
 Handler = Callable[..., Awaitable[None]]
 
 
+Applied = tuple[UserCard | None, Result, svc.RemovalPlan | None]
+
+
+async def _apply(
+    session: AsyncSession, settings: Settings, change: Change, actor_id: int, user_id: int
+) -> Applied:
+    """The change in the database: the card as it was, the result, what is left to do."""
+    card = await svc.get_card(session, settings, user_id)
+    if card is None:
+        return None, Result.NOT_FOUND, None
+    done = await change(session, settings, actor_id, user_id)
+    if isinstance(done, svc.RemovalPlan):
+        return card, done.result, done
+    return card, done, None
+
+
 async def _change(
     query: CallbackQuery,
     callback_data: AdminCB,
@@ -244,28 +261,34 @@ async def _change(
     voice: Voice,
     action: str,
     change: Change,
-) -> tuple[UserCard, Any] | None:
+) -> tuple[UserCard, svc.RemovalPlan | None] | None:
     """Make one change to a person in one transaction (``change(session, settings, actor,
-    person)``). Returns their card and what the change returned when it was done; None
-    after telling the admin why not (owner only, oneself, protected, unchanged, gone)."""
+    person)``), once per update. Returns their card and what is left to do in Telegram
+    when it was done; None after telling the admin why not (owner only, oneself,
+    protected, unchanged, gone)."""
     if action in OWNER_ONLY and not _is_owner(runtime, query):
         await answer(query, voice.admin_users.owner_only())
         return None
     settings, actor_id, user_id = runtime.settings, query.from_user.id, callback_data.id
     async with runtime.sessions.begin() as session:
-        card = await svc.get_card(session, settings, user_id)
-        done = None if card is None else await change(session, settings, actor_id, user_id)
-    result: Result = Result.NOT_FOUND
-    if done is not None:
-        result = done.result if isinstance(done, svc.RemovalPlan) else done
+        # Once per update: a redelivery shows the card as it was and changes nothing again.
+        card, result, plan = await once(
+            session,
+            f"users.{action}",
+            Applied,
+            lambda: _apply(session, settings, change, actor_id, user_id),
+        )
     if result is not Result.DONE or card is None:
         await answer(query, _refusal(voice, result))
         return None
-    return card, done
+    return card, plan
 
 
-async def _done(query: CallbackQuery, voice: Voice, action: str, card: UserCard) -> None:
-    await show(query, voice.admin_users.done(action=action, user=card))  # type: ignore[arg-type]
+async def _done(
+    query: CallbackQuery, voice: Voice, action: str, card: UserCard, vip_channel: bool = True
+) -> None:
+    shown = voice.admin_users.done(action=action, user=card, vip_channel=vip_channel)  # type: ignore[arg-type]
+    await show(query, shown)
     await query.answer()
 
 
@@ -338,11 +361,12 @@ async def on_kick_ok(
     if done is None:
         return
     card, plan = done
+    assert plan is not None
     if await svc.remove_from_channels(runtime.bot, plan):
         await show(query, voice.admin_users.removal_incomplete(user=card))
         await query.answer()
         return
-    await _done(query, voice, "kick", card)
+    await _done(query, voice, "kick", card, vip_channel=not plan.vip_missing)
 
 
 async def on_wipe_ok(

@@ -17,10 +17,11 @@ from decimal import Decimal
 from typing import Any
 
 from aiogram import Router
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access import botinfo, invitations, plans
 from lucien.access.invitations import BATCH_MAX, REDEEM_DAYS_DEFAULT, REDEEM_DAYS_MAX
@@ -33,6 +34,7 @@ from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB, split_arg
 from lucien.callbacks import AdminSection as S
 from lucien.db.models import User
+from lucien.journal import once
 from lucien.runtime import Runtime
 from lucien.services import admin_vip
 from lucien.services.admin_vip import EXTEND_DAYS_MAX, ExtensionBusy
@@ -317,7 +319,12 @@ async def _extend(
 async def _tell_member(
     runtime: Runtime, voice: Voice, user_id: int, name: str, days: int, ends_at: datetime
 ) -> None:
-    """Best effort: the member hears of the new end date; a refusal never undoes it."""
+    """The member hears of the new end date; a refusal never undoes it.
+
+    Only Telegram's refusals are swallowed: a network error or a 5xx fails the update,
+    Telegram delivers it again and the journal sends just this message (the extension is
+    not made twice).
+    """
     member_voice = Voice(history=None, user_id=None, tz=voice.tz)
     message = member_voice.flows.membership_extended(name=name, added_days=days, ends_at=ends_at)
     try:
@@ -325,7 +332,7 @@ async def _tell_member(
     except TelegramForbiddenError:
         async with runtime.sessions.begin() as session:
             await mark_unreachable(session, user_id)
-    except TelegramAPIError as exc:
+    except TelegramBadRequest as exc:
         log.info("could not tell member %s of the extension: %s", user_id, exc)
 
 
@@ -440,7 +447,12 @@ async def on_remove_ok(
     if removal is None:  # someone else got there first
         await show(query, voice.admin_vip.subscriber(sub=card))
         return
-    await show(query, voice.admin_vip.removed(sub=card, from_channel=removal.from_channel))
+    await show(
+        query,
+        voice.admin_vip.removed(
+            sub=card, from_channel=removal.from_channel, vip_channel=removal.vip_channel
+        ),
+    )
 
 
 async def on_extend_days(
@@ -694,6 +706,13 @@ def _plan_step(field: str) -> Step:
     return step
 
 
+async def _edit_plan(
+    session: AsyncSession, plan_id: int, actor_id: int, field: str, value: Any
+) -> PlanCard:
+    edited = await plans.edit_plan(session, plan_id, actor_id=actor_id, **{field: value})
+    return admin_vip.plan_card(edited)
+
+
 async def on_plan_edit(
     message: Message, text: str, user: User, voice: Voice, runtime: Runtime, state: FSMContext
 ) -> None:
@@ -710,10 +729,12 @@ async def on_plan_edit(
     value = _plan_value(field, text)
     try:
         async with runtime.sessions.begin() as session:
-            edited = await plans.edit_plan(
-                session, int(data.get("plan_id", 0)), actor_id=user.id, **{field: value}
+            card = await once(
+                session,
+                "plan.edit",
+                PlanCard,
+                lambda: _edit_plan(session, int(data.get("plan_id", 0)), user.id, field, value),
             )
-            card = admin_vip.plan_card(edited)
     except PlanError as exc:
         if exc.code == "duplicate":
             await reply(message, voice.validation.name_taken(value=value, section=S.PLANS))

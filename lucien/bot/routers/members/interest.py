@@ -2,7 +2,9 @@
 
 The interest is recorded (or refused as too soon) in one short transaction; only then are
 messages sent: the user's confirmation, then one notification per custodian, each on its
-own (a custodian who blocked the bot does not stop the others).
+own (a custodian who blocked the bot does not stop the others). A transient failure fails
+the update; its redelivery finds the interest already recorded (the journal) and sends
+only the messages that did not go out.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramNetworkError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import CallbackQuery
 
 from lucien.access.roles import Role, admin_ids
@@ -40,9 +42,10 @@ async def notify_admins(runtime: Runtime, config: BotConfig, card: InterestCard)
         except TelegramForbiddenError:
             async with runtime.sessions.begin() as session:
                 await mark_unreachable(session, admin_id)
-        except (TelegramAPIError, TelegramNetworkError) as exc:
-            # The interest is recorded and shows in the panel; one custodian's trouble
-            # must not keep the others uninformed.
+        except TelegramBadRequest as exc:
+            # The interest is recorded and shows in the panel; one custodian's refusal
+            # must not keep the others uninformed. (A network error or a 5xx fails the
+            # update: the redelivery tells whoever was not told yet, and only them.)
             log.warning("interest %s: custodian %s not told: %s", card.id, admin_id, exc)
     return told
 
@@ -79,7 +82,7 @@ async def express(
                 name=user.first_name, package_name=package.name if package else None
             ).as_send_kwargs(),
         )
-    except TelegramAPIError as exc:
+    except (TelegramBadRequest, TelegramForbiddenError) as exc:
         log.warning("interest %s: confirmation not delivered: %s", result.interest_id, exc)
     card = InterestCard(
         id=result.interest_id,

@@ -9,8 +9,9 @@ from __future__ import annotations
 from starlette.applications import Starlette
 
 from lucien.runtime import get_runtime
+from lucien.sandbox.web import mount_sandbox
 from lucien.web.cron import cron_routes
-from lucien.web.webhook import create_webhook_app, mount_sandbox
+from lucien.web.webhook import create_webhook_app
 
 
 def create_local_app() -> Starlette:
