@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
+from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 from lucien.journal import current_journal
@@ -57,8 +58,19 @@ class JournalMiddleware(BaseRequestMiddleware):
             log.info("update %s: %s already sent; not again", journal.update_id, key)
             return _replayed(bot, method, previous[key])
         result = await make_request(bot, method)
-        journal.remember(key, to_jsonable_python(result, by_alias=True, exclude_none=True))
+        journal.remember(key, _jsonable(result))
         return result
+
+
+def _jsonable(result: Any) -> Any:
+    """The result as JSON. A model goes through its own ``model_dump``: with aiogram's
+    types built on first use (``lucien.lazy_types``) its serializer may not exist yet, and
+    ``to_jsonable_python`` does not build it."""
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if isinstance(result, list):
+        return [_jsonable(item) for item in result]
+    return to_jsonable_python(result, by_alias=True, exclude_none=True)
 
 
 def _replayed(bot: Bot, method: TelegramMethod[TelegramType], stored: Any) -> Any:
