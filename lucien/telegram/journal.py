@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
+from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 from lucien.journal import current_journal
@@ -57,8 +58,18 @@ class JournalMiddleware(BaseRequestMiddleware):
             log.info("update %s: %s already sent; not again", journal.update_id, key)
             return _replayed(bot, method, previous[key])
         result = await make_request(bot, method)
-        journal.remember(key, to_jsonable_python(result, by_alias=True, exclude_none=True))
+        journal.remember(key, _jsonable(result))
         return result
+
+
+def _jsonable(value: Any) -> Any:
+    """Telegram's answer as JSON. ``model_dump`` (not ``to_jsonable_python`` on the model)
+    so a type whose schema ``lucien.lazy_types`` has not built yet gets built first."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    return to_jsonable_python(value)
 
 
 def _replayed(bot: Bot, method: TelegramMethod[TelegramType], stored: Any) -> Any:
