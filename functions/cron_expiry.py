@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lucien.boot import configure_logging, settings_or_exit
-from lucien.jobs.runner import run_cron
+from lucien.ops.seam import observed_cron
 from lucien.runtime import get_runtime
 from lucien.web.cron import create_cron_app
 from lucien.web.lambda_handler import ensure_event_loop, http_handler
@@ -52,13 +52,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if is_http_event(event):
         return _http(event, context)
     loop = ensure_event_loop()
-    return loop.run_until_complete(run_cron(get_runtime(), dry_run=_event_dry_run(event)))
+    return loop.run_until_complete(observed_cron(get_runtime(), dry_run=_event_dry_run(event)))
 
 
 async def _run_once(dry_run: bool | None) -> dict[str, Any]:
     runtime = get_runtime()
     try:
-        return await run_cron(runtime, dry_run=dry_run)
+        return await observed_cron(runtime, dry_run=dry_run)
     finally:
         await runtime.aclose()
 

@@ -158,8 +158,9 @@ def build_parser(extra: Sequence[Callable[[Any], None]] = ()) -> argparse.Argume
 def main(argv: Sequence[str] | None = None) -> int:
     configure_logging()
     from lucien.access.cli import add_commands
+    from lucien.ops.cli import add_commands as add_ops_commands
 
-    parser = build_parser([add_commands])
+    parser = build_parser([add_commands, add_ops_commands])
     args = parser.parse_args(argv)
     result: int = args.func(args)
     return result

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from lucien.db.models import ProcessedUpdate, utcnow
 from lucien.db.results import rowcount
 from lucien.db.upsert import insert_ignore
+from lucien.ops.observe import note_fallback
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +154,7 @@ class FallbackLedger:
                 "redis unavailable for the update ledger, using the database: %s",
                 type(exc).__name__,
             )
+            note_fallback("ledger")
             self._used[update_id] = self.fallback
             return await self.fallback.claim(update_id)
 

@@ -38,15 +38,26 @@ class Settings(BaseSettings):
     public_url: str | None = None
     cron_secret: SecretStr | None = None
     lucien_env: Literal["development", "production"] = "development"
+    metrics_token: SecretStr | None = None
 
     # Tunables with safe defaults; not part of the documented contract.
     redis_prefix: str = "lucien:"
     cron_time_budget_seconds: float = Field(default=50.0, gt=0)
     update_lease_seconds: int = Field(default=120, gt=0)
     max_body_bytes: int = 1024 * 1024
+    #: An update that sends more SQL statements than this trips the N+1 alarm.
+    sql_alarm_statements: int = Field(default=40, gt=0)
+    #: The cron's schedule; its heartbeat counts as stale after three missed runs.
+    cron_interval_minutes: int = Field(default=5, gt=0)
 
     @field_validator(
-        "bot_token", "webhook_secret", "cron_secret", "redis_url", "public_url", mode="before"
+        "bot_token",
+        "webhook_secret",
+        "cron_secret",
+        "metrics_token",
+        "redis_url",
+        "public_url",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:

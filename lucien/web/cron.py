@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from lucien.jobs.runner import run_cron
+from lucien.ops.seam import observed_cron
 from lucien.runtime import Runtime, runtime_provider
 from lucien.web.health import health_endpoint
 
@@ -54,7 +54,7 @@ async def cron_endpoint(request: Request) -> Response:
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )
-    summary = await run_cron(runtime, dry_run=_flag(request.query_params.get("dry_run")))
+    summary = await observed_cron(runtime, dry_run=_flag(request.query_params.get("dry_run")))
     return JSONResponse(summary, status_code=500 if summary["status"] == "failed" else 200)
 
 
