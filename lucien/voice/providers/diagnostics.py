@@ -375,7 +375,8 @@ _ALERT_DEFAULT_TODO = "Abra el diagnóstico para ver el estado de la casa."
 #: kind → (what happened, what to do). ``{placeholders}`` come from the alert's facts.
 _ALERTS: dict[str, tuple[str, str]] = {
     "update_failed": (
-        "Un mensaje no pudo atenderse y Telegram me lo volverá a entregar. Lo atendía <code>{handler}</code>.",
+        "Un mensaje no pudo atenderse y Telegram me lo volverá a entregar. "
+        "Lo atendía <code>{handler}</code>.",
         "Si se repite, revise el diagnóstico y el registro de la casa.",
     ),
     "dead_letters": (
