@@ -425,7 +425,7 @@ async def smoke_redeem(world: SmokeWorld) -> dict[str, Any]:
         outcome = await _feed(world, _press(member, message or {}, data, _synthetic_id()))
         if outcome != "handled":
             raise SmokeFailed(f"ritual outcome {outcome}")
-    links = world.double.calls_to("createChatInviteLink")
+    links = [c for c in world.double.calls_to("createChatInviteLink") if c.ok]
     if not links:
         raise SmokeFailed("no personal invite link")
     return {"messages": len(world.double.sent_messages(member)), "links": len(links)}
