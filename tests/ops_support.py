@@ -44,9 +44,7 @@ async def fingerprint(runtime: Runtime) -> dict[str, tuple[int, str]]:
     found: dict[str, tuple[int, str]] = {}
     async with runtime.sessions() as session:
         for table in Base.metadata.sorted_tables:
-            rows = (
-                await session.execute(select(table).order_by(*table.primary_key.columns))
-            ).all()
+            rows = (await session.execute(select(table).order_by(*table.primary_key.columns))).all()
             digest = hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
             found[table.name] = (len(rows), digest)
         version = (await session.execute(text("SELECT version_num FROM alembic_version"))).all()

@@ -21,7 +21,10 @@ def _alerts_to(app: Harness, chat_id: int) -> list[str]:
 async def test_deduplicated_and_rate_limited(app: Harness) -> None:
     now = utcnow()
     sent = await asyncio.gather(
-        *(alerts.raise_alert(app.runtime, "cron_stale", "cron_stale", now=now, minutes=30) for _ in range(5))
+        *(
+            alerts.raise_alert(app.runtime, "cron_stale", "cron_stale", now=now, minutes=30)
+            for _ in range(5)
+        )
     )
     assert sent.count(True) == 1
     assert len(_alerts_to(app, OWNER_ID)) == 1 and len(_alerts_to(app, ADMIN_ID)) == 1
@@ -30,7 +33,9 @@ async def test_deduplicated_and_rate_limited(app: Harness) -> None:
     assert not await alerts.raise_alert(
         app.runtime, "cron_stale", "cron_stale", now=now + timedelta(minutes=59), minutes=89
     )
-    assert await alerts.raise_alert(app.runtime, "cron_failed", "cron_failed:expiry", steps="expiry")
+    assert await alerts.raise_alert(
+        app.runtime, "cron_failed", "cron_failed:expiry", steps="expiry"
+    )
     assert len(_alerts_to(app, OWNER_ID)) == 2
 
     # After the window it is sent again.

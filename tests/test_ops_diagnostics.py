@@ -4,7 +4,6 @@ its own line, on SQLite and on PostgreSQL + Redis."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
 import httpx
 import pytest
@@ -192,9 +191,11 @@ async def test_database_down(backend: Backend, settings: Settings, double: Teleg
     assert problems["smoke_start"] == "no_database"
     assert "redis" not in problems and "identity" not in problems
 
-    text = Voice(history=None, user_id=None).diagnostics.report(
-        checks=found["checks"], smoke=found["smoke"], pytest=found["pytest"]
-    ).text
+    text = (
+        Voice(history=None, user_id=None)
+        .diagnostics.report(checks=found["checks"], smoke=found["smoke"], pytest=found["pytest"])
+        .text
+    )
     assert "❌ 🗄 Archivo · no responde" in text
     assert "❌ 📐 Orden del archivo · sin revisar: el archivo no responde" in text
 
@@ -208,9 +209,9 @@ async def test_pytest_is_refused_in_production_with_a_reason(runtime: Runtime) -
     finally:
         await production.aclose()
     assert card.ok and card.problem == "production"
-    line = Voice(history=None, user_id=None).diagnostics.report(
-        checks=[], smoke=[], pytest=card
-    ).text
+    line = (
+        Voice(history=None, user_id=None).diagnostics.report(checks=[], smoke=[], pytest=card).text
+    )
     assert "no se ejecutan en producción" in line
 
 
@@ -237,5 +238,3 @@ async def test_rehearsal_shows_the_dry_run_report(app: Harness, owner: TgUser) -
     assert "Modo ensayo" in text
     methods = {c.method for c in app.double.calls[before:]}
     assert methods <= {"answerCallbackQuery", "editMessageText", "sendMessage", "getMe"}
-
-

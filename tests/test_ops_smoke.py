@@ -41,7 +41,7 @@ async def test_smoke_tests_pass_and_change_nothing(app: Harness, ana: TgUser) ->
     assert await _redis_keys(app) == keys
     assert len(app.double.calls) == calls, app.double.calls[calls:]
     async with app.runtime.sessions() as session:
-        assert list((await session.scalars(select(User.id)))) == [ana.id]
+        assert list(await session.scalars(select(User.id))) == [ana.id]
 
 
 async def test_a_broken_path_fails_its_smoke_test(app: Harness) -> None:

@@ -86,14 +86,26 @@ def log_update(obs: Observation) -> None:
         )
 
 
-def log_cron(summary: dict[str, Any], obs: Observation) -> None:
-    """One line per step (its counts), then one for the run."""
-    for step, counts in (summary.get("counts") or {}).items():
-        CRON_LOG.info(
-            "cron step %s: %s",
+def log_cron(summary: dict[str, Any], obs: Observation, steps: list[str]) -> None:
+    """One line per step (its counts, its outcome), then one for the run."""
+    failed = set(summary.get("failed_steps") or [])
+    for step in steps:
+        counts = (summary.get("counts") or {}).get(step, {})
+        outcome = "failed" if step in failed else "ok"
+        CRON_LOG.log(
+            logging.WARNING if step in failed else logging.INFO,
+            "cron step %s %s: %s",
             step,
+            outcome,
             counts,
-            extra={"ops": {"cron_step": step, "counts": counts, "dry_run": summary.get("dry_run")}},
+            extra={
+                "ops": {
+                    "cron_step": step,
+                    "outcome": outcome,
+                    "counts": counts,
+                    "dry_run": summary.get("dry_run"),
+                }
+            },
         )
     CRON_LOG.info(
         "cron run %s in %.1f s (%d sql, %d telegram)",

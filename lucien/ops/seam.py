@@ -100,7 +100,7 @@ async def _watch(runtime: Runtime) -> None:
 
 
 async def observed_cron(runtime: Runtime, **kwargs: Any) -> dict[str, Any]:
-    from lucien.jobs.runner import run_cron
+    from lucien.jobs.runner import STEPS, run_cron
     from lucien.ops import alerts
 
     instrument_engine(runtime.engine)
@@ -109,7 +109,7 @@ async def observed_cron(runtime: Runtime, **kwargs: Any) -> dict[str, Any]:
     with observing(obs):
         summary = await run_cron(runtime, **kwargs)
         obs.finish(str(summary.get("status")))
-        logs.log_cron(summary, obs)
+        logs.log_cron(summary, obs, [name for name, _ in kwargs.get("steps", STEPS)])
         await metrics.record(runtime, metrics.cron_samples(summary, obs))
         if not summary.get("dry_run"):
             await alerts.after_cron(runtime, summary, obs)
