@@ -16,6 +16,7 @@ import time
 import uuid
 
 import httpx
+from sqlalchemy import text
 
 from lucien.db.migrations import upgrade
 from lucien.runtime import Runtime
@@ -64,6 +65,72 @@ def report(name: str, timings: list[float]) -> None:
     )
 
 
+async def ledger_cost(database_url: str, redis_url: str) -> dict[str, list[float]]:
+    """What the retry-safe ledger costs per update on PostgreSQL + Redis.
+
+    Claim + complete of fresh update ids, interleaved so machine load hits each alike:
+    the Redis ledger alone (one Lua claim, one pipelined completion); plus the database
+    done-mark read as shipped (on the update's already open first transaction); and as
+    first written (on a connection of its own) — the reason for the shipped design.
+    """
+    from redis.asyncio import Redis
+
+    from lucien.ledger import DatabaseLedger, RedisLedger, check_done_mark, verify_done_mark
+
+    settings = load_settings(bot_token="1:BENCH", database_url=database_url)
+    runtime = Runtime(settings)
+    redis = Redis.from_url(redis_url)
+    prefix = f"bench-{uuid.uuid4().hex[:6]}:"
+    marks = DatabaseLedger(runtime.sessions, 60)
+    ledger = RedisLedger(redis, prefix, 60, verify=True)
+
+    async def redis_only(update_id: int) -> float:
+        started = time.perf_counter()
+        await ledger.claim(update_id)
+        await ledger.complete(update_id)
+        return time.perf_counter() - started
+
+    async def on_open_transaction(update_id: int) -> float:
+        # The update opens this transaction anyway: only the read inside it is counted.
+        started = time.perf_counter()
+        ticket = await ledger.claim(update_id)
+        spent = time.perf_counter() - started
+        async with runtime.sessions.begin() as session:
+            # The update's own first statement (BEGIN is sent lazily with it) stands in.
+            await session.execute(text("SELECT 1"))
+            started = time.perf_counter()
+            with verify_done_mark(ticket, update_id):
+                await check_done_mark(session)
+            spent += time.perf_counter() - started
+        started = time.perf_counter()
+        await ledger.complete(update_id)
+        return spent + time.perf_counter() - started
+
+    async def own_connection(update_id: int) -> float:
+        started = time.perf_counter()
+        await ledger.claim(update_id)
+        await marks.is_done(update_id)
+        await ledger.complete(update_id)
+        return time.perf_counter() - started
+
+    variants = {
+        "redis only": redis_only,
+        "+ done-mark read on the open transaction (shipped)": on_open_transaction,
+        "+ done-mark read on its own connection (rejected)": own_connection,
+    }
+    timings: dict[str, list[float]] = {name: [] for name in variants}
+    base = 10**12 + int(time.time()) * 10
+    for i in range(N):
+        for n, (name, run) in enumerate(variants.items()):
+            timings[name].append(await run(base + len(variants) * i + n) * 1000)
+    keys = [k async for k in redis.scan_iter(match=f"{prefix}*", count=1000)]
+    if keys:
+        await redis.delete(*keys)
+    await redis.aclose()
+    await runtime.aclose()
+    return {name: values[20:] for name, values in timings.items()}
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/bench.db"
@@ -74,6 +141,8 @@ def main() -> None:
     try:
         upgrade(pg)
         report("postgres+redis", asyncio.run(measure(pg, redis)))
+        for name, values in asyncio.run(ledger_cost(pg, redis)).items():
+            report(f"ledger claim+complete, {name}", values)
     except Exception as exc:  # servers not running here
         print(f"update_latency postgres+redis: skipped ({type(exc).__name__}: {exc})")
 

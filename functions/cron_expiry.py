@@ -27,7 +27,7 @@ from lucien.web.cron import create_cron_app
 from lucien.web.lambda_handler import ensure_event_loop, http_handler
 
 configure_logging()
-settings_or_exit()
+settings_or_exit("cron")
 app = create_cron_app()
 _http = http_handler(app)
 

@@ -8,6 +8,6 @@ from lucien.web.lambda_handler import http_handler
 from lucien.web.webhook import create_webhook_app
 
 configure_logging()
-settings_or_exit()
+settings_or_exit("webhook")
 app = create_webhook_app()
 handler = http_handler(app)

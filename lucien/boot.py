@@ -24,9 +24,18 @@ def configure_logging() -> None:
         use_json()
 
 
-def settings_or_exit() -> Settings:
+def settings_or_exit(*serves: str) -> Settings:
+    """Valid settings, or exit with one line per problem.
+
+    ``serves`` names the HTTP endpoints this process exposes ("webhook", "cron"): with a
+    real token each needs its secret, whatever ``LUCIEN_ENV`` says.
+    """
     try:
-        return get_settings()
+        settings = get_settings()
+        problems = settings.missing_secrets(serves)
+        if problems:
+            raise ConfigError(problems)
+        return settings
     except ConfigError as exc:
         for line in exc.problems:
             print(f"lucien: configuration: {line}", file=sys.stderr)

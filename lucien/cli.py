@@ -25,7 +25,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    settings = settings_or_exit()
+    settings = settings_or_exit("webhook", "cron")
     if settings.sandbox:
         print(
             "lucien: sandbox mode (no BOT_TOKEN): Telegram is the built-in double; "
@@ -49,7 +49,7 @@ ALLOWED_UPDATES = [
 async def _set_webhook() -> int:
     from lucien.runtime import get_runtime
 
-    settings = settings_or_exit()
+    settings = settings_or_exit("webhook")
     if not settings.public_url:
         print(
             "lucien: configuration: PUBLIC_URL is required to register the webhook", file=sys.stderr
@@ -158,9 +158,10 @@ def build_parser(extra: Sequence[Callable[[Any], None]] = ()) -> argparse.Argume
 def main(argv: Sequence[str] | None = None) -> int:
     configure_logging()
     from lucien.access.cli import add_commands
+    from lucien.dead_letters import add_command as add_dead_letters
     from lucien.ops.cli import add_commands as add_ops_commands
 
-    parser = build_parser([add_commands, add_ops_commands])
+    parser = build_parser([add_commands, add_dead_letters, add_ops_commands])
     args = parser.parse_args(argv)
     result: int = args.func(args)
     return result

@@ -1,32 +1,51 @@
-"""The update ledger: which ``update_id`` values have been handled.
+"""The update ledger: which ``update_id`` values have been handled, and how often tried.
 
 Telegram redelivers an update when the answer is not 2xx or is too slow, and may deliver
 it again while the first attempt is still running. The ledger makes the effects happen
 once: an attempt first *claims* the id (with a lease), marks it *done* on success, and
 *releases* it on failure so the redelivery can run it again. A second attempt that finds a
 live claim is told BUSY and answers non-2xx, so nothing is lost if the first one fails.
+
+Each claim also counts the attempt and remembers when the first one started, in the same
+store and the same round trip, so the poison guard works across stateless processes.
+
+A completion must not be lost: when Redis fails after the work, the done mark goes to the
+database instead. A Redis claim that looks new is therefore *unverified*: the database may
+hold a done mark written while Redis was away (or before Redis lost its data). Asking on a
+connection of its own would cost a PostgreSQL connection per update (tens of
+milliseconds, measured in bench/update_latency.py), so the question rides on the update's
+first transaction instead (``check_done_mark``, called by the context middleware): one
+primary-key read on a connection that is open anyway. A done mark found there stops the
+update before any handler runs (``AlreadyDone``).
 """
 
 from __future__ import annotations
 
 import enum
 import logging
-from datetime import timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lucien.db.models import ProcessedUpdate, utcnow
 from lucien.db.results import rowcount
-from lucien.db.upsert import insert_ignore
+from lucien.db.upsert import insert_ignore, upsert
 from lucien.ops.observe import note_fallback
 
 log = logging.getLogger(__name__)
 
 DONE_TTL = timedelta(days=3)
+
+#: What counts as "Redis is not there": the client's own errors and socket errors.
+REDIS_DOWN = (RedisError, OSError)
 
 
 class Claim(enum.Enum):
@@ -35,10 +54,56 @@ class Claim(enum.Enum):
     BUSY = "busy"
 
 
+@dataclass(frozen=True)
+class Ticket:
+    """The answer to a claim; for a NEW claim, which attempt this is and when the first began."""
+
+    claim: Claim
+    attempt: int = 0
+    first_attempt_at: datetime | None = None
+    #: NEW in Redis only: the database's done marks must still be consulted.
+    unverified: bool = False
+
+
+class AlreadyDone(Exception):
+    """The database holds a done mark for an update Redis thought new."""
+
+
+_unverified: ContextVar[int | None] = ContextVar("lucien_unverified_update", default=None)
+
+
+@contextmanager
+def verify_done_mark(ticket: Ticket, update_id: int) -> Iterator[None]:
+    """While the update runs, its first transaction must consult the database's mark."""
+    token = _unverified.set(update_id if ticket.unverified else None)
+    try:
+        yield
+    finally:
+        _unverified.reset(token)
+
+
+def done_mark_pending() -> bool:
+    return _unverified.get() is not None
+
+
+async def check_done_mark(session: AsyncSession) -> None:
+    """Raise ``AlreadyDone`` if the unverified update was finished while Redis was away."""
+    update_id = _unverified.get()
+    if update_id is None:
+        return
+    _unverified.set(None)  # asked once per update
+    status = await session.scalar(
+        select(ProcessedUpdate.status).where(ProcessedUpdate.update_id == update_id)
+    )
+    if status == "done":
+        raise AlreadyDone(update_id)
+
+
 class UpdateLedger(Protocol):
-    async def claim(self, update_id: int) -> Claim: ...
+    async def claim(self, update_id: int) -> Ticket: ...
     async def complete(self, update_id: int) -> None: ...
     async def release(self, update_id: int) -> None: ...
+    async def forget(self, update_id: int) -> None: ...
 
 
 class DatabaseLedger:
@@ -46,97 +111,175 @@ class DatabaseLedger:
         self.sessions = sessions
         self.lease = timedelta(seconds=lease_seconds)
 
-    async def claim(self, update_id: int) -> Claim:
+    async def claim(self, update_id: int) -> Ticket:
         now = utcnow()
         async with self.sessions.begin() as session:
             inserted = await session.execute(
                 insert_ignore(
                     session,
                     ProcessedUpdate,
-                    {"update_id": update_id, "status": "processing", "claimed_at": now},
+                    {
+                        "update_id": update_id,
+                        "status": "processing",
+                        "claimed_at": now,
+                        "attempts": 1,
+                        "first_attempt_at": now,
+                    },
                     ["update_id"],
                 )
             )
             if rowcount(inserted) == 1:
-                return Claim.NEW
-            # Someone claimed it before. Take it over only if their lease ran out.
-            stolen = await session.execute(
+                return Ticket(Claim.NEW, 1, now)
+            # Tried before: take it over if that attempt failed or its lease ran out.
+            taken = (
+                await session.execute(
+                    update(ProcessedUpdate)
+                    .where(
+                        ProcessedUpdate.update_id == update_id,
+                        or_(
+                            ProcessedUpdate.status == "failed",
+                            (ProcessedUpdate.status == "processing")
+                            & (ProcessedUpdate.claimed_at < now - self.lease),
+                        ),
+                    )
+                    .values(
+                        status="processing",
+                        claimed_at=now,
+                        attempts=ProcessedUpdate.attempts + 1,
+                    )
+                    .returning(ProcessedUpdate.attempts, ProcessedUpdate.first_attempt_at)
+                )
+            ).first()
+            if taken is not None:
+                return Ticket(Claim.NEW, taken.attempts, taken.first_attempt_at or now)
+            status = await session.scalar(
+                select(ProcessedUpdate.status).where(ProcessedUpdate.update_id == update_id)
+            )
+        return Ticket(Claim.DONE if status == "done" else Claim.BUSY)
+
+    async def is_done(self, update_id: int) -> bool:
+        async with self.sessions() as session:
+            status = await session.scalar(
+                select(ProcessedUpdate.status).where(ProcessedUpdate.update_id == update_id)
+            )
+        return status == "done"
+
+    async def complete(self, update_id: int) -> None:
+        # An upsert: the claim may have been made in Redis, which then failed.
+        now = utcnow()
+        async with self.sessions.begin() as session:
+            await session.execute(
+                upsert(
+                    session,
+                    ProcessedUpdate,
+                    {
+                        "update_id": update_id,
+                        "status": "done",
+                        "claimed_at": now,
+                        "completed_at": now,
+                        "attempts": 1,
+                        "first_attempt_at": now,
+                    },
+                    ["update_id"],
+                    ["status", "completed_at"],
+                )
+            )
+
+    async def release(self, update_id: int) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(
                 update(ProcessedUpdate)
                 .where(
                     ProcessedUpdate.update_id == update_id,
                     ProcessedUpdate.status == "processing",
-                    ProcessedUpdate.claimed_at < now - self.lease,
                 )
-                .values(claimed_at=now)
-            )
-            if rowcount(stolen) == 1:
-                return Claim.NEW
-            status = await session.scalar(
-                select(ProcessedUpdate.status).where(ProcessedUpdate.update_id == update_id)
-            )
-        return Claim.DONE if status == "done" else Claim.BUSY
-
-    async def complete(self, update_id: int) -> None:
-        async with self.sessions.begin() as session:
-            await session.execute(
-                update(ProcessedUpdate)
-                .where(ProcessedUpdate.update_id == update_id)
-                .values(status="done", completed_at=utcnow())
+                .values(status="failed", completed_at=utcnow())
             )
 
-    async def release(self, update_id: int) -> None:
+    async def forget(self, update_id: int) -> None:
         async with self.sessions.begin() as session:
             await session.execute(
-                delete(ProcessedUpdate).where(
-                    ProcessedUpdate.update_id == update_id,
-                    ProcessedUpdate.status == "processing",
-                )
+                delete(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id)
             )
+
+
+# Claim, count the attempt and read the first attempt's time in one atomic round trip.
+# KEYS: mark, attempts hash. ARGV: lease seconds, attempts TTL, now (epoch seconds).
+_CLAIM = """
+if redis.call('SET', KEYS[1], 'processing', 'NX', 'EX', ARGV[1]) then
+  local n = redis.call('HINCRBY', KEYS[2], 'n', 1)
+  redis.call('HSETNX', KEYS[2], 'first', ARGV[3])
+  redis.call('EXPIRE', KEYS[2], ARGV[2])
+  return {'new', n, redis.call('HGET', KEYS[2], 'first')}
+end
+return {redis.call('GET', KEYS[1]) or 'busy', 0, '0'}
+"""
+
+# Delete only our own processing mark, never a "done".
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == 'processing' then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 class RedisLedger:
-    def __init__(self, redis: Redis, prefix: str, lease_seconds: int) -> None:
+    def __init__(
+        self, redis: Redis, prefix: str, lease_seconds: int, *, verify: bool = False
+    ) -> None:
         self.redis = redis
         self.prefix = prefix
         self.lease_seconds = lease_seconds
+        #: whether a database ledger may hold marks this one lacks (see the module doc)
+        self.verify = verify
 
     def _key(self, update_id: int) -> str:
         return f"{self.prefix}update:{update_id}"
 
-    async def claim(self, update_id: int) -> Claim:
-        key = self._key(update_id)
-        if await self.redis.set(key, "processing", nx=True, ex=self.lease_seconds):
-            return Claim.NEW
-        status = await self.redis.get(key)
-        if status is None:  # the lease ran out between the two calls
-            return (
-                Claim.NEW
-                if await self.redis.set(key, "processing", nx=True, ex=self.lease_seconds)
-                else Claim.BUSY
-            )
-        return Claim.DONE if status in (b"done", "done") else Claim.BUSY
+    def _attempts_key(self, update_id: int) -> str:
+        return f"{self.prefix}update-attempts:{update_id}"
+
+    async def claim(self, update_id: int) -> Ticket:
+        now = utcnow()
+        status, attempt, first = await self.redis.eval(
+            _CLAIM,
+            2,
+            self._key(update_id),
+            self._attempts_key(update_id),
+            self.lease_seconds,
+            int(DONE_TTL.total_seconds()),
+            f"{now.timestamp():.3f}",
+        )
+        status = _text(status)
+        if status != "new":
+            return Ticket(Claim.DONE if status == "done" else Claim.BUSY)
+        first_at = datetime.fromtimestamp(float(first), UTC)
+        return Ticket(Claim.NEW, int(attempt), first_at, unverified=self.verify)
 
     async def complete(self, update_id: int) -> None:
-        await self.redis.set(self._key(update_id), "done", ex=int(DONE_TTL.total_seconds()))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(self._key(update_id), "done", ex=int(DONE_TTL.total_seconds()))
+            pipe.delete(self._attempts_key(update_id))
+            await pipe.execute()
 
     async def release(self, update_id: int) -> None:
-        key = self._key(update_id)
-        # Delete only our own processing mark, never a "done".
-        async with self.redis.pipeline(transaction=True) as pipe:
-            await pipe.watch(key)
-            if await pipe.get(key) in (b"processing", "processing"):
-                pipe.multi()
-                pipe.delete(key)
-                await pipe.execute()
-            else:
-                await pipe.unwatch()
+        await self.redis.eval(_RELEASE, 1, self._key(update_id))
+
+    async def forget(self, update_id: int) -> None:
+        await self.redis.delete(self._key(update_id), self._attempts_key(update_id))
 
 
 class FallbackLedger:
     """Redis first; the database when Redis cannot be reached.
 
-    A claim made on the database is also completed/released there: each update id keeps to
-    the store that claimed it within one attempt.
+    A claim made on the database is also completed/released there. A claim made on Redis
+    that cannot be completed there (Redis died during the work) is completed on the
+    database, where the Redis ledger looks before running an update it thinks is new.
     """
 
     def __init__(self, primary: RedisLedger, fallback: DatabaseLedger) -> None:
@@ -144,12 +287,12 @@ class FallbackLedger:
         self.fallback = fallback
         self._used: dict[int, UpdateLedger] = {}
 
-    async def claim(self, update_id: int) -> Claim:
+    async def claim(self, update_id: int) -> Ticket:
         try:
             result = await self.primary.claim(update_id)
             self._used[update_id] = self.primary
             return result
-        except (RedisError, OSError) as exc:
+        except REDIS_DOWN as exc:
             log.warning(
                 "redis unavailable for the update ledger, using the database: %s",
                 type(exc).__name__,
@@ -159,11 +302,27 @@ class FallbackLedger:
             return await self.fallback.claim(update_id)
 
     async def complete(self, update_id: int) -> None:
-        await self._used.pop(update_id, self.primary).complete(update_id)
+        ledger = self._used.pop(update_id, self.primary)
+        if ledger is self.primary:
+            try:
+                await self.primary.complete(update_id)
+                return
+            except REDIS_DOWN as exc:
+                log.warning(
+                    "redis failed completing update %s (%s); marking it done in the database",
+                    update_id,
+                    type(exc).__name__,
+                )
+                note_fallback("ledger")
+        await self.fallback.complete(update_id)
 
     async def release(self, update_id: int) -> None:
         ledger = self._used.pop(update_id, self.primary)
         try:
             await ledger.release(update_id)
-        except (RedisError, OSError):
+        except REDIS_DOWN:
             log.warning("could not release update %s; its lease will expire", update_id)
+
+    async def forget(self, update_id: int) -> None:
+        await self.fallback.forget(update_id)
+        await self.primary.forget(update_id)

@@ -1,13 +1,25 @@
-"""One update, start to finish: claim it, run it through a fresh dispatcher, settle it.
+"""One update, start to finish: claim it, run it through the dispatcher, settle it.
 
-The webhook and ``lucien poll`` both go through here, so local development exercises the
-same path as production.
+The webhook, ``lucien poll`` and ``lucien dead-letters replay`` all go through here, so
+local development exercises the same path as production. How a run ends decides what
+Telegram hears (see the README's retry model):
+
+* handled, or a redelivery of a finished update → 200;
+* a permanent failure (``lucien.telegram.errors.permanent_reason``) → settled, 200 and a
+  log line naming the reason: running it again could never succeed;
+* a transient failure → the claim is released and the answer is non-2xx, so Telegram
+  delivers it again — until the poison guard sets it aside as a dead letter (after
+  ``update_max_attempts`` attempts, or once the first attempt is older than
+  ``update_max_age_seconds``) and the owner is told, once;
+* completion is never allowed to turn finished work into a re-run: if no store will take
+  the done mark, that is logged and the answer is still 200.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
+from datetime import timedelta
 from typing import Any
 
 from aiogram.fsm.storage.base import BaseStorage
@@ -18,8 +30,19 @@ from lucien.bot.dispatcher import shared_dispatcher
 from lucien.bot.storage import DatabaseStorage
 from lucien.bot.storage_fallback import FallbackStorage
 from lucien.bot.storage_scope import use_storage
-from lucien.ledger import Claim, DatabaseLedger, FallbackLedger, RedisLedger, UpdateLedger
+from lucien.db.models import utcnow
+from lucien.ledger import (
+    AlreadyDone,
+    Claim,
+    DatabaseLedger,
+    FallbackLedger,
+    RedisLedger,
+    Ticket,
+    UpdateLedger,
+    verify_done_mark,
+)
 from lucien.runtime import Runtime
+from lucien.telegram.errors import permanent_reason
 from lucien.telegram.retry import flood_budget
 
 log = logging.getLogger(__name__)
@@ -30,15 +53,59 @@ class Outcome(enum.Enum):
     DUPLICATE = "duplicate"
     BUSY = "busy"
     FAILED = "failed"
+    SETTLED = "settled"  # a permanent failure: nothing to gain from a redelivery
+    DEAD = "dead_letter"  # kept failing: set aside, the owner told
+
+    @property
+    def final(self) -> bool:
+        """Whether Telegram may stop delivering it (the answer is 2xx)."""
+        return self not in (Outcome.FAILED, Outcome.BUSY)
 
 
 class InvalidUpdate(ValueError):
     pass
 
 
+def clean_payload(payload: Any, max_depth: int) -> Any:
+    """Reject absurd nesting; drop what no store or Telegram will ever accept.
+
+    NUL characters (PostgreSQL text refuses them) are removed and lone surrogates (not
+    encodable as UTF-8) replaced, anywhere in the update: a first name with a NUL must
+    not make the update fail forever. Iterative, so depth never meets Python's recursion
+    limit.
+    """
+    if not isinstance(payload, dict):
+        return payload
+    stack: list[tuple[Any, int]] = [(payload, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > max_depth:
+            raise InvalidUpdate(f"nested deeper than {max_depth} levels")
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in list(items):
+            if isinstance(value, str):
+                fixed = _clean_text(value)
+                if fixed is not value:
+                    node[key] = fixed
+            elif isinstance(value, dict | list):
+                stack.append((value, depth + 1))
+    return payload
+
+
+def _clean_text(value: str) -> str:
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
 def parse_update(runtime: Runtime, payload: Any) -> Update:
     if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
         raise InvalidUpdate("not a Telegram Update")
+    clean_payload(payload, runtime.settings.max_json_depth)
     try:
         return Update.model_validate(payload, context={"bot": runtime.bot})
     except ValidationError as exc:
@@ -51,7 +118,12 @@ def ledger_for(runtime: Runtime) -> UpdateLedger:
     if redis is None:
         return database
     return FallbackLedger(
-        RedisLedger(redis, runtime.settings.redis_prefix, runtime.settings.update_lease_seconds),
+        RedisLedger(
+            redis,
+            runtime.settings.redis_prefix,
+            runtime.settings.update_lease_seconds,
+            verify=True,
+        ),
         database,
     )
 
@@ -75,19 +147,104 @@ def storage_for(runtime: Runtime) -> BaseStorage:
     return FallbackStorage(primary, database)
 
 
-async def process_update(runtime: Runtime, update: Update) -> Outcome:
-    ledger = ledger_for(runtime)
-    claim = await ledger.claim(update.update_id)
-    if claim is Claim.DONE:
-        return Outcome.DUPLICATE
-    if claim is Claim.BUSY:
-        return Outcome.BUSY
+def _exhausted(runtime: Runtime, ticket: Ticket, *, failed_now: bool) -> bool:
+    """The poison guard: too many attempts, or the first one too long ago."""
+    settings = runtime.settings
+    limit = settings.update_max_attempts
+    if ticket.attempt > limit or (failed_now and ticket.attempt >= limit):
+        return True
+    first = ticket.first_attempt_at
+    return first is not None and utcnow() - first > timedelta(
+        seconds=settings.update_max_age_seconds
+    )
+
+
+async def _settle(ledger: UpdateLedger, update_id: int) -> None:
+    """Mark done; a completion that no store takes is logged, never turned into a re-run."""
     try:
-        with use_storage(storage_for(runtime)), flood_budget():
-            await shared_dispatcher().feed_update(runtime.bot, update, runtime=runtime)
+        await ledger.complete(update_id)
     except Exception:
-        log.exception("update %s failed; it will be redelivered", update.update_id)
-        await ledger.release(update.update_id)
+        log.exception(
+            "update %s: its work is done but no ledger took the done mark; answering 200 "
+            "anyway (a redelivery would repeat finished work)",
+            update_id,
+        )
+
+
+async def _release(ledger: UpdateLedger, update_id: int) -> None:
+    try:
+        await ledger.release(update_id)
+    except Exception:
+        log.warning("update %s: could not release its claim; the lease will expire", update_id)
+
+
+async def _set_aside(
+    runtime: Runtime, ledger: UpdateLedger, update: Update, ticket: Ticket, error: str
+) -> Outcome:
+    """The poison guard's end: a dead letter, the owner told once, the update settled."""
+    from lucien.bot.dead_letters import set_aside
+
+    log.error(
+        "update %s set aside as a dead letter after %s attempts: %s",
+        update.update_id,
+        ticket.attempt,
+        error,
+    )
+    try:
+        await set_aside(runtime, update, ticket, error)
+    except Exception:
+        log.exception("update %s: the dead letter could not be written", update.update_id)
+        await _release(ledger, update.update_id)
         return Outcome.FAILED
-    await ledger.complete(update.update_id)
+    await _settle(ledger, update.update_id)
+    return Outcome.DEAD
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+async def process_update(runtime: Runtime, update: Update) -> Outcome:
+    update_id = update.update_id
+    ledger = ledger_for(runtime)
+    ticket = await ledger.claim(update_id)
+    if ticket.claim is Claim.DONE:
+        return Outcome.DUPLICATE
+    if ticket.claim is Claim.BUSY:
+        return Outcome.BUSY
+    if _exhausted(runtime, ticket, failed_now=False):
+        # Earlier attempts never reported back (a crash, a timeout) or it is too old.
+        return await _set_aside(runtime, ledger, update, ticket, "earlier attempts did not finish")
+    try:
+        with (
+            use_storage(storage_for(runtime)),
+            flood_budget(),
+            verify_done_mark(ticket, update_id),
+        ):
+            await shared_dispatcher().feed_update(runtime.bot, update, runtime=runtime)
+    except AlreadyDone:
+        # Finished while Redis was away; now Redis knows too.
+        await _settle(ledger, update_id)
+        return Outcome.DUPLICATE
+    except Exception as exc:
+        reason = permanent_reason(exc)
+        if reason is not None:
+            log.warning("update %s settled without retry: %s", update_id, reason)
+            await _settle(ledger, update_id)
+            return Outcome.SETTLED
+        if _exhausted(runtime, ticket, failed_now=True):
+            return await _set_aside(runtime, ledger, update, ticket, _describe(exc))
+        log.exception(
+            "update %s failed (attempt %s); it will be redelivered", update_id, ticket.attempt
+        )
+        await _release(ledger, update_id)
+        return Outcome.FAILED
+    await _settle(ledger, update_id)
     return Outcome.HANDLED
+
+
+async def replay(runtime: Runtime, payload: dict[str, Any]) -> Outcome:
+    """Run a stored update again from scratch (``lucien dead-letters replay``)."""
+    update = parse_update(runtime, payload)
+    await ledger_for(runtime).forget(update.update_id)
+    return await process_update(runtime, update)

@@ -57,6 +57,7 @@ class Runtime:
             from aiogram.client.default import DefaultBotProperties
             from aiogram.enums import ParseMode
 
+            from lucien.telegram.redelivery import ExpiredCallbackMiddleware
             from lucien.telegram.retry import RetryAfterMiddleware
             from lucien.telegram.session import HttpxSession
 
@@ -64,6 +65,7 @@ class Runtime:
                 self.settings.telegram_api_url, transport=self._telegram_transport
             )
             session.middleware(RetryAfterMiddleware())
+            session.middleware(ExpiredCallbackMiddleware())
             self._bot = Bot(
                 self.settings.token,
                 session=session,
@@ -80,15 +82,21 @@ class Runtime:
         loop_id = id(asyncio.get_running_loop())
         client = self._redis.get(loop_id)
         if client is None:
-            from redis.asyncio import Redis
+            from redis.asyncio import BlockingConnectionPool, Redis
 
-            client = Redis.from_url(
+            # A blocking pool: when every connection is busy a request waits briefly for
+            # one instead of raising "Too many connections" — which the fallbacks would
+            # read as "Redis is down" and quietly move the load to the database.
+            pool = BlockingConnectionPool.from_url(
                 self.settings.redis_url,
+                max_connections=self.settings.redis_max_connections,
+                timeout=self.settings.redis_pool_timeout_seconds,
                 socket_connect_timeout=2,
                 socket_timeout=5,
                 health_check_interval=30,
                 retry_on_timeout=False,
             )
+            client = Redis.from_pool(pool)
             self._redis = {loop_id: client}  # a new loop means the old one is gone
         return client
 

@@ -49,6 +49,16 @@ class Settings(BaseSettings):
     sql_alarm_statements: int = Field(default=40, gt=0)
     #: The cron's schedule; its heartbeat counts as stale after three missed runs.
     cron_interval_minutes: int = Field(default=5, gt=0)
+    max_json_depth: int = Field(default=64, gt=0)
+    # The poison guard: an update that failed this many times, or whose first attempt is
+    # older than this, is set aside as a dead letter (and the owner told once).
+    update_max_attempts: int = Field(default=5, gt=0)
+    update_max_age_seconds: int = Field(default=3600, gt=0)
+    # One in-flight update holds at most one Redis connection at a time; the limit matches
+    # the Telegram client's (50 concurrent requests), and a request waits for a free
+    # connection (up to redis_pool_timeout_seconds) instead of failing over to the database.
+    redis_max_connections: int = Field(default=50, gt=0)
+    redis_pool_timeout_seconds: float = Field(default=2.0, gt=0)
 
     @field_validator(
         "bot_token",
@@ -127,6 +137,21 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str:
         return self.bot_token.get_secret_value() if self.bot_token else SANDBOX_TOKEN
+
+    def missing_secrets(self, serves: tuple[str, ...]) -> list[str]:
+        """Fail closed: a real bot refuses to serve an endpoint without its secret.
+
+        ``serves`` names what the process exposes ("webhook", "cron"); long polling
+        exposes nothing and needs neither. The sandbox (no token) may run open.
+        """
+        if self.sandbox:
+            return []
+        problems = []
+        if "webhook" in serves and self.webhook_secret is None:
+            problems.append("WEBHOOK_SECRET is required to serve the webhook with a real BOT_TOKEN")
+        if "cron" in serves and self.cron_secret is None:
+            problems.append("CRON_SECRET is required to serve /cron with a real BOT_TOKEN")
+        return problems
 
     @property
     def is_sqlite(self) -> bool:

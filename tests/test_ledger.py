@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from redis.asyncio import Redis
 
-from lucien.ledger import Claim, DatabaseLedger, FallbackLedger, RedisLedger
+from lucien.ledger import (
+    AlreadyDone,
+    Claim,
+    DatabaseLedger,
+    FallbackLedger,
+    RedisLedger,
+    check_done_mark,
+    verify_done_mark,
+)
 from lucien.pipeline import ledger_for
 from lucien.runtime import Runtime
 
@@ -22,38 +31,40 @@ async def _ledgers(runtime: Runtime) -> list:
 
 async def test_claim_complete_release(runtime: Runtime) -> None:
     for ledger in await _ledgers(runtime):
-        assert await ledger.claim(1) is Claim.NEW
-        assert await ledger.claim(1) is Claim.BUSY
+        assert (await ledger.claim(1)).claim is Claim.NEW
+        assert (await ledger.claim(1)).claim is Claim.BUSY
         await ledger.release(1)
-        assert await ledger.claim(1) is Claim.NEW
+        assert (await ledger.claim(1)).claim is Claim.NEW
         await ledger.complete(1)
-        assert await ledger.claim(1) is Claim.DONE
+        assert (await ledger.claim(1)).claim is Claim.DONE
         await ledger.release(1)  # never undoes a completed update
-        assert await ledger.claim(1) is Claim.DONE
+        assert (await ledger.claim(1)).claim is Claim.DONE
 
 
 async def test_concurrent_claims_have_one_winner(runtime: Runtime) -> None:
     for i, ledger in enumerate(await _ledgers(runtime)):
-        results = await asyncio.gather(*(ledger.claim(100 + i) for _ in range(20)))
+        results = [
+            t.claim for t in await asyncio.gather(*(ledger.claim(100 + i) for _ in range(20)))
+        ]
         assert results.count(Claim.NEW) == 1
         assert results.count(Claim.BUSY) == 19
 
 
 async def test_expired_lease_can_be_taken_over(runtime: Runtime) -> None:
     ledger = DatabaseLedger(runtime.sessions, lease_seconds=60)
-    assert await ledger.claim(7) is Claim.NEW
+    assert (await ledger.claim(7)).claim is Claim.NEW
     ledger.lease = ledger.lease * 0  # every existing claim is now stale
     await asyncio.sleep(0.01)
-    assert await ledger.claim(7) is Claim.NEW
+    assert (await ledger.claim(7)).claim is Claim.NEW
 
 
 async def test_fallback_to_database_when_redis_is_down(runtime: Runtime) -> None:
     dead = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
     database = DatabaseLedger(runtime.sessions, lease_seconds=60)
     ledger = FallbackLedger(RedisLedger(dead, "x:", 60), database)
-    assert await ledger.claim(55) is Claim.NEW
+    assert (await ledger.claim(55)).claim is Claim.NEW
     await ledger.complete(55)
-    assert await database.claim(55) is Claim.DONE
+    assert (await database.claim(55)).claim is Claim.DONE
     await dead.aclose()
 
 
@@ -84,3 +95,61 @@ async def test_fsm_storage_roundtrip(runtime: Runtime, n: int) -> None:
     await again.set_data(key, {})
     assert await storage_for(runtime).get_state(key) is None
     assert await storage_for(runtime).get_data(key) == {}
+
+
+async def test_completion_falls_back_to_the_database_when_redis_fails_after_the_work(
+    runtime: Runtime,
+) -> None:
+    redis = runtime.redis()
+    if redis is None:
+        pytest.skip("needs Redis")
+    database = DatabaseLedger(runtime.sessions, lease_seconds=60)
+    prefix = runtime.settings.redis_prefix
+    ledger = FallbackLedger(RedisLedger(redis, prefix, 60, verify=True), database)
+    assert (await ledger.claim(77)).claim is Claim.NEW
+    dead = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    ledger.primary.redis = dead  # Redis goes away while the update is being handled
+    await ledger.complete(77)
+    await dead.aclose()
+    assert await database.is_done(77)
+    # Redis is back and still holds the stale "processing" claim; once that lease is gone
+    # (forgotten here), a fresh claim is new to Redis but unverified: the update's first
+    # transaction finds the database's done mark before any handler runs.
+    await redis.delete(f"{prefix}update:77")
+    ticket = await RedisLedger(redis, prefix, 60, verify=True).claim(77)
+    assert ticket.claim is Claim.NEW and ticket.unverified
+    with verify_done_mark(ticket, 77):
+        async with runtime.sessions() as session:
+            with pytest.raises(AlreadyDone):
+                await check_done_mark(session)
+    fresh = await RedisLedger(redis, prefix, 60, verify=True).claim(78)
+    with verify_done_mark(fresh, 78):
+        async with runtime.sessions() as session:
+            await check_done_mark(session)  # no mark: the update runs
+
+
+async def test_attempts_are_counted_across_claims(runtime: Runtime) -> None:
+    for ledger in await _ledgers(runtime):
+        first = await ledger.claim(88)
+        assert first.attempt == 1 and first.first_attempt_at is not None
+        await ledger.release(88)
+        second = await ledger.claim(88)
+        assert second.attempt == 2
+        assert second.first_attempt_at == pytest.approx(
+            first.first_attempt_at, abs=timedelta(milliseconds=10)
+        )
+        await ledger.complete(88)
+
+
+async def test_a_completion_no_store_takes_is_logged_and_answered_200(
+    app, ana, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    async def refuse(self: object, update_id: int) -> None:
+        raise OSError("store unreachable")
+
+    monkeypatch.setattr(DatabaseLedger, "complete", refuse)
+    monkeypatch.setattr(RedisLedger, "complete", refuse)
+    response = await app.post(app.updates.command(ana, "/start"))
+    assert response.status_code == 200 and response.json()["outcome"] == "handled"
+    assert "no ledger took the done mark" in caplog.text
+    assert len(app.double.sent_messages(ana.id)) == 1

@@ -63,21 +63,28 @@ async def test_a_custodian_opts_out_in_the_panel(app: Harness, owner: TgUser) ->
     assert await alerts.alerts_on(app.runtime, owner.id)
 
 
-async def test_a_failed_update_alerts_without_personal_data(app: Harness) -> None:
+async def test_a_dead_letter_alerts_the_other_custodians_without_personal_data(
+    app: Harness,
+) -> None:
+    """A failed update is redelivered quietly; once the poison guard sets it aside, the
+    owner has the pipeline's own notice and the other custodians get the alert."""
     hostile = TgUser(id=6001, first_name="Zoé Secreta", username="zoe_secret")
-    app.double.fail_network("sendMessage", times=1)
-    response = await app.post(app.updates.command(hostile, "start"))
-    assert response.status_code == 500
-    owner_alerts = _alerts_to(app, OWNER_ID)
-    assert len(owner_alerts) == 1
-    assert "start.on_start" in owner_alerts[0]
-    assert "Zoé" not in owner_alerts[0] and "zoe_secret" not in owner_alerts[0]
-    assert "6001" not in owner_alerts[0]
+    app.double.fail("sendMessage", 500, "Internal Server Error", times=None, chat_id=hostile.id)
+    update = app.updates.command(hostile, "start")
+    attempts = app.runtime.settings.update_max_attempts
+    for _ in range(attempts - 1):
+        assert (await app.post(update)).status_code == 500
+        assert _alerts_to(app, ADMIN_ID) == []
+    final = await app.post(update)
+    assert final.status_code == 200 and final.json()["outcome"] == "dead_letter"
 
-    # The redelivery succeeds; a second failure of the same kind within the hour is quiet.
-    app.double.fail_network("sendMessage", times=1)
-    await app.post(app.updates.command(hostile, "start"))
-    assert len(_alerts_to(app, OWNER_ID)) == 1
+    admin_alerts = _alerts_to(app, ADMIN_ID)
+    assert len(admin_alerts) == 1
+    assert "1 mensajes apartados" in admin_alerts[0] and "start.on_start" in admin_alerts[0]
+    for leak in ("Zoé", "zoe_secret", "6001"):
+        assert leak not in admin_alerts[0]
+    assert _alerts_to(app, OWNER_ID) == []  # the owner has the dead-letter notice instead
+    assert any("Un recado que no logré cumplir" in t for t in app.texts_to(OWNER_ID))
 
 
 async def test_stale_heartbeat_and_webhook_error_are_watched(app: Harness) -> None:

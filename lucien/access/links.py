@@ -16,10 +16,10 @@ from aiogram import Bot
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lucien.access.tgerrors import invite_link_gone
 from lucien.db.models import InviteLink, User, utcnow
 from lucien.jobs.limiter import BudgetExhausted
 from lucien.runtime import Runtime
+from lucien.telegram.errors import invite_link_gone
 
 if TYPE_CHECKING:
     from lucien.jobs.limiter import Limiter

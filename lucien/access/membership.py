@@ -23,10 +23,10 @@ from lucien.access.admins import admin_ids
 from lucien.access.links import mark_used, revoke_links, revoke_open_links
 from lucien.access.ritual import complete
 from lucien.access.subscriptions import current_subscription
-from lucien.access.tgerrors import invite_link_gone, member_already_gone
 from lucien.db.models import InviteLink, utcnow
 from lucien.runtime import Runtime
 from lucien.services.roles import is_granted_admin
+from lucien.telegram.errors import invite_link_gone, member_already_gone
 
 log = logging.getLogger(__name__)
 

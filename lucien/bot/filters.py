@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiogram import F
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 
@@ -25,3 +26,9 @@ class RoleIs(Filter):
 ADMIN = RoleIs(Role.ADMIN)
 VIP = RoleIs(Role.VIP)
 FREE = RoleIs(Role.FREE)
+
+
+#: Conversations happen in private chats only: a menu or an admin screen (names, ids,
+#: invitations) must never be answered into a group, nor a press in one obeyed.
+PRIVATE_MESSAGE = F.chat.type == "private"
+PRIVATE_PRESS = F.message.chat.type == "private"

@@ -316,7 +316,11 @@ class AuditEntry(Base):
 
 
 class ProcessedUpdate(Base):
-    """The update ledger when Redis is not configured (or not reachable)."""
+    """The update ledger when Redis is not configured (or not reachable).
+
+    ``status`` is processing, done or failed; a failed row is kept (not deleted) so the
+    number of attempts and the time of the first one survive for the poison guard.
+    """
 
     __tablename__ = "processed_updates"
 
@@ -324,6 +328,27 @@ class ProcessedUpdate(Base):
     status: Mapped[str] = mapped_column(String(16))
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    first_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DeadLetter(Base):
+    """An update that kept failing, settled so Telegram stops delivering it.
+
+    The payload is kept verbatim so ``lucien dead-letters replay`` can run it again.
+    """
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer)
+    first_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    replayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replay_outcome: Mapped[str | None] = mapped_column(String(32))
 
 
 class FSMRecord(Base):

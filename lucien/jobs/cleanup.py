@@ -27,7 +27,8 @@ def _targets(ctx: CronContext) -> list[tuple[str, Any, ColumnElement[bool]]]:
         (
             "processed_updates",
             ProcessedUpdate,
-            (ProcessedUpdate.status == "done")
+            # Failed attempts are kept (with their count) for the poison guard until then.
+            ProcessedUpdate.status.in_(("done", "failed"))
             & (ProcessedUpdate.completed_at < now - UPDATES_KEPT),
         ),
         (

@@ -29,12 +29,6 @@ from lucien.access import audit
 from lucien.access.admins import admin_ids
 from lucien.access.links import revoke_open_links
 from lucien.access.subscriptions import ACTIVE, EXPIRED, REMOVAL_FAILED
-from lucien.access.tgerrors import (
-    description,
-    is_forbidden,
-    member_already_gone,
-    member_cannot_be_removed,
-)
 from lucien.db.models import Subscription, User
 from lucien.db.results import rowcount
 from lucien.jobs.claims import claim_rows
@@ -42,6 +36,12 @@ from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext, backoff
 from lucien.jobs.limiter import BudgetExhausted
 from lucien.jobs.pool import drain
 from lucien.services.users import mark_unreachable
+from lucien.telegram.errors import (
+    description,
+    is_forbidden,
+    member_already_gone,
+    member_cannot_be_removed,
+)
 
 STEP = "expiry"
 MAX_ATTEMPTS = 8

@@ -17,13 +17,13 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from lucien.access.join_requests import APPROVED, CLOSED, FAILED, PENDING
-from lucien.access.tgerrors import description, is_forbidden, join_request_closed
 from lucien.db.models import JoinRequest, User
 from lucien.jobs.claims import claim_rows
 from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext, backoff
 from lucien.jobs.limiter import BudgetExhausted
 from lucien.jobs.pool import drain
 from lucien.services.users import mark_unreachable
+from lucien.telegram.errors import description, is_forbidden, join_request_closed
 
 STEP = "free"
 MAX_ATTEMPTS = 6

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, exists, or_, select
 
-from lucien.access.tgerrors import is_forbidden
 from lucien.db.models import Plan, ReminderSent, Subscription, User
 from lucien.db.results import rowcount
 from lucien.db.upsert import insert_ignore
@@ -24,6 +23,7 @@ from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext
 from lucien.jobs.limiter import BudgetExhausted
 from lucien.jobs.pool import run_pool
 from lucien.services.users import mark_unreachable
+from lucien.telegram.errors import is_forbidden
 
 STEP = "reminders"
 

@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 WINDOW = timedelta(hours=1)
 SEND_TIMEOUT = 5.0
 KINDS = (
-    "update_failed",
     "dead_letters",
     "redis_fallback",
     "cron_failed",
@@ -104,18 +103,29 @@ async def recipients(runtime: Runtime) -> list[int]:
 
 
 async def raise_alert(
-    runtime: Runtime, kind: str, signature: str, *, now: datetime | None = None, **facts: Any
+    runtime: Runtime,
+    kind: str,
+    signature: str,
+    *,
+    now: datetime | None = None,
+    exclude: frozenset[int] = frozenset(),
+    **facts: Any,
 ) -> bool:
     """Send the alert unless its signature was sent within the window. Never raises."""
     try:
-        return await _raise(runtime, kind, signature, now or utcnow(), facts)
+        return await _raise(runtime, kind, signature, now or utcnow(), exclude, facts)
     except Exception:
         log.warning("alert %s could not be raised", kind, exc_info=True)
         return False
 
 
 async def _raise(
-    runtime: Runtime, kind: str, signature: str, now: datetime, facts: dict[str, Any]
+    runtime: Runtime,
+    kind: str,
+    signature: str,
+    now: datetime,
+    exclude: frozenset[int],
+    facts: dict[str, Any],
 ) -> bool:
     if await claim(runtime, kind, signature, now) is None:
         log.info("alert %s held back (sent within the last hour)", kind)
@@ -126,6 +136,8 @@ async def _raise(
     message = Voice(history=None, user_id=None).diagnostics.house_alert(kind=kind, **facts)
     sent = 0
     for chat_id in await recipients(runtime):
+        if chat_id in exclude:
+            continue
         try:
             await asyncio.wait_for(
                 runtime.bot.send_message(chat_id, **message.as_send_kwargs()), SEND_TIMEOUT
@@ -143,6 +155,36 @@ async def _raise(
         runtime, metrics.Counter({metrics.series("lucien_alerts_sent_total", kind=kind): 1})
     )
     return True
+
+
+async def dead_letter(runtime: Runtime, obs: Observation) -> bool:
+    """An update set aside by the poison guard: the custodians other than the owner (whom
+    the pipeline told itself, with the letter's number) hear of it once per cause an hour."""
+    from sqlalchemy import func
+
+    from lucien.db.models import DeadLetter
+
+    try:
+        async with runtime.sessions() as session:
+            count = int(
+                await session.scalar(
+                    select(func.count())
+                    .select_from(DeadLetter)
+                    .where(DeadLetter.replayed_at.is_(None))
+                )
+                or 0
+            )
+    except Exception:
+        count = 1
+    owner = runtime.settings.owner_id
+    return await raise_alert(
+        runtime,
+        "dead_letters",
+        f"dead_letter:{obs.handler}:{obs.error}",
+        exclude=frozenset({owner}) if owner is not None else frozenset(),
+        count=count,
+        handler=obs.handler,
+    )
 
 
 # -- opt-out ---------------------------------------------------------------------------------

@@ -184,13 +184,16 @@ async def check_cron(runtime: Runtime) -> CheckCard:
 
 
 async def check_dead_letters(runtime: Runtime) -> CheckCard:
-    async with runtime.engine.connect() as conn:
-        try:
-            count = int(
-                (await conn.execute(text("SELECT count(*) FROM dead_letters"))).scalar() or 0
+    """Updates the poison guard set aside and nobody replayed yet."""
+    from lucien.db.models import DeadLetter
+
+    async with runtime.sessions() as session:
+        count = int(
+            await session.scalar(
+                select(func.count()).select_from(DeadLetter).where(DeadLetter.replayed_at.is_(None))
             )
-        except Exception:
-            return CheckCard("dead_letters", True, None, None, {"available": False})
+            or 0
+        )
     return CheckCard(
         "dead_letters", count == 0, None, "present" if count else None, {"count": count}
     )

@@ -75,13 +75,11 @@ async def after_update(runtime: Runtime, obs: Observation, profiler: Any) -> Non
         await profiling.n_plus_one(runtime, obs)
     if profiler is not None:
         await profiling.store(runtime, obs, profiler)
-    if obs.outcome == "failed":
-        await alerts.raise_alert(
-            runtime,
-            "update_failed",
-            f"update_failed:{obs.handler}:{obs.error}",
-            handler=obs.handler,
-        )
+    if obs.outcome == "dead_letter":
+        # A failed update is redelivered by Telegram; only one the poison guard set aside is
+        # worth a person's attention. The pipeline already told the owner, so the alert
+        # goes to the other custodians.
+        await alerts.dead_letter(runtime, obs)
     if obs.fallbacks:
         await alerts.raise_alert(runtime, "redis_fallback", "redis_fallback")
     await _watch(runtime)

@@ -28,11 +28,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access import audit
 from lucien.access.join_requests import APPROVED, CLOSED, DECLINED, FAILED, PENDING
-from lucien.access.tgerrors import description, join_request_closed
 from lucien.db.models import BotConfig, JoinRequest, User, utcnow
 from lucien.runtime import Runtime
 from lucien.services.admin_vip import user_card
 from lucien.services.config import get_config, update_config
+from lucien.telegram.errors import description, join_request_closed
 from lucien.voice.data import JoinRequestCard, Network, Page
 
 log = logging.getLogger(__name__)

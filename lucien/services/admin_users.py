@@ -43,7 +43,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from lucien.access import audit
 from lucien.access.join_requests import DECLINED, PENDING
 from lucien.access.subscriptions import ACTIVE, EXPIRED
-from lucien.access.tgerrors import invite_link_gone, member_already_gone
 from lucien.db.models import (
     AdminGrant,
     AuditEntry,
@@ -63,6 +62,7 @@ from lucien.db.results import rowcount
 from lucien.db.upsert import insert_for
 from lucien.runtime import Runtime
 from lucien.settings import Settings
+from lucien.telegram.errors import invite_link_gone, member_already_gone
 from lucien.voice.data import (
     AuditCard,
     InterestCard,

@@ -573,6 +573,14 @@ def _member_cases() -> dict[str, list[dict[str, Any]]]:
             {"data": DashboardData(config=CONFIG_EMPTY)},
         ],
         "diagnostics.run_report": [{"run": RUN}, {"run": RUN_DRY}],
+        "diagnostics.dead_letter": [
+            {
+                "letter_id": 7,
+                "update_id": 912345678,
+                "attempts": 5,
+                "error": "TelegramServerError: Telegram server says - Bad Gateway",
+            }
+        ],
         "diagnostics.dry_run_plan": [
             {
                 "run": RUN_DRY,
@@ -605,8 +613,7 @@ def _member_cases() -> dict[str, list[dict[str, Any]]]:
         ],
         "diagnostics.alerts_toggled": [{"on": True}, {"on": False}],
         "diagnostics.house_alert": [
-            {"kind": "update_failed", "handler": "admin.vip.on_issue"},
-            {"kind": "dead_letters", "count": 3},
+            {"kind": "dead_letters", "count": 3, "handler": "admin.vip.on_issue"},
             {"kind": "redis_fallback"},
             {"kind": "cron_failed", "steps": "expiry,free"},
             {"kind": "cron_stale", "minutes": 47},

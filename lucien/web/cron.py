@@ -1,8 +1,8 @@
 """The cron function's HTTP face: ``POST /cron`` behind ``Authorization: Bearer <CRON_SECRET>``.
 
 The secret is compared in constant time; a wrong or missing one is 401 and nothing runs.
-In production an unset ``CRON_SECRET`` answers 503 (the endpoint is closed until it is
-configured); in development it is open, like the webhook without its secret.
+With a real bot token an unset ``CRON_SECRET`` answers 503 (the endpoint is closed until
+it is configured, whatever ``LUCIEN_ENV`` says); only the sandbox runs it open.
 ``?dry_run=1`` asks for a dry run. The answer is the run's JSON summary: 200 when the run
 finished (``status`` says ok or partial), 500 when every step failed.
 """
@@ -23,10 +23,10 @@ from lucien.web.health import health_endpoint
 
 
 def _authorised(runtime: Runtime, header: str | None) -> bool | None:
-    """True/False, or None when the endpoint is closed (production without a secret)."""
+    """True/False, or None when the endpoint is closed (a real bot without a secret)."""
     secret = runtime.settings.cron_secret
     if secret is None:
-        return None if runtime.settings.lucien_env == "production" else True
+        return True if runtime.settings.sandbox else None
     scheme, _, given = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not given:
         # Still compare, so a missing header takes as long as a wrong one.

@@ -2,7 +2,7 @@
 
 Each check is named in the answer so a failing deploy says what is wrong: the database is
 reachable, its schema is at the Alembic head the code expects, Redis answers when it is
-configured.
+configured. Only the first two decide between 200 and 503 (see ``verdict``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from lucien.db.migrations import expected_head
 from lucien.runtime import Runtime
 
 CHECK_TIMEOUT = 5.0
+#: Checks whose failure means the deployment cannot serve (503); others only degrade it.
+REQUIRED = frozenset({"database", "schema"})
 
 
 async def _database(runtime: Runtime) -> dict[str, Any]:
@@ -63,11 +65,28 @@ async def run_checks(runtime: Runtime) -> tuple[bool, dict[str, Any]]:
     return healthy, checks
 
 
+def verdict(checks: dict[str, Any]) -> tuple[str, int]:
+    """The contract: 503 only when the deployment cannot serve.
+
+    The database and its schema are required: without them no update can be handled.
+    Redis is not: the ledger, FSM storage and voice memory fall back to the database, so
+    with only Redis down the bot still serves and the answer is 200 "degraded" — a load
+    balancer or Railway must not take a serving instance out of rotation for it.
+    """
+    failing = {name for name, check in checks.items() if not check["ok"]}
+    if failing & REQUIRED:
+        return "unavailable", 503
+    if failing:
+        return "degraded", 200
+    return "ok", 200
+
+
 async def health_endpoint(request: Request) -> JSONResponse:
     runtime: Runtime = request.app.state.runtime()
-    healthy, checks = await run_checks(runtime)
+    _, checks = await run_checks(runtime)
+    status, code = verdict(checks)
     failing = [name for name, check in checks.items() if not check["ok"]]
-    body: dict[str, Any] = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    body: dict[str, Any] = {"status": status, "checks": checks}
     if failing:
         body["failing"] = failing
-    return JSONResponse(body, status_code=200 if healthy else 503)
+    return JSONResponse(body, status_code=code)

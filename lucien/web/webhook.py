@@ -47,8 +47,9 @@ async def read_limited(request: Request, limit: int) -> bytes:
 def secret_ok(runtime: Runtime, given: str | None) -> bool:
     expected = runtime.settings.webhook_secret
     if expected is None:
-        # Only development may run without a secret; production refuses to start.
-        return True
+        # Only the sandbox runs open; a real bot refuses to start without the secret
+        # (boot), and should it be served anyway, nothing gets in.
+        return runtime.settings.sandbox
     return given is not None and hmac.compare_digest(
         given.encode(), expected.get_secret_value().encode()
     )
@@ -70,6 +71,8 @@ async def webhook_endpoint(request: Request) -> Response:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return _error(400, "invalid JSON")
+    except RecursionError:
+        return _error(400, "JSON nested too deeply")
     try:
         update = parse_update(runtime, payload)
     except InvalidUpdate as exc:

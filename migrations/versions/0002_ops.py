@@ -1,7 +1,7 @@
 """operations: metrics counters, shared switches, profiles, alerts, alert opt-outs
 
 Revision ID: 0002_ops
-Revises: 0001
+Revises: 0002_dead_letters
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import lucien.db.models
 
 revision: str = "0002_ops"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_dead_letters"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

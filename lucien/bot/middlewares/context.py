@@ -15,6 +15,7 @@ from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
 
 from lucien.bot.voice_history import variant_history_for
+from lucien.ledger import check_done_mark, done_mark_pending
 from lucien.runtime import Runtime
 from lucien.services.config import get_config
 from lucien.services.roles import Role, derive_role
@@ -34,12 +35,17 @@ class ContextMiddleware(BaseMiddleware):
         runtime: Runtime = data["runtime"]
         tg_user: TgUser | None = data.get("event_from_user")
         if tg_user is None or tg_user.is_bot:
+            if done_mark_pending():
+                async with runtime.sessions() as session:
+                    await check_done_mark(session)
             return await handler(event, data)
 
         # A chat_member update is about the VIP channel's door, not a conversation: a
         # blocked person who slips in must still be removed, so it is never ignored.
         door = getattr(event, "chat_member", None) is not None
         async with runtime.sessions.begin() as session:
+            # The ledger's question rides on this transaction (see lucien.ledger).
+            await check_done_mark(session)
             user = await touch_user(
                 session,
                 TelegramIdentity(

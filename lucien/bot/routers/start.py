@@ -15,6 +15,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from lucien.bot.callbacks import HomeCB
+from lucien.bot.filters import PRIVATE_MESSAGE
 from lucien.bot.routers.members.ui import admin_home, menu_for
 from lucien.bot.ui import show
 from lucien.db.models import BotConfig, User
@@ -79,6 +80,8 @@ async def on_home(
 
 def build() -> Router:
     router = Router(name="start")
+    # /start and /admin show the admin home to admins: never into a group.
+    router.message.filter(PRIVATE_MESSAGE)
     router.message.register(on_start, CommandStart())
     router.message.register(on_start, Command("menu"))
     router.message.register(on_help, Command("help"))

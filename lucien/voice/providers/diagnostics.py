@@ -104,6 +104,22 @@ class DiagnosticsProvider(Provider):
             for n, chunk in enumerate(chunks)
         ]
 
+    def dead_letter(self, *, letter_id: int, update_id: int, attempts: int, error: str) -> Message:
+        """For the owner, once: an update kept failing and was set aside (a dead letter)."""
+        return self.message(
+            "dead_letter",
+            "🕯 <b>Un recado que no logré cumplir</b>",
+            f"Lo intenté {plural(attempts, 'vez', 'veces')} sin fortuna y lo he apartado, "
+            "para no insistir en vano mientras los demás esperan. "
+            f"Queda guardado con el número {b(str(letter_id))} "
+            f"(actualización {code(update_id)}).",
+            f"Lo último que ocurrió: {code(error, 300)}",
+            i(
+                "Cuando la causa esté resuelta, puedo retomarlo tal como llegó: "
+                f"lucien dead-letters replay {letter_id}"
+            ),
+        )
+
     # -- the diagnostics report (/run_tests, the panel's "Diagnóstico", lucien doctor) ------
 
     def running(self) -> Message:
@@ -374,13 +390,9 @@ _ALERT_DEFAULT_TODO = "Abra el diagnóstico para ver el estado de la casa."
 
 #: kind → (what happened, what to do). ``{placeholders}`` come from the alert's facts.
 _ALERTS: dict[str, tuple[str, str]] = {
-    "update_failed": (
-        "Un mensaje no pudo atenderse y Telegram me lo volverá a entregar. "
-        "Lo atendía <code>{handler}</code>.",
-        "Si se repite, revise el diagnóstico y el registro de la casa.",
-    ),
     "dead_letters": (
-        "Hay {count} mensajes que, tras varios intentos, no pude atender y he apartado.",
+        "Hay {count} mensajes apartados: tras varios intentos no pude atenderlos. "
+        "El último lo atendía <code>{handler}</code>.",
         "Revise el diagnóstico; cuando la causa esté resuelta, pueden reintentarse.",
     ),
     "redis_fallback": (

@@ -1,14 +1,15 @@
 """The admin panel: one router per section, all behind the derived ADMIN role.
 
 A non-admin's admin callback never reaches these handlers; it falls through to the
-fallback router, which answers politely and changes nothing.
+fallback router, which answers politely and changes nothing. Only private chats reach the
+panel: an admin typing or pressing in a group gets no screen there.
 """
 
 from __future__ import annotations
 
 from aiogram import Router
 
-from lucien.bot.filters import ADMIN
+from lucien.bot.filters import ADMIN, PRIVATE_MESSAGE, PRIVATE_PRESS
 from lucien.bot.routers.admin import (
     broadcast,
     config,
@@ -28,7 +29,7 @@ SECTIONS = (diagnostics, home, vip, free, content, interests, users, config, sta
 
 def build() -> Router:
     router = Router(name="admin")
-    router.message.filter(ADMIN)
-    router.callback_query.filter(ADMIN)
+    router.message.filter(PRIVATE_MESSAGE, ADMIN)
+    router.callback_query.filter(PRIVATE_PRESS, ADMIN)
     router.include_routers(*(section.build() for section in SECTIONS))
     return router
