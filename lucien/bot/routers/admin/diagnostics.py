@@ -2,8 +2,9 @@
 rehearsal, the alert opt-out, and ``/profile``.
 
 The report itself is built by :mod:`lucien.ops.diagnostics`; this module only wires it to
-Telegram. While the checks run (a few seconds) the custodian sees a "one moment" message,
-which the report then replaces.
+Telegram, and imports it on first use so the webhook's cold start does not pay for it.
+While the checks run (a few seconds) the custodian sees a "one moment" message, which the
+report then replaces.
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ from lucien.bot.callbacks import AdminAction as A
 from lucien.bot.callbacks import AdminCB
 from lucien.bot.callbacks import AdminSection as S
 from lucien.bot.ui import reply, show
-from lucien.ops import alerts, diagnostics, profiling
 from lucien.runtime import Runtime
 from lucien.voice import Voice
 from lucien.voice.data import ProfileReport
 from lucien.voice.message import Message as VoiceMessage
-from lucien.voice.providers.diagnostics import report_keyboard
 
 
 async def _report(runtime: Runtime, voice: Voice, user_id: int) -> VoiceMessage:
+    from lucien.ops import alerts, diagnostics
+
     found = await diagnostics.run_report(runtime)
     return voice.diagnostics.report(
         checks=found["checks"],
@@ -49,6 +50,8 @@ async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice) -> None:
 
 
 async def on_rehearse(query: CallbackQuery, runtime: Runtime, voice: Voice) -> None:
+    from lucien.ops import diagnostics
+
     await query.answer()
     run, actions = await diagnostics.rehearsal(runtime)
     await show(
@@ -63,6 +66,9 @@ async def on_rehearse(query: CallbackQuery, runtime: Runtime, voice: Voice) -> N
 async def on_alerts(
     query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
 ) -> None:
+    from lucien.ops import alerts
+    from lucien.voice.providers.diagnostics import report_keyboard
+
     on = callback_data.arg == "on"
     await alerts.set_alerts(runtime, query.from_user.id, on)
     await query.answer(**voice.diagnostics.alerts_toggled(on=on).as_answer_kwargs())
@@ -83,6 +89,8 @@ async def on_other(query: CallbackQuery, voice: Voice) -> None:
 async def on_profile(
     message: Message, command: CommandObject, runtime: Runtime, voice: Voice
 ) -> None:
+    from lucien.ops import profiling
+
     raw = (command.args or "").strip()
     if not raw:
         found = await profiling.report(runtime)
