@@ -57,6 +57,67 @@ async def measure(database_url: str, redis_url: str | None) -> list[float]:
     return timings[20:]  # first requests warm caches and connections
 
 
+async def observability_cost(database_url: str, redis_url: str | None) -> dict[str, list[float]]:
+    """The same ``/start`` with and without ``lucien.ops`` (observation, JSON-ready log
+    line, shared metrics), alternating request by request so machine load hits both alike."""
+    from lucien import pipeline
+    from lucien.web import webhook
+
+    observed = webhook.run_observed
+
+    async def plain(runtime: Runtime, update: object) -> object:
+        return await pipeline.process_update(runtime, update)  # type: ignore[arg-type]
+
+    double = TelegramDouble()
+    settings = load_settings(
+        bot_token="1:BENCH",
+        database_url=database_url,
+        redis_url=redis_url or "",
+        webhook_secret="bench",
+        redis_prefix=f"bench-{uuid.uuid4().hex[:6]}:",
+    )
+    runtime = Runtime(
+        settings, telegram_transport=httpx.ASGITransport(app=double.app), double=double
+    )
+    app = create_webhook_app(runtime)
+    users = [TgUser(id=20_000 + i, first_name=f"Alma {i}") for i in range(10)]
+    timings: dict[str, list[float]] = {"with lucien.ops": [], "without": []}
+    # As in production: INFO lines, JSON-formatted (then discarded).
+    import logging
+
+    from lucien.ops.logs import JsonFormatter
+
+    class Discard(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            self.format(record)
+
+    sink = Discard()
+    sink.setFormatter(JsonFormatter())
+    lucien_log = logging.getLogger("lucien")
+    lucien_log.addHandler(sink)
+    lucien_log.setLevel(logging.INFO)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bench"
+        ) as client:
+            for i in range(2 * N):
+                name = "with lucien.ops" if i % 2 == 0 else "without"
+                webhook.run_observed = observed if i % 2 == 0 else plain  # type: ignore[assignment]
+                update = double.updates.command(users[i % len(users)], "/start")
+                started = time.perf_counter()
+                response = await client.post(
+                    "/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "bench"}
+                )
+                timings[name].append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, response.text
+    finally:
+        webhook.run_observed = observed
+        lucien_log.removeHandler(sink)
+        sink.close()
+        await runtime.aclose()
+    return {name: values[20:] for name, values in timings.items()}
+
+
 def report(name: str, timings: list[float]) -> None:
     q = statistics.quantiles(timings, n=100)
     print(
@@ -136,11 +197,15 @@ def main() -> None:
         url = f"sqlite+aiosqlite:///{tmp}/bench.db"
         upgrade(url)
         report("sqlite", asyncio.run(measure(url, None)))
+        for name, values in asyncio.run(observability_cost(url, None)).items():
+            report(f"sqlite, {name}", values)
     pg = os.environ.get("LUCIEN_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
     redis = os.environ.get("LUCIEN_BENCH_REDIS", "redis://127.0.0.1:6379/0")
     try:
         upgrade(pg)
         report("postgres+redis", asyncio.run(measure(pg, redis)))
+        for name, values in asyncio.run(observability_cost(pg, redis)).items():
+            report(f"postgres+redis, {name}", values)
         for name, values in asyncio.run(ledger_cost(pg, redis)).items():
             report(f"ledger claim+complete, {name}", values)
     except Exception as exc:  # servers not running here
