@@ -181,6 +181,12 @@ async def n_plus_one(runtime: Runtime, obs: Observation) -> None:
         },
     )
     try:
+        from lucien.ops.alerts import claim
+
+        # The log line is written every time; the stored case once an hour per handler,
+        # so a hot N+1 cannot grow the table without bound.
+        if await claim(runtime, "n_plus_one", f"n_plus_one:{obs.handler}", utcnow()) is None:
+            return
         await _save(runtime, "n_plus_one", obs, summary(obs))
     except Exception:
         log.warning("N+1 alarm of update %s not stored", obs.update_id, exc_info=True)
