@@ -151,9 +151,7 @@ async def _raise(
         sent,
         extra={"ops": {"alert": kind, "signature": signature, "recipients": sent}},
     )
-    await metrics.record(
-        runtime, metrics.Counter({metrics.series("lucien_alerts_sent_total", kind=kind): 1})
-    )
+    await metrics.record(runtime, {metrics.series("lucien_alerts_sent_total", kind=kind): 1.0})
     return True
 
 

@@ -595,7 +595,7 @@ async def rehearsal(runtime: Runtime) -> tuple[Any, list[Any]]:
         job="cron",
         started_at=datetime.fromisoformat(summary["started_at"]),
         finished_at=utcnow(),
-        status=status,
+        status=status,  # type: ignore[arg-type]
         dry_run=True,
         counts=summary.get("totals") or {},
         errors=int(summary.get("error_count") or 0),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
+from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from lucien.ops.observe import Observation, note_fallback
@@ -44,6 +44,9 @@ HELP = {
     "lucien_alerts_sent_total": ("counter", "Alerts sent to custodians, by kind."),
 }
 
+#: Sample key → amount to add.
+Samples = dict[str, float]
+
 _SAFE = re.compile(r"[^A-Za-z0-9_.:-]")
 
 
@@ -52,8 +55,8 @@ def series(name: str, **labels: str) -> str:
     return f"{name}{{{inner}}}" if inner else name
 
 
-def update_samples(obs: Observation) -> Counter[str]:
-    out: Counter[str] = Counter()
+def update_samples(obs: Observation) -> Samples:
+    out: Samples = defaultdict(float)
     out[series("lucien_updates_total", kind=obs.kind, outcome=obs.outcome or "unknown")] += 1
     seconds = obs.duration_ms / 1000
     bucket = next((b for b in BUCKETS if seconds <= b), None)
@@ -65,8 +68,8 @@ def update_samples(obs: Observation) -> Counter[str]:
     return out
 
 
-def cron_samples(summary: dict[str, Any], obs: Observation) -> Counter[str]:
-    out: Counter[str] = Counter()
+def cron_samples(summary: dict[str, Any], obs: Observation) -> Samples:
+    out: Samples = defaultdict(float)
     out[series("lucien_cron_runs_total", status=str(summary.get("status")))] += 1
     for step, counts in (summary.get("counts") or {}).items():
         for outcome, n in counts.items():
@@ -76,7 +79,7 @@ def cron_samples(summary: dict[str, Any], obs: Observation) -> Counter[str]:
     return out
 
 
-def _common(out: Counter[str], obs: Observation) -> None:
+def _common(out: Samples, obs: Observation) -> None:
     for call in obs.telegram:
         out[series("lucien_telegram_calls_total", method=call.method, error=call.error or "")] += 1
     for (cache, result), n in obs.cache.items():
@@ -89,9 +92,9 @@ def metrics_key(runtime: Runtime) -> str:
     return runtime.settings.redis_prefix + "metrics"
 
 
-async def record(runtime: Runtime, samples: Counter[str]) -> None:
+async def record(runtime: Runtime, samples: Samples) -> None:
     """Add ``samples`` to the shared totals; never raises (metrics must not fail an update)."""
-    samples = Counter({k: v for k, v in samples.items() if v})
+    samples = {k: v for k, v in samples.items() if v}
     if not samples:
         return
     redis = runtime.redis()
@@ -111,7 +114,7 @@ async def record(runtime: Runtime, samples: Counter[str]) -> None:
         log.warning("metrics could not be recorded", exc_info=True)
 
 
-async def _record_db(runtime: Runtime, samples: Counter[str]) -> None:
+async def _record_db(runtime: Runtime, samples: Samples) -> None:
     from lucien.db.models import OpsCounter
     from lucien.db.upsert import insert_for
 
@@ -132,15 +135,17 @@ async def totals(runtime: Runtime) -> dict[str, float]:
 
     from lucien.db.models import OpsCounter
 
-    found: Counter[str] = Counter()
+    found: Samples = defaultdict(float)
     async with runtime.sessions() as session:
         for key, value in (await session.execute(select(OpsCounter.key, OpsCounter.value))).all():
             found[key] += value
     redis = runtime.redis()
     if redis is not None:
         try:
-            for key, value in (await redis.hgetall(metrics_key(runtime))).items():
-                found[key.decode() if isinstance(key, bytes) else key] += float(value)
+            stored = await redis.hgetall(metrics_key(runtime))
+            for raw_key, raw_value in stored.items():
+                name = raw_key.decode() if isinstance(raw_key, bytes) else str(raw_key)
+                found[name] += float(raw_value)
         except Exception as exc:
             log.warning("metrics: redis unavailable for the scrape (%s)", type(exc).__name__)
     return dict(found)
