@@ -5,7 +5,12 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ["bench.cold_start", "bench.update_latency", "bench.cron_throughput"]
+BENCHES = [
+    "bench.cold_start",
+    "bench.update_latency",
+    "bench.ops_overhead",
+    "bench.cron_throughput",
+]
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or BENCHES:

@@ -151,7 +151,9 @@ async def _raise(
         sent,
         extra={"ops": {"alert": kind, "signature": signature, "recipients": sent}},
     )
-    await metrics.record(runtime, {metrics.series("lucien_alerts_sent_total", kind=kind): 1.0})
+    await metrics.record(
+        runtime, {metrics.series("lucien_alerts_sent_total", kind=kind): 1.0}, flush=True
+    )
     return True
 
 

@@ -1,10 +1,11 @@
 """Counters that hold across stateless instances, and their Prometheus exposition.
 
 A Railway replica or a Lambda container lives a few minutes and may never see a scrape, so
-nothing is kept in process memory: each update adds its samples to one shared place — a
+counts do not live in process memory: each update adds its samples to one shared place — a
 Redis hash (``HINCRBYFLOAT``, one pipelined round trip) or, without Redis, the
-``ops_counters`` table (one multi-row upsert). ``GET /metrics`` reads the totals back and
-renders them with ``prometheus_client``; any instance answers for the whole deployment.
+``ops_counters`` table (one multi-row upsert, at most every ``FLUSH_SECONDS`` per process).
+``GET /metrics`` reads the totals back and renders them with ``prometheus_client``; any
+instance answers for the whole deployment.
 
 A sample key is the Prometheus series itself, ``name{label="value",…}``; label values come
 from fixed vocabularies (update kinds, outcomes, Bot API method names, exception class
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -92,10 +94,21 @@ def metrics_key(runtime: Runtime) -> str:
     return runtime.settings.redis_prefix + "metrics"
 
 
-async def record(runtime: Runtime, samples: Samples) -> None:
-    """Add ``samples`` to the shared totals; never raises (metrics must not fail an update)."""
+#: Without Redis, a process adds its samples to the database at most this often: a write
+#: transaction per update would cost more than the rest of the observation together.
+FLUSH_SECONDS = 10.0
+_pending: dict[str, tuple[float, Samples]] = {}  # database URL → (first buffered at, samples)
+
+
+async def record(runtime: Runtime, samples: Samples, *, flush: bool = False) -> None:
+    """Add ``samples`` to the shared totals; never raises (metrics must not fail an update).
+
+    Redis takes them at once (one pipelined round trip). The database takes them in
+    batches: they wait in this process for up to ``FLUSH_SECONDS`` (``flush`` writes now),
+    so a Lambda container reaped right after an update may lose those few seconds of counts.
+    """
     samples = {k: v for k, v in samples.items() if v}
-    if not samples:
+    if not samples and not flush:
         return
     redis = runtime.redis()
     if redis is not None:
@@ -108,8 +121,22 @@ async def record(runtime: Runtime, samples: Samples) -> None:
         except Exception as exc:
             note_fallback("metrics")
             log.warning("metrics: redis unavailable, using the database (%s)", type(exc).__name__)
+    url = runtime.settings.database_url
+    since, buffered = _pending.get(url, (time.monotonic(), defaultdict(float)))
+    for key, value in samples.items():
+        buffered[key] += value
+    _pending[url] = (since, buffered)
+    if flush or time.monotonic() - since >= FLUSH_SECONDS:
+        await flush_pending(runtime)
+
+
+async def flush_pending(runtime: Runtime) -> None:
+    """Write this process's buffered samples to the database (never raises)."""
+    _since, buffered = _pending.pop(runtime.settings.database_url, (0.0, {}))
+    if not buffered:
+        return
     try:
-        await _record_db(runtime, samples)
+        await _record_db(runtime, buffered)
     except Exception:
         log.warning("metrics could not be recorded", exc_info=True)
 
@@ -135,6 +162,7 @@ async def totals(runtime: Runtime) -> dict[str, float]:
 
     from lucien.db.models import OpsCounter
 
+    await flush_pending(runtime)
     found: Samples = defaultdict(float)
     async with runtime.sessions() as session:
         for key, value in (await session.execute(select(OpsCounter.key, OpsCounter.value))).all():

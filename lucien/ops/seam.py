@@ -108,7 +108,7 @@ async def observed_cron(runtime: Runtime, **kwargs: Any) -> dict[str, Any]:
         summary = await run_cron(runtime, **kwargs)
         obs.finish(str(summary.get("status")))
         logs.log_cron(summary, obs, [name for name, _ in kwargs.get("steps", STEPS)])
-        await metrics.record(runtime, metrics.cron_samples(summary, obs))
+        await metrics.record(runtime, metrics.cron_samples(summary, obs), flush=True)
         if not summary.get("dry_run"):
             await alerts.after_cron(runtime, summary, obs)
     return summary
