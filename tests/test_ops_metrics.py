@@ -145,3 +145,26 @@ async def test_redis_fallback_is_counted_in_the_database(
         await broken.aclose()
     assert found[("lucien_fallback_activations_total", (("store", "ledger"),))] == 1
     assert found[("lucien_updates_total", (("kind", "message"), ("outcome", "handled")))] == 1
+
+
+async def test_cache_hits_and_misses_are_exported(
+    app: Harness, ana: TgUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache layer keeps process-wide counters; each update exports what they gained."""
+    import sys
+    import types
+    from collections import Counter
+
+    cache = types.ModuleType("lucien.cache")
+    cache.stats = Counter()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "lucien.cache", cache)
+    from lucien.ops import metrics
+
+    monkeypatch.setattr(metrics, "_cache_exported", {})
+    cache.stats.update({"config_hit": 2, "role_miss": 1})  # type: ignore[attr-defined]
+    await app.send(app.updates.command(ana, "start"))
+    cache.stats.update({"config_hit": 1})  # type: ignore[attr-defined]
+    await app.send(app.updates.command(ana, "start"))
+    found = await _scrape(app.client)
+    assert found[("lucien_cache_requests_total", (("cache", "config"), ("result", "hit")))] == 3
+    assert found[("lucien_cache_requests_total", (("cache", "role"), ("result", "miss")))] == 1

@@ -81,10 +81,36 @@ def cron_samples(summary: dict[str, Any], obs: Observation) -> Samples:
     return out
 
 
+_cache_exported: dict[str, int] = {}
+
+
+def cache_delta() -> dict[tuple[str, str], int]:
+    """What the cache layer (``lucien.cache.stats``, process-wide counters such as
+    ``config_hit``) counted since the last call. Taken as one read-and-reset with no await in
+    between, so overlapping updates in one process never count a lookup twice. Nothing is
+    imported: without the cache layer loaded there is nothing to count."""
+    import sys
+
+    module = sys.modules.get("lucien.cache")
+    stats = getattr(module, "stats", None)
+    if not stats:
+        return {}
+    out: dict[tuple[str, str], int] = {}
+    for key, value in list(stats.items()):
+        new = int(value) - _cache_exported.get(key, 0)
+        if new > 0:
+            cache, _, result = str(key).rpartition("_")
+            out[(cache or str(key), result)] = new
+        _cache_exported[key] = int(value)
+    return out
+
+
 def _common(out: Samples, obs: Observation) -> None:
     for call in obs.telegram:
         out[series("lucien_telegram_calls_total", method=call.method, error=call.error or "")] += 1
     for (cache, result), n in obs.cache.items():
+        out[series("lucien_cache_requests_total", cache=cache, result=result)] += n
+    for (cache, result), n in cache_delta().items():
         out[series("lucien_cache_requests_total", cache=cache, result=result)] += n
     for store in obs.fallbacks:
         out[series("lucien_fallback_activations_total", store=store)] += 1
