@@ -52,6 +52,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if is_http_event(event):
         return _http(event, context)
     loop = ensure_event_loop()
+    if isinstance(event, dict) and event.get("lucien") == "doctor":
+        # Post-deploy check on Lambda: `aws lambda invoke --payload '{"lucien": "doctor"}'`.
+        from lucien.ops.cli import doctor
+
+        code, report = loop.run_until_complete(doctor(get_runtime()))
+        return {"exit_code": code, **report}
     return loop.run_until_complete(observed_cron(get_runtime(), dry_run=_event_dry_run(event)))
 
 

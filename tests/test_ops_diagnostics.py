@@ -238,3 +238,20 @@ async def test_rehearsal_shows_the_dry_run_report(app: Harness, owner: TgUser) -
     assert "Modo ensayo" in text
     methods = {c.method for c in app.double.calls[before:]}
     assert methods <= {"answerCallbackQuery", "editMessageText", "sendMessage", "getMe"}
+
+
+async def test_lambda_doctor_event(
+    app: Harness, backend: Backend, redis_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Lambda there is no shell: the cron function answers ``{"lucien": "doctor"}``."""
+    import asyncio
+
+    from tests.test_cron import _in_new_loop
+
+    await healthy(app.runtime, app.double)
+    answer = await asyncio.to_thread(
+        _in_new_loop, backend, redis_prefix, app.double, {"lucien": "doctor"}, monkeypatch
+    )
+    # That runtime has no PUBLIC_URL, so the webhook check cannot fail on it; all else passes.
+    assert answer["exit_code"] == 0, answer["failing"]
+    assert {c["name"] for c in answer["smoke"]} == {"smoke_start", "smoke_redeem", "smoke_cron"}

@@ -228,34 +228,41 @@ async def check_n_plus_one(runtime: Runtime) -> CheckCard:
     return CheckCard("n_plus_one", not found, None, "offenders" if found else None, facts)
 
 
-async def live_checks(runtime: Runtime) -> list[CheckCard]:
-    cards = [await _timed("database", lambda: check_database(runtime), CHECK_TIMEOUT)]
-    database_up = cards[0].ok
-    cards.append(await _timed("redis", lambda: check_redis(runtime), CHECK_TIMEOUT + 1))
-    cards.append(await _timed("webhook", lambda: check_webhook(runtime), CHECK_TIMEOUT))
-    cards.append(await _timed("identity", lambda: check_identity(runtime), CHECK_TIMEOUT))
-    if not database_up:
-        for name in (
-            "schema",
-            "channel_vip",
-            "channel_free",
-            "cron",
-            "dead_letters",
-            "stuck_updates",
-        ):
-            cards.append(CheckCard(name, False, None, "no_database"))
-        return _ordered(cards)
-    cards.append(await _timed("schema", lambda: check_schema(runtime), CHECK_TIMEOUT))
+async def _channel_cards(runtime: Runtime) -> list[CheckCard]:
     try:
-        cards.extend(await asyncio.wait_for(check_channels(runtime), 2 * CHECK_TIMEOUT))
+        return await asyncio.wait_for(check_channels(runtime), 2 * CHECK_TIMEOUT)
     except Exception as exc:
-        cards.append(
-            CheckCard("channel_vip", False, None, "unreachable", {"error": type(exc).__name__})
-        )
-    cards.append(await _timed("cron", lambda: check_cron(runtime), CHECK_TIMEOUT))
-    cards.append(await _timed("dead_letters", lambda: check_dead_letters(runtime), CHECK_TIMEOUT))
-    cards.append(await _timed("stuck_updates", lambda: check_stuck_updates(runtime), CHECK_TIMEOUT))
-    cards.append(await _timed("n_plus_one", lambda: check_n_plus_one(runtime), CHECK_TIMEOUT))
+        problem = "timeout" if isinstance(exc, TimeoutError) else "unreachable"
+        return [
+            CheckCard(f"channel_{kind}", False, None, problem, {"error": type(exc).__name__})
+            for kind in ("vip", "free")
+        ]
+
+
+async def live_checks(runtime: Runtime) -> list[CheckCard]:
+    """The database first (most checks need it); then everything else at once, so a slow
+    Telegram or Redis costs its own time limit, not the sum of them all."""
+    database = await _timed("database", lambda: check_database(runtime), CHECK_TIMEOUT)
+    probes: list[Awaitable[CheckCard]] = [
+        _timed("redis", lambda: check_redis(runtime), CHECK_TIMEOUT + 1),
+        _timed("webhook", lambda: check_webhook(runtime), CHECK_TIMEOUT),
+        _timed("identity", lambda: check_identity(runtime), CHECK_TIMEOUT),
+    ]
+    cards = [database]
+    if database.ok:
+        probes += [
+            _timed("schema", lambda: check_schema(runtime), CHECK_TIMEOUT),
+            _timed("cron", lambda: check_cron(runtime), CHECK_TIMEOUT),
+            _timed("dead_letters", lambda: check_dead_letters(runtime), CHECK_TIMEOUT),
+            _timed("stuck_updates", lambda: check_stuck_updates(runtime), CHECK_TIMEOUT),
+            _timed("n_plus_one", lambda: check_n_plus_one(runtime), CHECK_TIMEOUT),
+        ]
+        singles, channels = await asyncio.gather(asyncio.gather(*probes), _channel_cards(runtime))
+        cards += [*singles, *channels]
+    else:
+        cards += await asyncio.gather(*probes)
+        skipped = ("schema", "channel_vip", "channel_free", "cron", "dead_letters", "stuck_updates")
+        cards += [CheckCard(name, False, None, "no_database") for name in skipped]
     return _ordered(cards)
 
 
