@@ -56,11 +56,6 @@ class Outcome(enum.Enum):
     SETTLED = "settled"  # a permanent failure: nothing to gain from a redelivery
     DEAD = "dead_letter"  # kept failing: set aside, the owner told
 
-    @property
-    def final(self) -> bool:
-        """Whether Telegram may stop delivering it (the answer is 2xx)."""
-        return self not in (Outcome.FAILED, Outcome.BUSY)
-
 
 class InvalidUpdate(ValueError):
     pass

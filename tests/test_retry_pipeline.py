@@ -35,6 +35,10 @@ async def _harness(runtime: Runtime, double: TelegramDouble) -> AsyncIterator[Ha
         yield Harness(client, double, runtime, double.updates)
 
 
+def _in_process(settings: Settings, double: TelegramDouble) -> Runtime:
+    return Runtime(settings, telegram_transport=httpx.ASGITransport(app=double.app), double=double)
+
+
 def _forwarder(double: TelegramDouble) -> Callable[[httpx.Request], Any]:
     """A respx side effect that lets a call through to the double."""
     inner = httpx.ASGITransport(app=double.app)
@@ -259,9 +263,7 @@ async def test_poison_update_is_set_aside_once_too_old(
 
     await backend.truncate()
     settings = make_settings(backend, redis_prefix, update_max_age_seconds=1)
-    runtime = Runtime(
-        settings, telegram_transport=httpx.ASGITransport(app=double.app), double=double
-    )
+    runtime = _in_process(settings, double)
     try:
         async for app in _harness(runtime, double):
             app.double.fail_network("sendMessage", times=None)
@@ -319,9 +321,7 @@ async def test_real_token_without_secret_lets_nothing_in(
     from lucien.web.cron import create_cron_app
 
     settings = make_settings(backend, redis_prefix, webhook_secret="", cron_secret="")
-    runtime = Runtime(
-        settings, telegram_transport=httpx.ASGITransport(app=double.app), double=double
-    )
+    runtime = _in_process(settings, double)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_webhook_app(runtime)), base_url="http://l"
     ) as client:
@@ -336,7 +336,7 @@ async def test_real_token_without_secret_lets_nothing_in(
     assert double.calls == []
 
 
-# -- Redis dies mid-update ----------------------------------------------------------------
+# -- Redis dies mid-update (PostgreSQL + a test-owned redis-server) -----------------------
 
 
 class OwnedRedis:
@@ -387,9 +387,7 @@ class OwnedRedis:
 
 
 @pytest.fixture
-def owned_redis(backend: Backend) -> Any:
-    if backend.name != "postgres":
-        pytest.skip("the Redis variant runs on the PostgreSQL + Redis backend")
+def owned_redis() -> Any:
     server = OwnedRedis()
     server.start()
     yield server
@@ -397,13 +395,16 @@ def owned_redis(backend: Backend) -> Any:
 
 
 async def test_redis_dying_during_the_work_greets_once(
-    backend: Backend, redis_prefix: str, double: TelegramDouble, ana: TgUser, owned_redis: Any
+    postgres_backend: Backend,
+    redis_prefix: str,
+    double: TelegramDouble,
+    ana: TgUser,
+    owned_redis: Any,
 ) -> None:
+    backend = postgres_backend
     await backend.truncate()
     settings = make_settings(backend, redis_prefix, redis_url=owned_redis.url)
-    runtime = Runtime(
-        settings, telegram_transport=httpx.ASGITransport(app=double.app), double=double
-    )
+    runtime = _in_process(settings, double)
     original = double.methods["sendMessage"]
 
     def send_and_kill_redis(state: Any, params: Any) -> Any:
@@ -429,7 +430,7 @@ async def test_redis_dying_during_the_work_greets_once(
 
 @pytest.mark.parametrize("outage", ["restarted empty", "unreachable, data kept"])
 async def test_done_marks_written_during_an_outage_are_honoured_after_it(
-    backend: Backend,
+    postgres_backend: Backend,
     redis_prefix: str,
     double: TelegramDouble,
     ana: TgUser,
@@ -439,11 +440,10 @@ async def test_done_marks_written_during_an_outage_are_honoured_after_it(
 ) -> None:
     from redis.asyncio import Redis
 
+    backend = postgres_backend
     await backend.truncate()
     settings = make_settings(backend, redis_prefix, redis_url=owned_redis.url)
-    runtime = Runtime(
-        settings, telegram_transport=httpx.ASGITransport(app=double.app), double=double
-    )
+    runtime = _in_process(settings, double)
     dead = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
     try:
         async for app in _harness(runtime, double):
@@ -467,3 +467,20 @@ async def test_done_marks_written_during_an_outage_are_honoured_after_it(
     finally:
         await dead.aclose()
         await runtime.aclose()
+
+
+async def test_attempts_that_never_reported_back_are_set_aside(app: Harness, ana: TgUser) -> None:
+    """Attempts that crashed or timed out record no failure; the claim count still stops them."""
+    from lucien.pipeline import ledger_for
+
+    update = app.updates.command(ana, "/start")
+    for _ in range(app.runtime.settings.update_max_attempts):
+        ledger = ledger_for(app.runtime)
+        assert (await ledger.claim(update["update_id"])).attempt >= 1
+        await ledger.release(update["update_id"])  # as an expired lease would
+    response = await app.post(update)
+    assert response.json()["outcome"] == "dead_letter"
+    (letter,) = await _dead_letters(app.runtime)
+    assert letter.error == "earlier attempts did not finish"
+    assert app.double.sent_messages(ana.id) == []
+    assert len(_notices(app)) == 1
