@@ -10,44 +10,26 @@ that run inside the update (per SQL statement, per Telegram call), timed in a lo
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import statistics
 import tempfile
 import time
-import uuid
 
 import httpx
 
+from bench.update_latency import bench_runtime, json_logs, post_start
 from lucien import pipeline
 from lucien.db.migrations import upgrade
-from lucien.ops.logs import JsonFormatter
 from lucien.ops.observe import Observation, _on_sql, observing
 from lucien.runtime import Runtime
-from lucien.settings import load_settings
-from lucien.telegram.double import TelegramDouble, TgUser
+from lucien.telegram.double import TgUser
 from lucien.web.webhook import create_webhook_app
 
 N = 300
 
 
-class _Discard(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        self.format(record)
-
-
 async def seam_cost(database_url: str, redis_url: str | None) -> list[float]:
-    double = TelegramDouble()
-    settings = load_settings(
-        bot_token="1:BENCH",
-        database_url=database_url,
-        redis_url=redis_url or "",
-        webhook_secret="bench",
-        redis_prefix=f"bench-{uuid.uuid4().hex[:6]}:",
-    )
-    runtime = Runtime(
-        settings, telegram_transport=httpx.ASGITransport(app=double.app), double=double
-    )
+    runtime, double = bench_runtime(database_url, redis_url)
     inner_ms: list[float] = []
     original = pipeline.process_update
 
@@ -72,29 +54,20 @@ async def seam_cost(database_url: str, redis_url: str | None) -> list[float]:
 
     from lucien.web import webhook
 
-    sink = _Discard()
-    sink.setFormatter(JsonFormatter())
-    lucien_log = logging.getLogger("lucien")
-    lucien_log.addHandler(sink)
-    lucien_log.setLevel(logging.INFO)
     pipeline.process_update = timed  # type: ignore[assignment]
     webhook.run_observed = outer  # type: ignore[assignment]
     users = [TgUser(id=30_000 + i, first_name=f"Alma {i}") for i in range(10)]
     try:
         app = create_webhook_app(runtime)
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://bench"
-        ) as client:
-            for i in range(N):
-                update = double.updates.command(users[i % len(users)], "/start")
-                response = await client.post(
-                    "/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "bench"}
-                )
-                assert response.status_code == 200, response.text
+        with json_logs():
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://bench"
+            ) as client:
+                for i in range(N):
+                    await post_start(client, double, users[i % len(users)])
     finally:
         pipeline.process_update = original  # type: ignore[assignment]
         webhook.run_observed = observed  # type: ignore[assignment]
-        lucien_log.removeHandler(sink)
         await runtime.aclose()
     return [o - i for o, i in zip(outer_ms, inner_ms, strict=True)][20:]
 

@@ -9,11 +9,14 @@ choice, context middleware (user upsert, role, configuration, voice memory), han
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 from sqlalchemy import text
@@ -27,7 +30,8 @@ from lucien.web.webhook import create_webhook_app
 N = 300
 
 
-async def measure(database_url: str, redis_url: str | None) -> list[float]:
+def bench_runtime(database_url: str, redis_url: str | None) -> tuple[Runtime, TelegramDouble]:
+    """A runtime on ``database_url`` (and Redis) with Telegram as the in-process double."""
     double = TelegramDouble()
     settings = load_settings(
         bot_token="1:BENCH",
@@ -39,6 +43,19 @@ async def measure(database_url: str, redis_url: str | None) -> list[float]:
     runtime = Runtime(
         settings, telegram_transport=httpx.ASGITransport(app=double.app), double=double
     )
+    return runtime, double
+
+
+async def post_start(client: httpx.AsyncClient, double: TelegramDouble, user: TgUser) -> None:
+    update = double.updates.command(user, "/start")
+    response = await client.post(
+        "/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "bench"}
+    )
+    assert response.status_code == 200, response.text
+
+
+async def measure(database_url: str, redis_url: str | None) -> list[float]:
+    runtime, double = bench_runtime(database_url, redis_url)
     app = create_webhook_app(runtime)
     users = [TgUser(id=10_000 + i, first_name=f"Alma {i}") for i in range(10)]
     timings: list[float] = []
@@ -57,6 +74,28 @@ async def measure(database_url: str, redis_url: str | None) -> list[float]:
     return timings[20:]  # first requests warm caches and connections
 
 
+@contextmanager
+def json_logs() -> Iterator[None]:
+    """As in production: ``lucien`` at INFO, every line JSON-formatted (then discarded)."""
+    from lucien.ops.logs import JsonFormatter
+
+    class Discard(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            self.format(record)
+
+    sink = Discard()
+    sink.setFormatter(JsonFormatter())
+    lucien_log = logging.getLogger("lucien")
+    level = lucien_log.level
+    lucien_log.addHandler(sink)
+    lucien_log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        lucien_log.removeHandler(sink)
+        lucien_log.setLevel(level)
+
+
 async def observability_cost(database_url: str, redis_url: str | None) -> dict[str, list[float]]:
     """The same ``/start`` with and without ``lucien.ops`` (observation, JSON-ready log
     line, shared metrics), alternating request by request so machine load hits both alike."""
@@ -68,52 +107,23 @@ async def observability_cost(database_url: str, redis_url: str | None) -> dict[s
     async def plain(runtime: Runtime, update: object) -> object:
         return await pipeline.process_update(runtime, update)  # type: ignore[arg-type]
 
-    double = TelegramDouble()
-    settings = load_settings(
-        bot_token="1:BENCH",
-        database_url=database_url,
-        redis_url=redis_url or "",
-        webhook_secret="bench",
-        redis_prefix=f"bench-{uuid.uuid4().hex[:6]}:",
-    )
-    runtime = Runtime(
-        settings, telegram_transport=httpx.ASGITransport(app=double.app), double=double
-    )
+    runtime, double = bench_runtime(database_url, redis_url)
     app = create_webhook_app(runtime)
     users = [TgUser(id=20_000 + i, first_name=f"Alma {i}") for i in range(10)]
     timings: dict[str, list[float]] = {"with lucien.ops": [], "without": []}
-    # As in production: INFO lines, JSON-formatted (then discarded).
-    import logging
-
-    from lucien.ops.logs import JsonFormatter
-
-    class Discard(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            self.format(record)
-
-    sink = Discard()
-    sink.setFormatter(JsonFormatter())
-    lucien_log = logging.getLogger("lucien")
-    lucien_log.addHandler(sink)
-    lucien_log.setLevel(logging.INFO)
     try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://bench"
-        ) as client:
-            for i in range(2 * N):
-                name = "with lucien.ops" if i % 2 == 0 else "without"
-                webhook.run_observed = observed if i % 2 == 0 else plain  # type: ignore[assignment]
-                update = double.updates.command(users[i % len(users)], "/start")
-                started = time.perf_counter()
-                response = await client.post(
-                    "/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "bench"}
-                )
-                timings[name].append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200, response.text
+        with json_logs():
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://bench"
+            ) as client:
+                for i in range(2 * N):
+                    name = "with lucien.ops" if i % 2 == 0 else "without"
+                    webhook.run_observed = observed if i % 2 == 0 else plain  # type: ignore[assignment]
+                    started = time.perf_counter()
+                    await post_start(client, double, users[i % len(users)])
+                    timings[name].append((time.perf_counter() - started) * 1000)
     finally:
         webhook.run_observed = observed
-        lucien_log.removeHandler(sink)
-        sink.close()
         await runtime.aclose()
     return {name: values[20:] for name, values in timings.items()}
 

@@ -6,12 +6,13 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 
-from lucien.db.models import Base, JobRun, utcnow
+from lucien.db.models import Base
 from lucien.runtime import Runtime
 from lucien.telegram.double import TelegramDouble
 from tests.access_support import configure
+from tests.admin_sections_support import add_job_run
 
 PUBLIC_URL = "https://lucien.test"
 
@@ -24,19 +25,7 @@ async def healthy(runtime: Runtime, double: TelegramDouble) -> None:
 
 
 async def heartbeat(runtime: Runtime, *, minutes_ago: int, status: str = "ok") -> None:
-    started = utcnow() - timedelta(minutes=minutes_ago)
-    async with runtime.sessions.begin() as session:
-        await session.execute(
-            insert(JobRun).values(
-                job="cron",
-                started_at=started,
-                finished_at=started + timedelta(seconds=3),
-                status=status,
-                dry_run=False,
-                errors=0,
-                counts={},
-            )
-        )
+    await add_job_run(runtime, status, timedelta(minutes=minutes_ago))
 
 
 async def fingerprint(runtime: Runtime) -> dict[str, tuple[int, str]]:

@@ -21,6 +21,21 @@ def settings(backend: Backend, redis_prefix: str) -> Settings:
     return make_settings(backend, redis_prefix, metrics_token=TOKEN)
 
 
+async def _post_via(runtime: Runtime, update: dict[str, object]) -> httpx.AsyncClient:
+    """Post ``update`` to another instance's webhook app; its client stays open to scrape."""
+    transport = httpx.ASGITransport(app=create_webhook_app(runtime))
+    client = httpx.AsyncClient(transport=transport, base_url="http://other")
+    response = await client.post(
+        "/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    )
+    assert response.status_code == 200, response.text
+    return client
+
+
+def _in_process(settings: Settings, double: TelegramDouble) -> Runtime:
+    return Runtime(settings, telegram_transport=httpx.ASGITransport(app=double.app), double=double)
+
+
 def _samples(body: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     found = {}
     for family in text_string_to_metric_families(body):
@@ -75,18 +90,11 @@ async def test_totals_hold_across_instances(
     app: Harness, settings: Settings, double: TelegramDouble, ana: TgUser
 ) -> None:
     """Two instances serve updates; a third, that served none, answers the scrape."""
-    other = Runtime(settings, telegram_transport=httpx.ASGITransport(app=double.app), double=double)
+    other = _in_process(settings, double)
     scraper = Runtime(settings)
     try:
         await app.send(app.updates.command(ana, "start"))
-        transport = httpx.ASGITransport(app=create_webhook_app(other))
-        async with httpx.AsyncClient(transport=transport, base_url="http://b") as client:
-            response = await client.post(
-                "/webhook",
-                json=app.updates.command(ana, "start"),
-                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
-            )
-            assert response.status_code == 200
+        await (await _post_via(other, app.updates.command(ana, "start"))).aclose()
         transport = httpx.ASGITransport(app=create_webhook_app(scraper))
         async with httpx.AsyncClient(transport=transport, base_url="http://c") as client:
             found = await _scrape(client)
@@ -126,20 +134,9 @@ async def test_cron_rows_by_step_and_outcome(app: Harness) -> None:
 async def test_redis_fallback_is_counted_in_the_database(
     app: Harness, settings: Settings, double: TelegramDouble, ana: TgUser
 ) -> None:
-    broken = Runtime(
-        settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}),
-        telegram_transport=httpx.ASGITransport(app=double.app),
-        double=double,
-    )
+    broken = _in_process(settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}), double)
     try:
-        transport = httpx.ASGITransport(app=create_webhook_app(broken))
-        async with httpx.AsyncClient(transport=transport, base_url="http://b") as client:
-            response = await client.post(
-                "/webhook",
-                json=app.updates.command(ana, "start"),
-                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
-            )
-            assert response.status_code == 200
+        async with await _post_via(broken, app.updates.command(ana, "start")) as client:
             found = await _scrape(client)
     finally:
         await broken.aclose()

@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, update
 
-from lucien.db.models import AlertOptOut, JobRun, OpsAlert, User, utcnow
+from lucien.db.models import AlertOptOut, OpsAlert, User, utcnow
 from lucien.db.results import rowcount
 from lucien.db.upsert import insert_ignore
 
 if TYPE_CHECKING:
     from lucien.ops.observe import Observation
     from lucien.runtime import Runtime
+    from lucien.voice.data import JobRunCard
 
 log = logging.getLogger(__name__)
 
@@ -217,18 +218,12 @@ def stale_after(runtime: Runtime) -> timedelta:
     return timedelta(minutes=3 * runtime.settings.cron_interval_minutes)
 
 
-async def last_heartbeat(runtime: Runtime) -> JobRun | None:
-    from lucien.services.dashboard import CRON_JOB
+async def last_heartbeat(runtime: Runtime) -> JobRunCard | None:
+    """The cron's latest heartbeat, as the summary screen reads it."""
+    from lucien.services.dashboard import last_run
 
     async with runtime.sessions() as session:
-        return (
-            await session.execute(
-                select(JobRun)
-                .where(JobRun.job == CRON_JOB)
-                .order_by(JobRun.started_at.desc(), JobRun.id.desc())
-                .limit(1)
-            )
-        ).scalar_one_or_none()
+        return await last_run(session)
 
 
 async def watch_heartbeat(runtime: Runtime, now: datetime | None = None) -> bool:

@@ -164,21 +164,13 @@ class HandlerProbe:
             raise
 
 
-EVENTS = (
-    "message",
-    "edited_message",
-    "callback_query",
-    "chat_member",
-    "my_chat_member",
-    "chat_join_request",
-)
-
-
 def instrument_dispatcher(dispatcher: Any) -> None:
     if getattr(dispatcher, "_lucien_observed", False):
         return
+    from lucien.cli import ALLOWED_UPDATES  # the update types the handlers use
+
     probe = HandlerProbe()
-    for name in EVENTS:
+    for name in ALLOWED_UPDATES:
         dispatcher.observers[name].middleware(probe)
     dispatcher._lucien_observed = True
 
