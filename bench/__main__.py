@@ -10,6 +10,7 @@ BENCHES = [
     "bench.update_latency",
     "bench.ops_overhead",
     "bench.cron_throughput",
+    "bench.data_migration",
 ]
 
 if __name__ == "__main__":

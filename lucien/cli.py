@@ -118,6 +118,155 @@ def cmd_voice(args: argparse.Namespace) -> int:
     return preview_main(rest)
 
 
+def _data_failed(area: str, exc: Exception) -> int:
+    print(f"lucien: {area}: {exc}", file=sys.stderr)
+    print(json.dumps({"status": "error", "error": str(exc)}, ensure_ascii=False))
+    return 2
+
+
+def cmd_migrate_data(args: argparse.Namespace) -> int:
+    from lucien.data.migrate import migrate_data
+    from lucien.data.schema import DataError
+    from lucien.db.url import DatabaseURLError
+
+    try:
+        summary = asyncio.run(
+            migrate_data(
+                args.source,
+                args.target,
+                force=args.force,
+                dry_run=args.dry_run,
+                batch_size=args.batch_size,
+            )
+        )
+    except (DataError, DatabaseURLError) as exc:
+        return _data_failed("migrate-data", exc)
+    for problem in summary.problems[:20]:
+        print(f"lucien: migrate-data: refused {problem.line()}", file=sys.stderr)
+    if summary.error:
+        print(f"lucien: migrate-data: {summary.error}", file=sys.stderr)
+    print(json.dumps(summary.as_dict(), ensure_ascii=False))
+    return 0 if summary.ok else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from lucien.data.archive import export_archive
+    from lucien.data.schema import DataError
+
+    settings = settings_or_exit()
+    try:
+        manifest = asyncio.run(export_archive(settings.database_url, args.file))
+    except DataError as exc:
+        return _data_failed("export", exc)
+    print(json.dumps({"status": "ok", "file": args.file, **manifest}, ensure_ascii=False))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    import zipfile
+
+    from lucien.data.archive import import_archive
+    from lucien.data.schema import DataError
+
+    settings = settings_or_exit()
+    try:
+        summary = asyncio.run(import_archive(settings.database_url, args.file, force=args.force))
+    except (DataError, OSError, zipfile.BadZipFile) as exc:
+        return _data_failed("import", exc)
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
+def _with_runtime(work: Callable[[Any, argparse.Namespace], Any]) -> Command:
+    def command(args: argparse.Namespace) -> int:
+        from lucien.runtime import Runtime
+
+        settings = settings_or_exit()
+
+        async def main() -> int:
+            runtime = Runtime(settings)
+            try:
+                result: int = await work(runtime, args)
+                return result
+            finally:
+                await runtime.aclose()
+
+        return asyncio.run(main())
+
+    return command
+
+
+async def _users_export(runtime: Any, args: argparse.Namespace) -> int:
+    from lucien.data.person import collect, redis_collect
+
+    async with runtime.sessions() as session:
+        rows = await collect(session, args.id)
+    redis = runtime.redis()
+    held: dict[str, Any] = {"user_id": args.id, "database": rows}
+    if redis is not None:
+        held["redis"] = await redis_collect(redis, runtime.settings.redis_prefix, args.id)
+    print(json.dumps(held, ensure_ascii=False, indent=2))
+    return 0 if rows or held.get("redis") else 1
+
+
+async def _users_delete(runtime: Any, args: argparse.Namespace) -> int:
+    from lucien.services.admin_users import Result, wipe
+
+    done = await wipe(runtime, actor_id=None, user_id=args.id)
+    if done.result is not Result.DONE:
+        print(f"lucien: users: cannot delete {args.id}: {done.result.value}", file=sys.stderr)
+        return 2
+    status = "pending" if done.problems else "deleted"
+    print(
+        json.dumps(
+            {
+                "user_id": args.id,
+                "status": status,
+                "telegram_problems": done.problems,
+                "removed": done.removed,
+            },
+            ensure_ascii=False,
+        )
+    )
+    if done.problems:
+        print(
+            f"lucien: users: {args.id} is out of every membership but still in a channel; "
+            "the rows are kept: run the same command again to finish",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _add_data_commands(sub: Any) -> None:
+    p = sub.add_parser(
+        "migrate-data", help="copy a whole database (SQLite or PostgreSQL) into another, verified"
+    )
+    p.add_argument("source", help="source DATABASE_URL (at this Lucien's head)")
+    p.add_argument("target", help="target DATABASE_URL (empty; migrated first if needed)")
+    p.add_argument("--force", action="store_true", help="empty a non-empty target first")
+    p.add_argument("--dry-run", action="store_true", help="validate the source; write nothing")
+    p.add_argument("--batch-size", type=int, default=1000)
+    p.set_defaults(func=cmd_migrate_data)
+
+    p = sub.add_parser("export", help="write a portable backup archive of DATABASE_URL")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("import", help="restore a backup archive into DATABASE_URL")
+    p.add_argument("file")
+    p.add_argument("--force", action="store_true", help="empty a non-empty database first")
+    p.set_defaults(func=cmd_import)
+
+    users = sub.add_parser("users", help="a person's data: export (right of access) or delete")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    p = users_sub.add_parser("export", help="print everything held about a person as JSON")
+    p.add_argument("id", type=int, help="Telegram user id")
+    p.set_defaults(func=_with_runtime(_users_export))
+    p = users_sub.add_parser("delete", help="remove from the channels, then delete every row")
+    p.add_argument("id", type=int, help="Telegram user id")
+    p.set_defaults(func=_with_runtime(_users_delete))
+
+
 def _async(fn: Callable[[], Any]) -> Command:
     return lambda _args: asyncio.run(fn())
 
@@ -161,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from lucien.dead_letters import add_command as add_dead_letters
     from lucien.ops.cli import add_commands as add_ops_commands
 
-    parser = build_parser([add_commands, add_dead_letters, add_ops_commands])
+    parser = build_parser([add_commands, add_dead_letters, _add_data_commands, add_ops_commands])
     args = parser.parse_args(argv)
     result: int = args.func(args)
     return result

@@ -60,6 +60,23 @@ class Settings(BaseSettings):
     redis_max_connections: int = Field(default=50, gt=0)
     redis_pool_timeout_seconds: float = Field(default=2.0, gt=0)
 
+    # Retention (days) of the tables that grow; the cron's clean-up applies them
+    # (``lucien/jobs/cleanup.py``; README "Data" lists what each one keeps).
+    retention_processed_updates_days: float = Field(default=3, gt=0)
+    retention_stuck_claims_days: float = Field(default=1, gt=0)
+    retention_join_requests_days: float = Field(default=30, gt=0)
+    retention_voice_history_days: float = Field(default=1, gt=0)
+    retention_rate_limits_days: float = Field(default=1, gt=0)
+    retention_fsm_states_days: float = Field(default=7, gt=0)
+    retention_audit_log_days: float = Field(default=365, gt=0)
+    retention_job_runs_days: float = Field(default=30, gt=0)
+    retention_invite_links_days: float = Field(default=30, gt=0)
+    retention_interest_marks_days: float = Field(default=1, gt=0)
+    retention_reminders_sent_days: float = Field(default=90, gt=0)
+    retention_dead_letters_days: float = Field(default=90, gt=0)
+    retention_ops_profiles_days: float = Field(default=30, gt=0)
+    retention_ops_alerts_days: float = Field(default=30, gt=0)
+
     @field_validator(
         "bot_token",
         "webhook_secret",

@@ -425,7 +425,7 @@ async def test_delete_a_users_data(app: Harness, owner: TgUser) -> None:
         assert calls(app.double, "banChatMember", chat_id=chat, user_id=BOB.id)
         assert app.double.member_status(chat, BOB.id) == "left"
     (entry,) = await audit_entries(app.runtime, "user.delete")
-    assert entry.target_id == str(BOB.id) and entry.actor_id == OWNER_ID
+    assert entry.target_id is None and entry.actor_id == OWNER_ID  # the event, not the person
     assert "Bob" not in repr((entry.before, entry.after, entry.reason))
     # A pressed-again button finds nobody.
     answer = await press(app, owner, cb(S.USERS, A.WIPE_OK, id=BOB.id))

@@ -17,17 +17,15 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from redis.exceptions import RedisError
 from sqlalchemy import (
     String,
     and_,
     case,
     cast,
-    delete,
     exists,
     false,
     func,
@@ -46,16 +44,13 @@ from lucien.access.subscriptions import ACTIVE, EXPIRED
 from lucien.db.models import (
     AdminGrant,
     AuditEntry,
-    FSMRecord,
     Interest,
     InviteLink,
     JoinRequest,
     Package,
     Plan,
-    RateLimit,
     Subscription,
     User,
-    VoiceHistory,
     utcnow,
 )
 from lucien.db.results import rowcount
@@ -511,7 +506,7 @@ class Removal:
 
 
 async def _precheck(
-    session: AsyncSession, settings: Settings, actor_id: int, user_id: int
+    session: AsyncSession, settings: Settings, actor_id: int | None, user_id: int
 ) -> Result | None:
     if user_id == actor_id:
         return Result.SELF
@@ -611,52 +606,63 @@ async def begin_wipe(
     session: AsyncSession,
     settings: Settings,
     *,
-    actor_id: int,
+    actor_id: int | None,
     user_id: int,
     vip_channel_id: int | None,
     free_channel_id: int | None,
     now: datetime | None = None,
 ) -> Removal:
-    """Delete every row of this person (foreign keys cascade to grants, memberships,
-    links, requests, interests and marks; invitations they used keep only "used").
+    """ "Delete the data", first half: memberships end now; every row stays.
 
-    The audit entry of the deletion is kept, with the id and counts only (no name).
+    The rows go only once Telegram has let the person out (:func:`finish_wipe`): a failure
+    there leaves the person findable, so the deletion can be asked again and finished.
     """
     now = now or utcnow()
     refused = await _precheck(session, settings, actor_id, user_id)
     if refused is not None:
         return Removal(refused, user_id)
     links = await _open_links(session, user_id)
-    counts: dict[str, Any] = {}
-    for label, model in (
-        ("subscriptions", Subscription),
-        ("interests", Interest),
-        ("join_requests", JoinRequest),
-    ):
-        counts[label] = int(
-            await session.scalar(
-                select(func.count()).select_from(model).where(model.user_id == user_id)
-            )
-            or 0
-        )
-    # Rows that name the person without a foreign key.
-    await session.execute(delete(VoiceHistory).where(VoiceHistory.user_id == user_id))
-    await session.execute(delete(FSMRecord).where(FSMRecord.key.like(f"%:{user_id}:{user_id}:%")))
-    await session.execute(delete(RateLimit).where(RateLimit.key.like(f"%:{user_id}")))
-    deleted = await session.execute(delete(User).where(User.id == user_id))
-    if rowcount(deleted) != 1:
-        return Removal(Result.NOT_FOUND, user_id)
-    await audit.record(
-        session,
-        "user.delete",
-        actor_id=actor_id,
-        target_type="user",
-        target_id=user_id,
-        before=counts,
-        after={"deleted": True},
-        at=now,
-    )
+    await _end_memberships(session, user_id, now)
     return Removal(Result.DONE, user_id, _channels(vip_channel_id, free_channel_id), links)
+
+
+async def finish_wipe(runtime: Runtime, *, actor_id: int | None, user_id: int) -> dict[str, int]:
+    """Last half, once out of the channels: every row deleted or anonymised, Redis too."""
+    from lucien.data.person import erase, redis_forget
+
+    async with runtime.sessions.begin() as session:
+        removed = await erase(session, user_id, actor_id=actor_id)
+    await redis_forget(runtime.redis(), runtime.settings.redis_prefix, user_id)
+    return removed
+
+
+@dataclass
+class Wipe:
+    result: Result
+    problems: list[str] = field(default_factory=list)  # Telegram's; the rows are kept
+    removed: dict[str, int] = field(default_factory=dict)
+
+
+async def wipe(runtime: Runtime, *, actor_id: int | None, user_id: int) -> Wipe:
+    """The whole deletion (panel and ``lucien users delete``); safe to ask again."""
+    from lucien.services.config import get_config
+
+    async with runtime.sessions.begin() as session:
+        config = await get_config(session)
+        removal = await begin_wipe(
+            session,
+            runtime.settings,
+            actor_id=actor_id,
+            user_id=user_id,
+            vip_channel_id=config.vip_channel_id,
+            free_channel_id=config.free_channel_id,
+        )
+    if removal.result is not Result.DONE:
+        return Wipe(removal.result)
+    problems = await remove_from_channels(runtime.bot, removal)
+    if problems:
+        return Wipe(Result.DONE, problems)
+    return Wipe(Result.DONE, removed=await finish_wipe(runtime, actor_id=actor_id, user_id=user_id))
 
 
 async def remove_from_channels(bot: Bot, removal: Removal) -> list[str]:
@@ -682,18 +688,3 @@ async def remove_from_channels(bot: Bot, removal: Removal) -> list[str]:
                 log.warning("revoking a link of %s failed: %s", removal.user_id, exc)
                 problems.append(f"link: {exc}")
     return problems
-
-
-async def forget_in_redis(runtime: Runtime, user_id: int) -> None:
-    """Best effort: the person's variant memory, wizard state and counters in Redis."""
-    redis = runtime.redis()
-    if redis is None:
-        return
-    prefix = runtime.settings.redis_prefix
-    try:
-        keys: list[Any] = [f"{prefix}voice:{user_id}"]
-        for pattern in (f"{prefix}fsm:*:{user_id}:{user_id}:*", f"{prefix}rl:*:{user_id}"):
-            keys.extend([k async for k in redis.scan_iter(match=pattern, count=500)])
-        await redis.delete(*keys)
-    except (RedisError, OSError) as exc:
-        log.warning("could not forget user %s in redis: %s", user_id, type(exc).__name__)

@@ -298,19 +298,33 @@ class AdminUsersProvider(Provider):
         )
 
     def removal_incomplete(self, *, user: UserCard, deleted: bool = False) -> Message:
-        """Removal from the channels (or a deletion) whose Telegram half did not finish."""
+        """Removal from the channels (or a deletion) whose Telegram half did not finish.
+
+        A deletion keeps every row until the person is out of the channels, so asking
+        again (the button) finishes it.
+        """
         who = b(person(user.full_name, "esta persona"))
-        done = f"He borrado los datos de {who}" if deleted else f"He cerrado la membresía de {who}"
+        if deleted:
+            return self.message(
+                "wipe_incomplete",
+                f"He cerrado la membresía de {who}, pero no he podido retirarle de todos los "
+                "canales, así que aún no he borrado sus datos.",
+                "Compruebe en la calibración que sigo siendo administrador con permiso para "
+                "restringir miembros, y pídame de nuevo el borrado para terminarlo.",
+                keyboard=keyboard(
+                    [self.admin_button("🗑 Terminar el borrado", S.USERS, A.WIPE_OK, id=user.id)],
+                    [self.admin_button("🔍 Revisar canales", S.CONFIG, A.OPEN)],
+                    [self.back_to(S.USERS)],
+                ),
+            )
         return self.message(
             "removal_incomplete",
-            f"{done}, pero no he podido retirarle de todos los canales.",
+            f"He cerrado la membresía de {who}, pero no he podido retirarle de todos los canales.",
             "Compruebe en la calibración que sigo siendo administrador con permiso para "
-            "restringir miembros" + (", y vuelva a intentarlo." if not deleted else "."),
+            "restringir miembros, y vuelva a intentarlo.",
             keyboard=keyboard(
                 [self.admin_button("🔍 Revisar canales", S.CONFIG, A.OPEN)],
-                [self.back_to(S.USERS)]
-                if deleted
-                else [self.admin_button("👤 Perfil", S.USERS, A.VIEW, id=user.id, arg="sum")],
+                [self.admin_button("👤 Perfil", S.USERS, A.VIEW, id=user.id, arg="sum")],
             ),
         )
 

@@ -247,6 +247,9 @@ async def on_do(
         return
     settings = runtime.settings
     actor_id, user_id = query.from_user.id, callback_data.id
+    if action == "wipe":
+        await _wipe(query, runtime, voice, actor_id, user_id)
+        return
     removal: svc.Removal | None = None
     async with runtime.sessions.begin() as session:
         card = await svc.get_card(session, settings, user_id)
@@ -262,8 +265,7 @@ async def on_do(
             )
         else:
             config = await get_config(session)
-            begin = svc.begin_removal if action == "kick" else svc.begin_wipe
-            removal = await begin(
+            removal = await svc.begin_removal(
                 session,
                 settings,
                 actor_id=actor_id,
@@ -280,14 +282,27 @@ async def on_do(
         await register_admin_commands(runtime, user_id, admin=action == "grant")
     if removal is not None:
         problems = await svc.remove_from_channels(runtime.bot, removal)
-        if action == "wipe":
-            await svc.forget_in_redis(runtime, user_id)
         if problems:
-            msg = voice.admin_users.removal_incomplete(user=card, deleted=action == "wipe")
-            await show(query, msg)
+            await show(query, voice.admin_users.removal_incomplete(user=card))
             await query.answer()
             return
     await show(query, voice.admin_users.done(action=action, user=card))  # type: ignore[arg-type]
+    await query.answer()
+
+
+async def _wipe(
+    query: CallbackQuery, runtime: Runtime, voice: Voice, actor_id: int, user_id: int
+) -> None:
+    """Delete the data: Telegram first, the rows last, so a failure can be finished later."""
+    card = await _card(runtime, user_id)
+    done = await svc.wipe(runtime, actor_id=actor_id, user_id=user_id)
+    if done.result is not Result.DONE or card is None:
+        await query.answer(**_refusal(voice, done.result).as_answer_kwargs())
+        return
+    if done.problems:
+        await show(query, voice.admin_users.removal_incomplete(user=card, deleted=True))
+    else:
+        await show(query, voice.admin_users.done(action="wipe", user=card))
     await query.answer()
 
 
