@@ -136,8 +136,11 @@ async def test_redis_fallback_is_counted_in_the_database(
 ) -> None:
     broken = _in_process(settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}), double)
     try:
-        async with await _post_via(broken, app.updates.command(ana, "start")) as client:
+        client = await _post_via(broken, app.updates.command(ana, "start"))
+        try:
             found = await _scrape(client)
+        finally:
+            await client.aclose()
     finally:
         await broken.aclose()
     assert found[("lucien_fallback_activations_total", (("store", "ledger"),))] == 1
