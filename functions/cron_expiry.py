@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from lucien.boot import configure_logging, settings_or_exit
-from lucien.jobs.runner import run_cron
 from lucien.jobs.switches import BadSwitch, parse_switch
+from lucien.ops.seam import observed_cron
 from lucien.runtime import get_runtime
 from lucien.web.cron import create_cron_app
 from lucien.web.lambda_handler import ensure_event_loop, http_handler
@@ -67,13 +67,19 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         log.error("cron event rejected: %s", exc)
         return {"ok": False, "status": "rejected", "error": str(exc)}
     loop = ensure_event_loop()
-    return loop.run_until_complete(run_cron(get_runtime(), dry_run=dry_run))
+    if isinstance(event, dict) and event.get("lucien") == "doctor":
+        # Post-deploy check on Lambda: `aws lambda invoke --payload '{"lucien": "doctor"}'`.
+        from lucien.ops.cli import doctor
+
+        code, report = loop.run_until_complete(doctor(get_runtime()))
+        return {"exit_code": code, **report}
+    return loop.run_until_complete(observed_cron(get_runtime(), dry_run=dry_run))
 
 
 async def _run_once(dry_run: bool | None) -> dict[str, Any]:
     runtime = get_runtime()
     try:
-        return await run_cron(runtime, dry_run=dry_run)
+        return await observed_cron(runtime, dry_run=dry_run)
     finally:
         await runtime.aclose()
 

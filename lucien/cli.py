@@ -311,10 +311,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging()
     from lucien.access.cli import add_commands
     from lucien.dead_letters import add_command as add_dead_letters
+    from lucien.ops.cli import add_commands as add_ops_commands
     from lucien.sandbox.cli import add_commands as add_sandbox_commands
 
     parser = build_parser(
-        [add_commands, add_dead_letters, _add_data_commands, add_sandbox_commands]
+        [add_commands, add_dead_letters, _add_data_commands, add_ops_commands, add_sandbox_commands]
     )
     args = parser.parse_args(argv)
     result: int = args.func(args)

@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from lucien.jobs.runner import run_cron
 from lucien.jobs.switches import BadSwitch, parse_switch
+from lucien.ops.seam import observed_cron
 from lucien.runtime import Runtime, runtime_provider
 from lucien.web.health import health_endpoint
 
@@ -55,7 +55,7 @@ async def cron_endpoint(request: Request) -> Response:
         dry_run = parse_switch(request.query_params.get("dry_run"))
     except BadSwitch as exc:
         return JSONResponse({"ok": False, "error": str(exc)}, status_code=400)
-    summary = await run_cron(runtime, dry_run=dry_run)
+    summary = await observed_cron(runtime, dry_run=dry_run)
     return JSONResponse(summary, status_code=500 if summary["status"] == "failed" else 200)
 
 

@@ -14,6 +14,7 @@ from lucien.bot.routers.admin import (
     broadcast,
     config,
     content,
+    diagnostics,
     free,
     home,
     interests,
@@ -22,7 +23,8 @@ from lucien.bot.routers.admin import (
     vip,
 )
 
-SECTIONS = (home, vip, free, content, interests, users, config, stats, broadcast)
+# diagnostics first: its commands are never taken for a wizard's typed input.
+SECTIONS = (diagnostics, home, vip, free, content, interests, users, config, stats, broadcast)
 
 
 def build() -> Router:
