@@ -10,6 +10,7 @@ BENCHES = [
     "bench.update_latency",
     "bench.load",
     "bench.journal_cost",
+    "bench.ops_overhead",
     "bench.cron_throughput",
     "bench.data_migration",
 ]

@@ -9,11 +9,14 @@ choice, context middleware (user upsert, role, configuration, voice memory), han
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 from sqlalchemy import text
@@ -22,16 +25,29 @@ from bench.databases import sandboxed_runtime
 from lucien.db.migrations import upgrade
 from lucien.runtime import Runtime
 from lucien.settings import load_settings
-from lucien.telegram.double import TgUser
+from lucien.telegram.double import TelegramDouble, TgUser
 from lucien.web.webhook import create_webhook_app
 
 N = 300
 
 
-async def measure(database_url: str, redis_url: str | None) -> list[float]:
+def bench_runtime(database_url: str, redis_url: str | None) -> tuple[Runtime, TelegramDouble]:
+    """A runtime on ``database_url`` (and Redis) with Telegram as the in-process double."""
     runtime = sandboxed_runtime(database_url, redis_url)
-    double = runtime.double
-    assert double is not None
+    assert runtime.double is not None
+    return runtime, runtime.double
+
+
+async def post_start(client: httpx.AsyncClient, double: TelegramDouble, user: TgUser) -> None:
+    update = double.updates.command(user, "/start")
+    response = await client.post(
+        "/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "bench"}
+    )
+    assert response.status_code == 200, response.text
+
+
+async def measure(database_url: str, redis_url: str | None) -> list[float]:
+    runtime, double = bench_runtime(database_url, redis_url)
     app = create_webhook_app(runtime)
     users = [TgUser(id=10_000 + i, first_name=f"Alma {i}") for i in range(10)]
     timings: list[float] = []
@@ -48,6 +64,60 @@ async def measure(database_url: str, redis_url: str | None) -> list[float]:
             assert response.status_code == 200, response.text
     await runtime.aclose()
     return timings[20:]  # first requests warm caches and connections
+
+
+@contextmanager
+def json_logs() -> Iterator[None]:
+    """As in production: ``lucien`` at INFO, every line JSON-formatted (then discarded)."""
+    from lucien.ops.logs import JsonFormatter
+
+    class Discard(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            self.format(record)
+
+    sink = Discard()
+    sink.setFormatter(JsonFormatter())
+    lucien_log = logging.getLogger("lucien")
+    level = lucien_log.level
+    lucien_log.addHandler(sink)
+    lucien_log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        lucien_log.removeHandler(sink)
+        lucien_log.setLevel(level)
+
+
+async def observability_cost(database_url: str, redis_url: str | None) -> dict[str, list[float]]:
+    """The same ``/start`` with and without ``lucien.ops`` (observation, JSON-ready log
+    line, shared metrics), alternating request by request so machine load hits both alike."""
+    from lucien import pipeline
+    from lucien.web import webhook
+
+    observed = webhook.run_observed
+
+    async def plain(runtime: Runtime, update: object) -> object:
+        return await pipeline.process_update(runtime, update)  # type: ignore[arg-type]
+
+    runtime, double = bench_runtime(database_url, redis_url)
+    app = create_webhook_app(runtime)
+    users = [TgUser(id=20_000 + i, first_name=f"Alma {i}") for i in range(10)]
+    timings: dict[str, list[float]] = {"with lucien.ops": [], "without": []}
+    try:
+        with json_logs():
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://bench"
+            ) as client:
+                for i in range(2 * N):
+                    name = "with lucien.ops" if i % 2 == 0 else "without"
+                    webhook.run_observed = observed if i % 2 == 0 else plain  # type: ignore[assignment]
+                    started = time.perf_counter()
+                    await post_start(client, double, users[i % len(users)])
+                    timings[name].append((time.perf_counter() - started) * 1000)
+    finally:
+        webhook.run_observed = observed
+        await runtime.aclose()
+    return {name: values[20:] for name, values in timings.items()}
 
 
 def report(name: str, timings: list[float]) -> None:
@@ -129,11 +199,15 @@ def main() -> None:
         url = f"sqlite+aiosqlite:///{tmp}/bench.db"
         upgrade(url)
         report("sqlite", asyncio.run(measure(url, None)))
+        for name, values in asyncio.run(observability_cost(url, None)).items():
+            report(f"sqlite, {name}", values)
     pg = os.environ.get("LUCIEN_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
     redis = os.environ.get("LUCIEN_BENCH_REDIS", "redis://127.0.0.1:6379/0")
     try:
         upgrade(pg)
         report("postgres+redis", asyncio.run(measure(pg, redis)))
+        for name, values in asyncio.run(observability_cost(pg, redis)).items():
+            report(f"postgres+redis, {name}", values)
         for name, values in asyncio.run(ledger_cost(pg, redis)).items():
             report(f"ledger claim+complete, {name}", values)
     except Exception as exc:  # servers not running here

@@ -10,15 +10,29 @@
 """
 
 import sys
+from typing import Any
 
 from lucien.boot import configure_logging, settings_or_exit
+from lucien.runtime import get_runtime
 from lucien.web.cron import create_cron_app
-from lucien.web.lambda_handler import http_handler
+from lucien.web.lambda_handler import ensure_event_loop, http_handler
 
 configure_logging()
 settings_or_exit("cron")
 app = create_cron_app()
-handler = http_handler(app, scheduled=True)
+_lambda = http_handler(app, scheduled=True)
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Lambda entry (Mangum infers the event). One command besides: ``{"lucien": "doctor"}``
+    (``aws lambda invoke``) is the post-deploy check."""
+    if isinstance(event, dict) and event.get("lucien") == "doctor":
+        from lucien.ops.cli import doctor
+
+        code, report = ensure_event_loop().run_until_complete(doctor(get_runtime()))
+        return {"exit_code": code, **report}
+    return _lambda(event, context)
+
 
 if __name__ == "__main__":
     from lucien.cli import main

@@ -18,6 +18,10 @@ def configure_logging() -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    from lucien.ops.logs import use_json, wants_json
+
+    if wants_json():
+        use_json()
 
 
 def settings_or_exit(*serves: str) -> Settings:

@@ -53,6 +53,7 @@ class AdminSection(StrEnum):
     CONFIG = "g"
     STATS = "o"
     BROADCAST = "b"
+    DIAGNOSTICS = "x"
 
 
 class AdminAction(StrEnum):
@@ -127,6 +128,9 @@ class AdminAction(StrEnum):
     # BROADCAST
     TARGET = "to"  # arg=vip|free → ask for the content
     SEND = "send"  # confirm after the preview
+    # DIAGNOSTICS (OPEN runs the report again)
+    REHEARSE = "rehearse"  # a dry run of the cron, shown as its report and plan
+    ALERTS = "alerts"  # arg=on|off: this custodian's operational alerts
 
 
 class VipAction(StrEnum):

@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from lucien.db.models import ProcessedUpdate, utcnow
 from lucien.db.results import rowcount
 from lucien.db.upsert import insert_ignore, upsert
+from lucien.ops.observe import note_fallback
 
 log = logging.getLogger(__name__)
 
@@ -296,6 +297,7 @@ class FallbackLedger:
                 "redis unavailable for the update ledger, using the database: %s",
                 type(exc).__name__,
             )
+            note_fallback("ledger")
             self._used[update_id] = self.fallback
             return await self.fallback.claim(update_id)
 
@@ -311,6 +313,7 @@ class FallbackLedger:
                     update_id,
                     type(exc).__name__,
                 )
+                note_fallback("ledger")
         await self.fallback.complete(update_id)
 
     async def release(self, update_id: int) -> None:

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     railway_public_domain: str | None = None
     cron_secret: SecretStr | None = None
     lucien_env: Literal["development", "production"] = "development"
+    metrics_token: SecretStr | None = None
 
     # Tunables with safe defaults; not part of the documented contract.
     redis_prefix: str = "lucien:"
@@ -50,6 +51,10 @@ class Settings(BaseSettings):
     cron_telegram_rate: float = Field(default=25.0, gt=0, le=30)
     update_lease_seconds: int = Field(default=120, gt=0)
     max_body_bytes: int = 1024 * 1024
+    #: An update that sends more SQL statements than this trips the N+1 alarm.
+    sql_alarm_statements: int = Field(default=40, gt=0)
+    #: The cron's schedule; its heartbeat counts as stale after three missed runs.
+    cron_interval_minutes: int = Field(default=5, gt=0)
     max_json_depth: int = Field(default=64, gt=0)
     # The poison guard: an update that failed this many times, or whose first attempt is
     # older than this, is set aside as a dead letter (and the owner told once).
@@ -76,11 +81,14 @@ class Settings(BaseSettings):
     retention_interest_marks_days: float = Field(default=1, gt=0)
     retention_reminders_sent_days: float = Field(default=90, gt=0)
     retention_dead_letters_days: float = Field(default=90, gt=0)
+    retention_ops_profiles_days: float = Field(default=30, gt=0)
+    retention_ops_alerts_days: float = Field(default=30, gt=0)
 
     @field_validator(
         "bot_token",
         "webhook_secret",
         "cron_secret",
+        "metrics_token",
         "redis_url",
         "public_url",
         "railway_public_domain",

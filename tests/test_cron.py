@@ -500,9 +500,10 @@ def _in_new_loop(
     redis_prefix: str,
     double: Any,
     event: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch | None = None,
 ) -> dict[str, Any]:
-    """What Lambda does: a fresh thread with its own event loop, the module's handler (made
-    the way the module makes it, on this test's runtime)."""
+    """What Lambda does: a fresh thread with its own event loop, the module's handler —
+    its app made the way the module makes it, on this test's runtime."""
     import functions.cron_expiry as entry
     from lucien.web.lambda_handler import ensure_event_loop
 
@@ -511,11 +512,15 @@ def _in_new_loop(
         telegram_transport=httpx.ASGITransport(app=double.app),
         double=double,
     )
-    handler = entry.http_handler(create_cron_app(runtime), scheduled=True)
+    patch = monkeypatch or pytest.MonkeyPatch()
+    patch.setattr(entry, "get_runtime", lambda: runtime)
+    patch.setattr(entry, "_lambda", entry.http_handler(create_cron_app(runtime), scheduled=True))
     try:
-        return handler(event, None)
+        return entry.handler(event, None)
     finally:
         ensure_event_loop().run_until_complete(runtime.aclose())
+        if monkeypatch is None:
+            patch.undo()
 
 
 async def test_lambda_scheduled_event_runs_the_job(

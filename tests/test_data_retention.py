@@ -22,6 +22,8 @@ from lucien.db.models import (
     InviteLink,
     JobRun,
     JoinRequest,
+    OpsAlert,
+    OpsProfile,
     ProcessedUpdate,
     RateLimit,
     ReminderSent,
@@ -144,6 +146,29 @@ async def _dead(s: AsyncSession, at: datetime, n: int, sub: int) -> Any:
     return DeadLetter.update_id == 700_000 + n
 
 
+async def _profile(s: AsyncSession, at: datetime, n: int, sub: int) -> Any:
+    row = await s.execute(
+        insert(OpsProfile)
+        .values(
+            created_at=at,
+            reason="profile",
+            kind="message",
+            duration_ms=1.0,
+            sql_count=1,
+            telegram_count=0,
+        )
+        .returning(OpsProfile.id)
+    )
+    return OpsProfile.id == row.scalar_one()
+
+
+async def _alert(s: AsyncSession, at: datetime, n: int, sub: int) -> Any:
+    await s.execute(
+        insert(OpsAlert).values(signature=f"test:{n}", kind="cron_stale", last_sent_at=at)
+    )
+    return OpsAlert.signature == f"test:{n}"
+
+
 ROWS: dict[str, tuple[Any, Row]] = {
     "processed_updates": (ProcessedUpdate, _update),
     "stuck_claims": (ProcessedUpdate, _stuck),
@@ -158,6 +183,8 @@ ROWS: dict[str, tuple[Any, Row]] = {
     "interest_marks": (InterestMark, _mark),
     "reminders_sent": (ReminderSent, _reminder),
     "dead_letters": (DeadLetter, _dead),
+    "ops_profiles": (OpsProfile, _profile),
+    "ops_alerts": (OpsAlert, _alert),
 }
 
 

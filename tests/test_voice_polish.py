@@ -27,7 +27,6 @@ ROOT = Path(__file__).resolve().parents[1]
 NOT_YET_SENT = {
     "diagnostics.run_report": "issue 11 (operations): the cron report to the admins",
     "diagnostics.dry_run_plan": "issue 11 (operations): the dry-run plan to the admins",
-    "expiry.removal_stuck": "issue 8 (helper retry-cron): a removal that keeps failing",
     "dashboard.WARNINGS.redis_down": "issue 11 (operations): Redis health on the dashboard",
 }
 #: Where messages are only rendered for checking or previewing, not sent.

@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from redis.exceptions import RedisError
 
+from lucien.ops.observe import note_fallback
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -33,6 +35,7 @@ class FallbackStorage(BaseStorage):
                     "redis unavailable for FSM storage, using the database: %s", type(exc).__name__
                 )
                 self._down = True
+                note_fallback("fsm")
         return await op(self.fallback)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:

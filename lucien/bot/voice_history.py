@@ -6,6 +6,7 @@ import logging
 
 from redis.exceptions import RedisError
 
+from lucien.ops.observe import note_fallback
 from lucien.runtime import Runtime
 from lucien.voice import DatabaseVariantHistory, RedisVariantHistory, VariantHistory
 
@@ -24,6 +25,7 @@ class _FallbackHistory:
             return await self.primary.load(user_id)
         except (RedisError, OSError):
             log.warning("redis unavailable for variant history, using the database")
+            note_fallback("voice")
             self.primary = self.fallback
             return await self.fallback.load(user_id)
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from lucien.boot import configure_logging, settings_or_exit
+from lucien.telegram.updates import ALLOWED_UPDATES
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -34,16 +35,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     uvicorn.run("lucien.cli.local:create_local_app", factory=True, host=args.host, port=args.port)
     return 0
-
-
-ALLOWED_UPDATES = [
-    "message",
-    "edited_message",
-    "callback_query",
-    "chat_member",
-    "my_chat_member",
-    "chat_join_request",
-]
 
 
 async def _set_webhook() -> int:
@@ -311,10 +302,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging()
     from lucien.cli.access import add_commands
     from lucien.cli.dead_letters import add_command as add_dead_letters
+    from lucien.ops.cli import add_commands as add_ops_commands
     from lucien.sandbox.cli import add_commands as add_sandbox_commands
 
     parser = build_parser(
-        [add_commands, add_dead_letters, _add_data_commands, add_sandbox_commands]
+        [add_commands, add_dead_letters, _add_data_commands, add_ops_commands, add_sandbox_commands]
     )
     args = parser.parse_args(argv)
     result: int = args.func(args)

@@ -126,9 +126,9 @@ async def _invitations_issue(runtime: Any, args: argparse.Namespace) -> int:
 
 
 async def _cron(runtime: Any, args: argparse.Namespace) -> int:
-    from lucien.jobs.runner import run_cron
+    from lucien.ops.seam import observed_cron
 
-    summary = await run_cron(runtime, dry_run=True if args.dry_run else None)
+    summary = await observed_cron(runtime, dry_run=True if args.dry_run else None)
     print(json.dumps(summary, ensure_ascii=False))
     return 1 if summary["status"] == "failed" else 0
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Integer, Numeric, String
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Integer, Numeric, String
 from sqlalchemy import Column as SAColumn
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -35,6 +35,7 @@ class Kind(enum.StrEnum):
     BOOL = "bool"
     TIMESTAMP = "timestamp"
     DECIMAL = "decimal"
+    FLOAT = "float"
     TEXT = "text"
     JSON = "json"
 
@@ -60,6 +61,7 @@ _KINDS: tuple[tuple[type[TypeEngine[Any]], Kind], ...] = (
     (Integer, Kind.INT32),
     (DateTime, Kind.TIMESTAMP),
     (Numeric, Kind.DECIMAL),
+    (Float, Kind.FLOAT),  # not a Numeric in SQLAlchemy 2.1 (operations' counters, timings)
     (JSON, Kind.JSON),
     (String, Kind.TEXT),
 )
@@ -201,10 +203,24 @@ def normalise(spec: ColumnSpec, value: Any) -> Any:
             return _timestamp(value)
         case Kind.DECIMAL:
             return _decimal(spec, value)
+        case Kind.FLOAT:
+            return _float(value)
         case Kind.TEXT:
             return _text(spec, value)
         case Kind.JSON:
             return _json(value)
+
+
+def _float(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise Refused(f"not a number: {type(value).__name__}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise Refused("not a number") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise Refused("not a finite number")
+    return number
 
 
 def canonical(spec: ColumnSpec, value: Any) -> Any:

@@ -42,6 +42,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     else:
         # Concurrent writers wait for the lock instead of failing at once.
         connect_args = {"timeout": 30}
+    # hide_parameters: a failing statement's message never carries a person's data into logs.
+    kwargs.setdefault("hide_parameters", True)
     engine = create_async_engine(url, poolclass=NullPool, connect_args=connect_args, **kwargs)
     if dialect_of(url) == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)

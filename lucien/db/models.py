@@ -17,6 +17,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -423,3 +424,69 @@ class JobRun(Base):
     counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+# -- operations (lucien/ops): metrics, profiles, alerts -------------------------------------
+
+
+class OpsCounter(Base):
+    """A metric sample's running total when Redis is not configured (or not reachable).
+
+    ``key`` is the Prometheus sample name with its labels (``lucien_updates_total{kind="message",
+    outcome="handled"}``): every instance adds to the same row, so ``/metrics`` answers for the
+    whole deployment, not for the process that happens to serve the scrape.
+    """
+
+    __tablename__ = "ops_counters"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class OpsState(Base):
+    """Small shared switches, e.g. how many of the next updates to profile."""
+
+    __tablename__ = "ops_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OpsProfile(Base):
+    """One profiled update (``reason="profile"``) or one N+1 alarm (``"n_plus_one"``)."""
+
+    __tablename__ = "ops_profiles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    reason: Mapped[str] = mapped_column(String(16), index=True)
+    update_id: Mapped[int | None] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(32))
+    handler: Mapped[str | None] = mapped_column(String(160))
+    duration_ms: Mapped[float] = mapped_column(Float)
+    sql_count: Mapped[int] = mapped_column(Integer)
+    telegram_count: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class OpsAlert(Base):
+    """When an alert signature was last sent, so each is sent at most once per window."""
+
+    __tablename__ = "ops_alerts"
+
+    signature: Mapped[str] = mapped_column(String(128), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    last_sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    suppressed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AlertOptOut(Base):
+    """A custodian who asked not to receive operational alerts."""
+
+    __tablename__ = "alert_optouts"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -24,6 +24,8 @@ from lucien.db.models import (
     InviteLink,
     JobRun,
     JoinRequest,
+    OpsAlert,
+    OpsProfile,
     ProcessedUpdate,
     RateLimit,
     ReminderSent,
@@ -80,6 +82,8 @@ TARGETS: list[tuple[str, Any, str, Condition]] = [
     ("interest_marks", InterestMark, "interest_marks", lambda c: InterestMark.last_at < c),
     ("reminders_sent", ReminderSent, "reminders_sent", lambda c: ReminderSent.period_end < c),
     ("dead_letters", DeadLetter, "dead_letters", lambda c: DeadLetter.created_at < c),
+    ("ops_profiles", OpsProfile, "ops_profiles", lambda c: OpsProfile.created_at < c),
+    ("ops_alerts", OpsAlert, "ops_alerts", lambda c: OpsAlert.last_sent_at < c),
 ]
 
 

@@ -48,7 +48,7 @@ from lucien.access.removal import remove_member
 from lucien.access.roles import admin_ids
 from lucien.access.subscriptions import ACTIVE, EXPIRED, STUCK_ATTEMPTS
 from lucien.access.users import mark_unreachable
-from lucien.db.models import Subscription, User
+from lucien.db.models import AlertOptOut, Subscription, User
 from lucien.db.results import rowcount
 from lucien.jobs.claims import claim_rows
 from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext, backoff
@@ -324,8 +324,8 @@ async def _refused(ctx: CronContext, item: Due, exc: BaseException) -> None:
 
 
 async def _report_stuck(ctx: CronContext, item: Due, attempts: int) -> None:
-    """Tell the admins, once per period (the mark is taken before sending; given back if
-    nobody could be told, so a later attempt tells them)."""
+    """Tell the admins who take operational alerts, once per period (the mark is taken
+    before sending; given back if nobody could be told, so a later attempt tells them)."""
     async with ctx.runtime.sessions.begin() as session:
         taken = await session.execute(
             update(Subscription)
@@ -334,7 +334,8 @@ async def _report_stuck(ctx: CronContext, item: Due, attempts: int) -> None:
         )
         if rowcount(taken) != 1:
             return
-        admins = await admin_ids(session, ctx.runtime.settings)
+        muted = set((await session.execute(select(AlertOptOut.user_id))).scalars())
+        admins = [a for a in await admin_ids(session, ctx.runtime.settings) if a not in muted]
         person = await session.get(User, item.user_id)
     card = UserCard(
         id=item.user_id,

@@ -62,15 +62,14 @@ class JournalMiddleware(BaseRequestMiddleware):
         return result
 
 
-def _jsonable(result: Any) -> Any:
-    """The result as JSON. A model goes through its own ``model_dump``: with aiogram's
-    types built on first use (``lucien.lazy_types``) its serializer may not exist yet, and
-    ``to_jsonable_python`` does not build it."""
-    if isinstance(result, BaseModel):
-        return result.model_dump(mode="json", by_alias=True, exclude_none=True)
-    if isinstance(result, list):
-        return [_jsonable(item) for item in result]
-    return to_jsonable_python(result, by_alias=True, exclude_none=True)
+def _jsonable(value: Any) -> Any:
+    """Telegram's answer as JSON. ``model_dump`` (not ``to_jsonable_python`` on the model)
+    so a type whose schema ``lucien.lazy_types`` has not built yet gets built first."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    return to_jsonable_python(value)
 
 
 def _replayed(bot: Bot, method: TelegramMethod[TelegramType], stored: Any) -> Any:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 
 class Role(StrEnum):
@@ -284,3 +284,41 @@ class PlannedAction:
     kind: Literal["remind", "expire", "remove", "approve", "revoke_link"]
     user: UserCard
     when: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckCard:
+    """One line of the diagnostics report (``/run_tests``, ``lucien doctor``).
+
+    ``name`` is the check's code (``database``, ``schema``, ``redis``, ``webhook``, ``identity``,
+    ``channel_vip``, ``channel_free``, ``cron``, ``dead_letters``, ``stuck_updates``,
+    ``n_plus_one``, ``smoke_start``, ``smoke_redeem``, ``smoke_cron``, ``pytest``); ``problem``
+    a code the voice explains (``unreachable``, ``behind``, ``down``, ``url_mismatch``…);
+    ``facts`` plain values (counts, minutes, URLs, handler names), never a person's data.
+    """
+
+    name: str
+    ok: bool
+    ms: float | None = None
+    problem: str | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "ok": self.ok}
+        if self.ms is not None:
+            out["ms"] = self.ms
+        if self.problem:
+            out["problem"] = self.problem
+        if self.facts:
+            out["facts"] = self.facts
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileReport:
+    """What ``/profile`` shows: requests left, hot spots and the slowest handlers."""
+
+    remaining: int = 0
+    profiled: int = 0
+    hot_spots: tuple[tuple[str, float], ...] = ()
+    slowest: tuple[tuple[str, float, int], ...] = ()

@@ -18,6 +18,7 @@ from lucien.callbacks import AdminSection
 from lucien.voice.data import (
     AuditCard,
     ChannelCard,
+    CheckCard,
     ConfigCard,
     DashboardData,
     InterestCard,
@@ -29,6 +30,7 @@ from lucien.voice.data import (
     PlanCard,
     PlanDraft,
     PlannedAction,
+    ProfileReport,
     Role,
     RoleCounts,
     SocialLinks,
@@ -602,7 +604,114 @@ def _member_cases() -> dict[str, list[dict[str, Any]]]:
             {"run": RUN_DRY, "actions": [PlannedAction(kind="expire", user=ANA)] * 120},
             {"run": RUN_DRY, "actions": []},
         ],
+        "diagnostics.running": [{}],
+        "diagnostics.report": [
+            {
+                "checks": CHECKS_BAD,
+                "smoke": SMOKE_BAD,
+                "pytest": CheckCard("pytest", True, None, "production"),
+                "duration_ms": 4321.0,
+                "alerts_on": True,
+            },
+            {
+                "checks": CHECKS_OK,
+                "smoke": SMOKE_OK,
+                "pytest": CheckCard("pytest", True, None, "available"),
+                "duration_ms": 1200.0,
+                "alerts_on": False,
+            },
+            {"checks": CHECKS_OK, "smoke": []},
+        ],
+        "diagnostics.alerts_toggled": [{"on": True}, {"on": False}],
+        "diagnostics.house_alert": [
+            {"kind": "dead_letters", "count": 3, "handler": "admin.vip.on_issue"},
+            {"kind": "redis_fallback"},
+            {"kind": "cron_failed", "steps": "expiry,free"},
+            {"kind": "cron_stale", "minutes": 47},
+            {
+                "kind": "webhook_error",
+                "minutes": 4,
+                "pending": 12,
+                "detail": "Wrong response from the webhook: 500 Internal Server Error",
+            },
+            {"kind": "brand_new_kind"},
+        ],
+        "diagnostics.profile_armed": [{"count": 20}, {"count": 0}],
+        "diagnostics.profile_usage": [{"maximum": 100}],
+        "diagnostics.profile_report": [
+            {
+                "report": ProfileReport(
+                    remaining=3,
+                    profiled=17,
+                    hot_spots=(
+                        ("bot/routers/start.py:26(on_start)", 12.5),
+                        ("ledger.py:48(claim)", 3.1),
+                    ),
+                    slowest=(("admin.vip.on_issue_go", 180.0, 2), ("start.on_start", 41.0, 15)),
+                )
+            },
+            {"report": ProfileReport()},
+        ],
     }
+
+
+CHECKS_OK = [
+    CheckCard("database", True, 2.1),
+    CheckCard("schema", True, 3.0, None, {"current": "0002_ops", "head": "0002_ops"}),
+    CheckCard("redis", True, 0.4, None, {"mode": "redis"}),
+    CheckCard("webhook", True, 80.0, None, {"url": "https://lucien.example/webhook", "pending": 0}),
+    CheckCard("identity", True, 70.0, None, {"username": "LucienBot"}),
+    CheckCard("channel_vip", True, 90.0),
+    CheckCard("channel_free", True, 85.0),
+    CheckCard("cron", True, 1.0, None, {"minutes": 3, "every_minutes": 5, "status": "ok"}),
+    CheckCard("dead_letters", True, 1.0, None, {"count": 0}),
+    CheckCard("stuck_updates", True, 1.0, None, {"count": 0}),
+    CheckCard("n_plus_one", True, 1.0, None, {"threshold": 40}),
+]
+CHECKS_BAD = [
+    CheckCard("database", True, 2.1),
+    CheckCard("schema", False, 3.0, "behind", {"current": "0001", "head": "0002_ops"}),
+    CheckCard("redis", False, 2000.0, "down", {"error": "ConnectionError"}),
+    CheckCard(
+        "webhook",
+        False,
+        80.0,
+        "url_mismatch",
+        {
+            "url": "https://old.example/webhook",
+            "expected": "https://lucien.example/webhook",
+            "pending": 14,
+            "last_error_minutes": 3,
+            "last_error": "Connection refused",
+        },
+    ),
+    CheckCard("identity", False, 4000.0, "timeout"),
+    CheckCard("channel_vip", False, 90.0, "rights", {"missing": ["invite", "restrict"]}),
+    CheckCard("channel_free", False, None, "missing"),
+    CheckCard("cron", False, 1.0, "stale", {"minutes": 95, "every_minutes": 5, "status": "ok"}),
+    CheckCard("dead_letters", False, 1.0, "present", {"count": 4}),
+    CheckCard("stuck_updates", False, 1.0, "stuck", {"count": 2}),
+    CheckCard(
+        "n_plus_one",
+        False,
+        1.0,
+        "offenders",
+        {
+            "threshold": 40,
+            "offenders": [{"handler": "admin.users.on_list", "times": 3, "max_sql": 212}],
+        },
+    ),
+]
+SMOKE_OK = [
+    CheckCard("smoke_start", True, 120.0, None, {"messages": 1, "sql": 21, "telegram": 1}),
+    CheckCard("smoke_redeem", True, 380.0, None, {"links": 1, "sql": 97, "telegram": 7}),
+    CheckCard("smoke_cron", True, 90.0, None, {"planned": 0}),
+]
+SMOKE_BAD = [
+    CheckCard("smoke_start", False, 120.0, "failed", {"detail": "outcome failed, 0 messages"}),
+    CheckCard("smoke_redeem", False, 6000.0, "timeout"),
+    CheckCard("smoke_cron", True, 90.0, None, {"planned": 2}),
+]
 
 
 _CACHE: dict[str, list[dict[str, Any]]] = {}

@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from lucien.jobs.runner import run_cron
 from lucien.jobs.switches import BadSwitch, parse_switch
+from lucien.ops.seam import observed_cron
 from lucien.runtime import Runtime, runtime_provider
 from lucien.web.health import health_endpoint
 from lucien.web.scheduled import MARK, SCHEDULED_PATH
@@ -43,8 +43,8 @@ async def _run(request: Request, runtime: Runtime) -> Response:
     try:
         dry_run = parse_switch(request.query_params.get("dry_run"))
     except BadSwitch as exc:
-        return JSONResponse({"ok": False, "error": str(exc)}, status_code=400)
-    summary = await run_cron(runtime, dry_run=dry_run)
+        return JSONResponse({"ok": False, "status": "rejected", "error": str(exc)}, status_code=400)
+    summary = await observed_cron(runtime, dry_run=dry_run)
     return JSONResponse(summary, status_code=500 if summary["status"] == "failed" else 200)
 
 

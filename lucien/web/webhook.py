@@ -17,9 +17,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from lucien.pipeline import InvalidUpdate, Outcome, parse_update, process_update
+from lucien.ops.panel import provide as provide_operations
+from lucien.ops.seam import run_observed
+from lucien.pipeline import InvalidUpdate, Outcome, parse_update, shared_dispatcher
 from lucien.runtime import Runtime, runtime_provider
 from lucien.web.health import health_endpoint
+from lucien.web.metrics import metrics_endpoint
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +79,7 @@ async def webhook_endpoint(request: Request) -> Response:
     except InvalidUpdate as exc:
         return _error(400, str(exc))
 
-    outcome = await process_update(runtime, update)
+    outcome = await run_observed(runtime, update)
     if outcome is Outcome.FAILED:
         return _error(500, "processing failed; deliver again")
     if outcome is Outcome.BUSY:
@@ -94,7 +97,9 @@ def create_webhook_app(runtime: Runtime | Callable[[], Runtime] | None = None) -
     routes = [
         Route("/webhook", webhook_endpoint, methods=["POST"]),
         Route("/health", health_endpoint, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
     ]
     app = Starlette(routes=routes)
     app.state.runtime = provider
+    provide_operations(shared_dispatcher())
     return app

@@ -51,6 +51,7 @@ _ADMIN_HOME = (
     ("⚙️ Calibración", AdminSection.CONFIG),
     ("📊 Observaciones", AdminSection.STATS),
     ("📣 Difusión", AdminSection.BROADCAST),
+    ("🩺 Diagnóstico", AdminSection.DIAGNOSTICS),
 )
 
 

@@ -18,6 +18,7 @@ from lucien.bot.routers.admin import (
     broadcast,
     config,
     content,
+    diagnostics,
     free,
     home,
     interests,
@@ -29,7 +30,8 @@ from lucien.bot.ui import answer
 from lucien.callbacks import AdminCB
 from lucien.voice import Voice
 
-SECTIONS = (home, vip, free, content, interests, users, config, stats, broadcast)
+# diagnostics first: its commands are never taken for a wizard's typed input.
+SECTIONS = (diagnostics, home, vip, free, content, interests, users, config, stats, broadcast)
 
 
 async def on_unknown(query: CallbackQuery, voice: Voice) -> None:
