@@ -40,8 +40,9 @@ OWNER = TgUser(id=OWNER_ID, first_name="Diana", username="diana")
 ANA = TgUser(id=5001, first_name="Ana", username="ana")
 MEMBER = 6001
 
-#: bookkeeping of the delivery itself, not of what the flow did
-SKIPPED_TABLES = {"processed_updates", "update_effects", "job_runs"}
+#: bookkeeping of the delivery itself, not of what the flow did (the operations counters
+#: and N+1 alarms count every attempt, failed ones included, by design)
+SKIPPED_TABLES = {"processed_updates", "update_effects", "job_runs", "ops_counters", "ops_profiles"}
 LINK = re.compile(r"https://t\.me/\+[A-Za-z0-9_-]+")
 CLOCK = re.compile(r"\b\d{1,2}:\d\d\b")  # "hasta el lunes …, 12:03": a run may cross a minute
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:\+00:00|Z)?")
