@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from lucien.access.config import CONFIG_ID
 from lucien.db.models import BotConfig, utcnow
 from lucien.runtime import Runtime
-from lucien.telegram.limiter import BudgetExhausted
+from lucien.telegram.limiter import BudgetExhausted, Interrupted
 from lucien.voice.providers.words import FREE_LINK_NAME
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ async def free_way_in(
     )
     try:
         created = await make()
-    except BudgetExhausted:
+    except (BudgetExhausted, Interrupted):
         raise
     except Exception as exc:  # best effort: the approval itself already happened
         log.warning("no Free invite link for %s: %s", chat_id, exc)

@@ -28,9 +28,10 @@ from lucien.jobs.claims import claim_rows
 from lucien.jobs.context import CronContext, read_config
 from lucien.jobs.pacing import shared_limiter
 from lucien.jobs.pool import run_pool
+from lucien.journal import current_journal
 from lucien.runtime import Runtime
 from lucien.telegram.errors import description, join_request_closed
-from lucien.telegram.limiter import Budget, BudgetExhausted, Limiter
+from lucien.telegram.limiter import Budget, BudgetExhausted, Interrupted, Limiter
 
 log = logging.getLogger(__name__)
 
@@ -183,17 +184,44 @@ async def _each_pending(
             break
 
 
+def approvals_resumed() -> dict[int, str]:
+    """The requests an earlier attempt of this update's «approve all» already settled, by
+    id, with their outcome (empty outside an update or on a first attempt)."""
+    journal = current_journal()
+    prefix = f"db:{free_approvals.OUTCOME}:"
+    settled: dict[int, str] = {}
+    for key, outcome in ((journal.previous or {}) if journal else {}).items():
+        if key.startswith(prefix):
+            settled[int(key[len(prefix) :].partition("#")[0])] = str(outcome)
+    return settled
+
+
 async def approve_pending(runtime: Runtime, *, budget_seconds: float = BULK_BUDGET_SECONDS) -> Bulk:
-    """Approve every pending request now, without waiting (the cron's step per request)."""
+    """Approve every pending request now, without waiting (the cron's step per request).
+
+    Run from the admin's button, so retry-safe (``strict``): a transient Telegram failure
+    fails the update once every other request has had its turn; the redelivery finishes
+    the rest and counts, in its summary, what the earlier attempts settled.
+    """
+    earlier = approvals_resumed()
     ctx = await _context(runtime, budget_seconds, shared=False)
     step = free_approvals.STEP
-    await _each_pending(
-        ctx,
-        step,
-        lambda request_id: free_approvals.process(ctx, request_id),
-        lambda request_id: free_approvals.release(ctx, request_id),
-    )
-    got = ctx.counts.get(step, Counter())
+    interrupted: list[Interrupted] = []
+
+    async def work(request_id: int) -> None:
+        if request_id in earlier:  # settled by an earlier attempt, still pending (retry)
+            await free_approvals.release(ctx, request_id)
+            return
+        try:
+            await free_approvals.process(ctx, request_id, strict=True)
+        except Interrupted as exc:
+            interrupted.append(exc)
+
+    await _each_pending(ctx, step, work, lambda request_id: free_approvals.release(ctx, request_id))
+    if interrupted:
+        raise interrupted[0].cause
+    got = Counter(ctx.counts.get(step, Counter()))
+    got.update(earlier.values())
     return Bulk(
         done=got.get("approved", 0),
         closed=got.get("closed", 0),
@@ -256,6 +284,7 @@ async def decline_pending(runtime: Runtime, *, budget_seconds: float = BULK_BUDG
 __all__ = [
     "Bulk",
     "Removal",
+    "approvals_resumed",
     "approve_pending",
     "decline_pending",
     "remove_subscription",

@@ -31,6 +31,7 @@ from lucien.access.join_requests import APPROVED, CLOSED, DECLINED, FAILED, PEND
 from lucien.db.models import BotConfig, JoinRequest, User, utcnow
 from lucien.jobs import on_demand
 from lucien.jobs.on_demand import Bulk
+from lucien.journal import once
 from lucien.runtime import Runtime
 from lucien.services.admin_vip import user_card
 from lucien.voice.data import JoinRequestCard, Network, Page
@@ -170,7 +171,9 @@ async def count_pending(session: AsyncSession) -> int:
 
 
 async def _audited(runtime: Runtime, action: str, actor_id: int | None, result: Bulk) -> Bulk:
-    async with runtime.sessions.begin() as session:
+    """One audit row per update (a redelivered «approve all» is not audited twice)."""
+
+    async def record() -> Bulk:
         await audit.record(
             session,
             action,
@@ -183,7 +186,15 @@ async def _audited(runtime: Runtime, action: str, actor_id: int | None, result: 
                 "unfinished": result.unfinished,
             },
         )
-    return result
+        return result
+
+    async with runtime.sessions.begin() as session:
+        return await once(session, action, Bulk, record)
+
+
+def approvals_resumed() -> bool:
+    """Whether an earlier attempt of this update's «approve all» already settled requests."""
+    return bool(on_demand.approvals_resumed())
 
 
 async def approve_all(runtime: Runtime, *, actor_id: int | None) -> Bulk:

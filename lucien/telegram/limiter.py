@@ -32,6 +32,15 @@ from aiogram.exceptions import TelegramRetryAfter
 T = TypeVar("T")
 
 
+class Interrupted(Exception):
+    """A transient Telegram failure in work run from an update (not the cron): instead of
+    leaving the row to the next run, the update fails and Telegram delivers it again."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
+        self.cause = cause
+
+
 class BudgetExhausted(Exception):
     """The run has no time left for this call: stop and let the next run continue.
 

@@ -108,10 +108,14 @@ async def on_reject_all(query: CallbackQuery, voice: Voice, runtime: Runtime) ->
     await open_screen(query, voice.admin_free.reject_all_confirm(count=await _pending(runtime)))
 
 
-async def _nothing_pending(query: CallbackQuery, voice: Voice, runtime: Runtime) -> bool:
+async def _nothing_pending(
+    query: CallbackQuery, voice: Voice, runtime: Runtime, *, resumed: bool = False
+) -> bool:
     """True (after saying so) when the queue emptied since the confirmation was shown;
-    otherwise answers "working on it" before the (possibly long) work."""
-    if not await _pending(runtime):
+    otherwise answers "working on it" before the (possibly long) work. ``resumed``: an
+    earlier attempt of this very update already settled requests (a redelivery), so the
+    summary is due whatever is left."""
+    if not resumed and not await _pending(runtime):
         await open_screen(query, voice.admin_free.nothing_pending())
         return True
     await answer(query, voice.common.working())
@@ -121,7 +125,8 @@ async def _nothing_pending(query: CallbackQuery, voice: Voice, runtime: Runtime)
 async def on_approve_all_ok(
     query: CallbackQuery, user: User, voice: Voice, runtime: Runtime
 ) -> None:
-    if await _nothing_pending(query, voice, runtime):
+    resumed = admin_free.approvals_resumed()
+    if await _nothing_pending(query, voice, runtime, resumed=resumed):
         return
     done = await admin_free.approve_all(runtime, actor_id=user.id)
     await show(query, voice.admin_free.approve_all_done(approved=done.done, failed=done.failed))
