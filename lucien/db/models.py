@@ -124,6 +124,8 @@ class Plan(Base):
     days: Mapped[int] = mapped_column(Integer)
     price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     currency: Mapped[str] = mapped_column(String(8), default="USD")
+    #: the price in Telegram Stars (XTR) when the plan is sold inside the bot; None: not sold
+    price_stars: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -172,6 +174,40 @@ class Subscription(Base):
     removal_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Payment(Base):
+    """One Telegram Stars payment, recorded exactly once per ``charge_id``.
+
+    ``charge_id`` is Telegram's ``telegram_payment_charge_id``; its unique constraint is what
+    makes a redelivered or repeated ``successful_payment`` grant nothing twice. The plan's
+    name, days and price are copied at payment time so revenue and refunds read what was
+    sold, whatever the plan becomes later. ``refunded_days`` is how many days the refund
+    took off the period (the whole purchase unless less of it was left).
+    """
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    charge_id: Mapped[str] = mapped_column(String(128), unique=True)
+    provider_charge_id: Mapped[str | None] = mapped_column(String(128))
+    user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"))
+    subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="SET NULL")
+    )
+    plan_name: Mapped[str] = mapped_column(String(64))
+    days: Mapped[int] = mapped_column(Integer)
+    stars: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[str] = mapped_column(String(128))
+    #: "new" (the payment opened a period) or "renewal" (it extended one)
+    kind: Mapped[str] = mapped_column(String(16))
+    paid_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refunded_by: Mapped[int | None] = mapped_column(BigInteger)
+    refunded_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class ReminderSent(Base):
