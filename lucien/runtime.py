@@ -66,11 +66,9 @@ class Runtime:
             from lucien.telegram.journal import JournalMiddleware
             from lucien.telegram.redelivery import ExpiredCallbackMiddleware
             from lucien.telegram.retry import RetryAfterMiddleware
-            from lucien.telegram.session import HttpxSession
+            from lucien.telegram.session import make_session
 
-            session = HttpxSession(
-                self.settings.telegram_api_url, transport=self._telegram_transport
-            )
+            session = make_session(self.settings.telegram_api_url, self._telegram_transport)
             session.middleware(JournalMiddleware())  # outermost: a replayed call waits for nothing
             session.middleware(RetryAfterMiddleware())
             session.middleware(ExpiredCallbackMiddleware())
