@@ -32,7 +32,7 @@ from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lucien.db.models import ProcessedUpdate, utcnow
@@ -86,15 +86,20 @@ def done_mark_pending() -> bool:
     return _unverified.get() is not None
 
 
+_MARKS = ProcessedUpdate.__table__
+_DONE_MARK = select(_MARKS.c.status).where(_MARKS.c.update_id == bindparam("update_id"))
+
+
 async def check_done_mark(session: AsyncSession) -> None:
     """Raise ``AlreadyDone`` if the unverified update was finished while Redis was away."""
     update_id = _unverified.get()
     if update_id is None:
         return
     _unverified.set(None)  # asked once per update
-    status = await session.scalar(
-        select(ProcessedUpdate.status).where(ProcessedUpdate.update_id == update_id)
-    )
+    # On the session's connection, a statement built once: the ORM's execution path
+    # (identity map, ORM compile state) cost about as much as the round trip here.
+    connection = await session.connection()
+    status = await connection.scalar(_DONE_MARK, {"update_id": update_id})
     if status == "done":
         raise AlreadyDone(update_id)
 

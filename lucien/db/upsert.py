@@ -13,16 +13,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-def insert_for(session: AsyncSession, model: Any) -> Any:
-    """The dialect's ``insert`` (with ``on_conflict_*``) for the session's database."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
+def insert_for(session: AsyncSession | str, model: Any) -> Any:
+    """The dialect's ``insert`` (with ``on_conflict_*``) for the session's database (or for
+    a dialect named outright, to build a statement once and reuse it)."""
+    name = session if isinstance(session, str) else session.get_bind().dialect.name
+    if name == "postgresql":
         return postgresql.insert(model)
     return sqlite.insert(model)
 
 
 def upsert(
-    session: AsyncSession,
+    session: AsyncSession | str,
     model: Any,
     values: dict[str, Any],
     conflict: Sequence[str],
