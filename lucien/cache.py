@@ -33,7 +33,9 @@ import hashlib
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -150,12 +152,26 @@ class UpdateContextCache:
     def _gen_key(self, group: str) -> str:
         return f"{self.base}gen:{group}"
 
+    def lookup_command(self, user_id: int) -> Command:
+        """The lookup as one Redis command, for ``prefetch`` (and for ``lookup`` itself)."""
+        return (
+            "EVAL",
+            _READ,
+            2,
+            self._gen_key("config"),
+            self._gen_key("roles"),
+            self.base,
+            user_id,
+        )
+
     async def lookup(self, user_id: int) -> tuple[BotConfig | None, RoleFacts | None]:
         if self.redis is None:
             return None, None
         try:
-            gc, gr, config, facts = await self.redis.eval(
-                _READ, 2, self._gen_key("config"), self._gen_key("roles"), self.base, user_id
+            command = self.lookup_command(user_id)
+            answer = take_prefetched(command)
+            gc, gr, config, facts = (
+                await self.redis.eval(*command[1:]) if answer is NOT_PREFETCHED else answer
             )
         except REDIS_DOWN as exc:
             log.warning("redis unavailable for the cache, using the database: %s", exc)
@@ -173,16 +189,25 @@ class UpdateContextCache:
         if self.redis is None or self._generations is None or (config is None and facts is None):
             return
         gc, gr = self._generations
+        writes: list[Command] = []
+        if config is not None:
+            writes.append(
+                ("SET", f"{self.base}config:{gc}", _config_to_json(config), "EX", CONFIG_TTL)
+            )
+        if facts is not None:
+            ttl = ROLE_TTL
+            if facts.vip(utcnow()) and facts.vip_until is not None:
+                left = int((facts.vip_until - utcnow()).total_seconds()) + 1
+                ttl = max(1, min(ttl, left))
+            writes.append(
+                ("SET", f"{self.base}role:{gr}:{user_id}", _facts_to_json(facts), "EX", ttl)
+            )
+        if defer(writes):
+            return  # sent with the ledger's completion
         try:
             async with self.redis.pipeline(transaction=False) as pipe:
-                if config is not None:
-                    pipe.set(f"{self.base}config:{gc}", _config_to_json(config), ex=CONFIG_TTL)
-                if facts is not None:
-                    ttl = ROLE_TTL
-                    if facts.vip(utcnow()) and facts.vip_until is not None:
-                        left = int((facts.vip_until - utcnow()).total_seconds()) + 1
-                        ttl = max(1, min(ttl, left))
-                    pipe.set(f"{self.base}role:{gr}:{user_id}", _facts_to_json(facts), ex=ttl)
+                for command in writes:
+                    pipe.execute_command(*command)
                 await pipe.execute()
         except REDIS_DOWN:
             pass  # the next update reads the database again
@@ -207,6 +232,98 @@ class UpdateContextCache:
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+# --- prefetch -------------------------------------------------------------------------------
+#
+# A warm update reads the same few Redis keys every time: its FSM state, this cache, its
+# variant memory. Each read was a round trip of its own, and on a small VM every socket
+# write costs a fraction of a millisecond of CPU. The pipeline knows those keys before the
+# dispatcher runs, so it sends the reads in the same round trip as the ledger claim
+# (``lucien.ledger.RedisLedger.claim``) and serves them from here: each prefetched answer
+# once, to the exact command that would have fetched it, within the update that fetched
+# it. A second read of the same key (after a write, say) goes to Redis as before.
+
+#: A Redis command as sent: ``("GET", key)``, ``("HGETALL", key)``, ``("EVAL", script, n, …)``.
+Command = tuple[Any, ...]
+
+NOT_PREFETCHED: Any = object()
+_prefetched: ContextVar[dict[Command, Any] | None] = ContextVar("lucien_prefetched", default=None)
+
+
+def _normal(command: Command) -> Command:
+    return tuple(a if isinstance(a, str) else str(a) for a in command)
+
+
+@contextmanager
+def serving(answers: Mapping[Command, Any] | None) -> Iterator[None]:
+    """While the update runs, its prefetched reads answer the commands that match them."""
+    token = _prefetched.set({_normal(c): v for c, v in answers.items()} if answers else None)
+    try:
+        yield
+    finally:
+        _prefetched.reset(token)
+
+
+def take_prefetched(command: Command) -> Any:
+    """The prefetched answer to ``command`` (then forgotten), or ``NOT_PREFETCHED``."""
+    answers = _prefetched.get()
+    if not answers:
+        return NOT_PREFETCHED
+    return answers.pop(_normal(command), NOT_PREFETCHED)
+
+
+_deferred: ContextVar[list[Command] | None] = ContextVar("lucien_deferred", default=None)
+
+
+@contextmanager
+def deferring() -> Iterator[list[Command]]:
+    """Cache writes made while the update runs wait for its completion's round trip
+    (``RedisLedger.complete``); an update that fails drops them (a later miss refills)."""
+    writes: list[Command] = []
+    token = _deferred.set(writes)
+    try:
+        yield writes
+    finally:
+        _deferred.reset(token)
+
+
+def defer(commands: list[Command]) -> bool:
+    """Queue ``commands`` for the completion's round trip; False when none is coming."""
+    writes = _deferred.get()
+    if writes is None:
+        return False
+    writes.extend(commands)
+    return True
+
+
+def take_deferred() -> list[Command]:
+    writes = _deferred.get()
+    if not writes:
+        return []
+    taken = list(writes)
+    writes.clear()
+    return taken
+
+
+class PrefetchingRedis:
+    """A Redis client whose ``get``/``hgetall`` are answered from the prefetch when they can
+    be; everything else is the client's own (aiogram's ``RedisStorage`` and the variant
+    memory take it in place of the client)."""
+
+    def __init__(self, client: Redis) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    async def get(self, name: str) -> Any:
+        answer = take_prefetched(("GET", name))
+        return await self._client.get(name) if answer is NOT_PREFETCHED else answer
+
+    async def hgetall(self, name: str) -> Any:
+        answer = take_prefetched(("HGETALL", name))
+        return await self._client.hgetall(name) if answer is NOT_PREFETCHED else answer
 
 
 # --- invalidation -------------------------------------------------------------------------

@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -63,6 +63,8 @@ class Ticket:
     first_attempt_at: datetime | None = None
     #: NEW in Redis only: the database's done marks must still be consulted.
     unverified: bool = False
+    #: Answers to the reads sent along with a Redis claim (``lucien.cache.serving``).
+    prefetched: Mapping[tuple[Any, ...], Any] | None = None
 
 
 class AlreadyDone(Exception):
@@ -104,9 +106,13 @@ async def check_done_mark(session: AsyncSession) -> None:
         raise AlreadyDone(update_id)
 
 
+#: Read commands a claim may carry to Redis in its round trip (see ``lucien.cache``).
+Reads = Sequence[tuple[Any, ...]]
+
+
 class UpdateLedger(Protocol):
-    async def claim(self, update_id: int) -> Ticket: ...
-    async def complete(self, update_id: int) -> None: ...
+    async def claim(self, update_id: int, reads: Reads = ()) -> Ticket: ...
+    async def complete(self, update_id: int, writes: Reads = ()) -> None: ...
     async def release(self, update_id: int) -> None: ...
     async def forget(self, update_id: int) -> None: ...
 
@@ -116,7 +122,8 @@ class DatabaseLedger:
         self.sessions = sessions
         self.lease = timedelta(seconds=lease_seconds)
 
-    async def claim(self, update_id: int) -> Ticket:
+    async def claim(self, update_id: int, reads: Reads = ()) -> Ticket:
+        """``reads`` are Redis commands; a database claim has none to carry."""
         now = utcnow()
         async with self.sessions.begin() as session:
             inserted = await session.execute(
@@ -169,8 +176,9 @@ class DatabaseLedger:
             )
         return status == "done"
 
-    async def complete(self, update_id: int) -> None:
-        # An upsert: the claim may have been made in Redis, which then failed.
+    async def complete(self, update_id: int, writes: Reads = ()) -> None:
+        # An upsert: the claim may have been made in Redis, which then failed. ``writes``
+        # are Redis commands: without Redis there is nothing to send them to.
         now = utcnow()
         async with self.sessions.begin() as session:
             await session.execute(
@@ -249,9 +257,10 @@ class RedisLedger:
     def _attempts_key(self, update_id: int) -> str:
         return f"{self.prefix}update-attempts:{update_id}"
 
-    async def claim(self, update_id: int) -> Ticket:
+    async def claim(self, update_id: int, reads: Reads = ()) -> Ticket:
+        """Claim; ``reads`` (the update's usual reads) ride in the same round trip."""
         now = utcnow()
-        status, attempt, first = await self.redis.eval(
+        claim = (
             _CLAIM,
             2,
             self._key(update_id),
@@ -260,17 +269,41 @@ class RedisLedger:
             int(DONE_TTL.total_seconds()),
             f"{now.timestamp():.3f}",
         )
+        prefetched: dict[tuple[Any, ...], Any] | None = None
+        if reads:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.eval(*claim)
+                for command in reads:
+                    pipe.execute_command(*command)
+                answers = await pipe.execute(raise_on_error=False)
+            if isinstance(answers[0], Exception):
+                raise answers[0]
+            (status, attempt, first), rest = answers[0], answers[1:]
+            # A read that failed is simply not served: the reader asks Redis itself.
+            prefetched = {
+                c: a for c, a in zip(reads, rest, strict=True) if not isinstance(a, Exception)
+            }
+        else:
+            status, attempt, first = await self.redis.eval(*claim)
         status = _text(status)
         if status != "new":
             return Ticket(Claim.DONE if status == "done" else Claim.BUSY)
         first_at = datetime.fromtimestamp(float(first), UTC)
-        return Ticket(Claim.NEW, int(attempt), first_at, unverified=self.verify)
+        return Ticket(
+            Claim.NEW, int(attempt), first_at, unverified=self.verify, prefetched=prefetched
+        )
 
-    async def complete(self, update_id: int) -> None:
+    async def complete(self, update_id: int, writes: Reads = ()) -> None:
+        """Mark done; ``writes`` (cache writes the update deferred) ride along."""
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.set(self._key(update_id), "done", ex=int(DONE_TTL.total_seconds()))
             pipe.delete(self._attempts_key(update_id))
-            await pipe.execute()
+            for command in writes:
+                pipe.execute_command(*command)
+            answers = await pipe.execute(raise_on_error=False)
+        for answer in answers[:2]:  # a failed cache write is only a later miss
+            if isinstance(answer, Exception):
+                raise answer
 
     async def release(self, update_id: int) -> None:
         await self.redis.eval(_RELEASE, 1, self._key(update_id))
@@ -292,9 +325,9 @@ class FallbackLedger:
         self.fallback = fallback
         self._used: dict[int, UpdateLedger] = {}
 
-    async def claim(self, update_id: int) -> Ticket:
+    async def claim(self, update_id: int, reads: Reads = ()) -> Ticket:
         try:
-            result = await self.primary.claim(update_id)
+            result = await self.primary.claim(update_id, reads)
             self._used[update_id] = self.primary
             return result
         except REDIS_DOWN as exc:
@@ -306,11 +339,11 @@ class FallbackLedger:
             self._used[update_id] = self.fallback
             return await self.fallback.claim(update_id)
 
-    async def complete(self, update_id: int) -> None:
+    async def complete(self, update_id: int, writes: Reads = ()) -> None:
         ledger = self._used.pop(update_id, self.primary)
         if ledger is self.primary:
             try:
-                await self.primary.complete(update_id)
+                await self.primary.complete(update_id, writes)
                 return
             except REDIS_DOWN as exc:
                 log.warning(

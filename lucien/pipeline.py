@@ -31,6 +31,7 @@ from lucien.bot.storage import DatabaseStorage
 from lucien.bot.storage_fallback import FallbackStorage
 from lucien.bot.storage_journal import JournaledStorage
 from lucien.bot.storage_scope import use_storage
+from lucien.cache import PrefetchingRedis, deferring, serving, take_deferred
 from lucien.db.models import utcnow
 from lucien.journal import Journal, journal_for
 from lucien.ledger import (
@@ -125,23 +126,49 @@ def ledger_for(runtime: Runtime) -> UpdateLedger:
     )
 
 
+def _fsm_keys(runtime: Runtime) -> Any:
+    from aiogram.fsm.storage.base import DefaultKeyBuilder
+
+    return DefaultKeyBuilder(prefix=runtime.settings.redis_prefix + "fsm", with_destiny=True)
+
+
 def storage_for(runtime: Runtime) -> BaseStorage:
     database = DatabaseStorage(runtime.sessions)
     redis = runtime.redis()
     if redis is None:
         return database
-    from aiogram.fsm.storage.base import DefaultKeyBuilder
     from aiogram.fsm.storage.redis import RedisStorage
 
     primary = RedisStorage(
-        redis,
-        key_builder=DefaultKeyBuilder(
-            prefix=runtime.settings.redis_prefix + "fsm", with_destiny=True
-        ),
+        PrefetchingRedis(redis),  # type: ignore[arg-type]
+        key_builder=_fsm_keys(runtime),
         state_ttl=7 * 24 * 3600,
         data_ttl=7 * 24 * 3600,
     )
     return FallbackStorage(primary, database)
+
+
+def usual_reads(runtime: Runtime, update: Update) -> list[tuple[Any, ...]]:
+    """The Redis reads a person's update makes before its handler: its FSM state, the
+    configuration and role cache, its variant memory — sent with the ledger claim."""
+    if runtime.redis() is None:
+        return []
+    from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
+
+    from lucien.voice import RedisVariantHistory
+
+    context = UserContextMiddleware.resolve_event_context(update)
+    user = context.user
+    if user is None or user.is_bot:
+        return []
+    reads: list[tuple[Any, ...]] = []
+    fsm = shared_dispatcher().fsm.resolve_event_context(runtime.bot, {"event_context": context})
+    if fsm is not None:
+        reads.append(("GET", _fsm_keys(runtime).build(fsm.key, "state")))
+    reads.append(runtime.cache().lookup_command(user.id))
+    history = RedisVariantHistory(runtime.redis(), prefix=runtime.settings.redis_prefix)  # type: ignore[arg-type]
+    reads.append(("HGETALL", history.key(user.id)))
+    return reads
 
 
 def _exhausted(runtime: Runtime, ticket: Ticket, *, failed_now: bool) -> bool:
@@ -159,7 +186,7 @@ def _exhausted(runtime: Runtime, ticket: Ticket, *, failed_now: bool) -> bool:
 async def _settle(ledger: UpdateLedger, update_id: int) -> None:
     """Mark done; a completion that no store takes is logged, never turned into a re-run."""
     try:
-        await ledger.complete(update_id)
+        await ledger.complete(update_id, take_deferred())
     except Exception:
         log.exception(
             "update %s: its work is done but no ledger took the done mark; answering 200 "
@@ -204,7 +231,7 @@ def _describe(exc: BaseException) -> str:
 async def process_update(runtime: Runtime, update: Update, *, replaying: bool = False) -> Outcome:
     update_id = update.update_id
     ledger = ledger_for(runtime)
-    ticket = await ledger.claim(update_id)
+    ticket = await ledger.claim(update_id, usual_reads(runtime, update))
     if ticket.claim is Claim.DONE:
         return Outcome.DUPLICATE
     if ticket.claim is Claim.BUSY:
@@ -212,7 +239,7 @@ async def process_update(runtime: Runtime, update: Update, *, replaying: bool = 
     if _exhausted(runtime, ticket, failed_now=False):
         # Earlier attempts never reported back (a crash, a timeout) or it is too old.
         return await _set_aside(runtime, ledger, update, ticket, "earlier attempts did not finish")
-    with journal_for(update_id, runtime.sessions) as journal:
+    with journal_for(update_id, runtime.sessions) as journal, deferring():
         if ticket.attempt == 1 and not replaying:
             journal.previous = {}  # a first attempt has nothing to replay: no read
         return await _run(runtime, ledger, update, ticket, journal)
@@ -224,6 +251,8 @@ async def _run(
     update_id = update.update_id
     try:
         with (
+            # A redelivery reads afresh: its first attempt may have written since.
+            serving(ticket.prefetched if ticket.attempt == 1 else None),
             use_storage(JournaledStorage(storage_for(runtime), journal)),
             flood_budget(),
             verify_done_mark(ticket, update_id),

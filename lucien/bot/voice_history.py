@@ -6,6 +6,7 @@ import logging
 
 from redis.exceptions import RedisError
 
+from lucien.cache import PrefetchingRedis
 from lucien.ops.observe import note_fallback
 from lucien.runtime import Runtime
 from lucien.voice import DatabaseVariantHistory, RedisVariantHistory, VariantHistory
@@ -42,5 +43,7 @@ def variant_history_for(runtime: Runtime) -> VariantHistory:
     if redis is None:
         return database
     return _FallbackHistory(
-        RedisVariantHistory(redis, prefix=runtime.settings.redis_prefix), database
+        # The load is usually answered by the read sent with the ledger claim (lucien.cache).
+        RedisVariantHistory(PrefetchingRedis(redis), prefix=runtime.settings.redis_prefix),  # type: ignore[arg-type]
+        database,
     )
