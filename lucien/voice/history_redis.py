@@ -51,15 +51,23 @@ class RedisVariantHistory:
                 out[_text(field)] = decode_recent(recent)
         return out
 
-    async def save(self, user_id: int, updates: dict[str, list[int]]) -> None:
+    def save_commands(self, user_id: int, updates: dict[str, list[int]]) -> list[tuple[Any, ...]]:
+        """The save as Redis commands (the pipeline may send them with the update's last
+        round trip instead, see ``lucien.cache.defer``)."""
         if not updates:
-            return
+            return []
         stamp = int(self._clock())
-        mapping: dict[Any, Any] = {
-            key: f"{encode_recent(recent)}|{stamp}" for key, recent in updates.items()
-        }
+        fields: list[Any] = []
+        for name, recent in updates.items():
+            fields += [name, f"{encode_recent(recent)}|{stamp}"]
         key = self.key(user_id)
+        return [("HSET", key, *fields), ("EXPIRE", key, int(self.window.total_seconds()))]
+
+    async def save(self, user_id: int, updates: dict[str, list[int]]) -> None:
+        commands = self.save_commands(user_id, updates)
+        if not commands:
+            return
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping=mapping)
-            pipe.expire(key, int(self.window.total_seconds()))
+            for command in commands:
+                pipe.execute_command(*command)
             await pipe.execute()
