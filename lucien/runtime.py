@@ -13,15 +13,13 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import httpx
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-
-from lucien.db.engine import create_engine, session_factory
 from lucien.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    import httpx
     from aiogram import Bot
     from redis.asyncio import Redis
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
     from lucien.cache import UpdateContextCache
     from lucien.telegram.double import TelegramDouble
@@ -37,6 +35,12 @@ class Runtime:
         telegram_transport: httpx.AsyncBaseTransport | None = None,
         double: TelegramDouble | None = None,
     ) -> None:
+        # Imported here, not at the top: the health function imports this module and
+        # should not pay for SQLAlchemy and httpx before its first request.
+        import httpx
+
+        from lucien.db.engine import create_engine, session_factory
+
         self.settings = settings
         self.engine: AsyncEngine = create_engine(settings.database_url)
         # Importing the cache registers the session events that invalidate it on commit.

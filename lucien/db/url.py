@@ -6,8 +6,6 @@ rewritten to the async drivers this project uses (asyncpg, aiosqlite).
 
 from __future__ import annotations
 
-from sqlalchemy.engine import make_url
-
 
 class DatabaseURLError(ValueError):
     pass
@@ -53,6 +51,8 @@ def ssl_from_url(url: str) -> tuple[str, str | bool]:
     off unless the URL asks for it (``?sslmode=require``, ``verify-full``…, the libpq
     names, as Railway's and RDS's URLs spell them).
     """
+    from sqlalchemy.engine import make_url  # SQLAlchemy is not for settings to import
+
     parsed = make_url(url)
     mode = parsed.query.get("sslmode", parsed.query.get("ssl"))
     if mode is None:
