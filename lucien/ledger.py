@@ -92,6 +92,26 @@ _MARKS = ProcessedUpdate.__table__
 _DONE_MARK = select(_MARKS.c.status).where(_MARKS.c.update_id == bindparam("update_id"))
 
 
+#: The done-mark read as a scalar subquery, for a statement the update sends anyway
+#: (``lucien.access.users.touch_user_asking``): the check costs no round trip of its own.
+DONE_MARK_QUESTION = _DONE_MARK.scalar_subquery()
+
+
+def done_mark_question() -> tuple[Any, dict[str, Any]] | None:
+    """The question to ask and its parameters, if the running update must ask it (once)."""
+    update_id = _unverified.get()
+    if update_id is None:
+        return None
+    _unverified.set(None)
+    return DONE_MARK_QUESTION, {"update_id": update_id}
+
+
+def answer_done_mark(status: str | None) -> None:
+    """Raise ``AlreadyDone`` when the answer to ``done_mark_question`` was a done mark."""
+    if status == "done":
+        raise AlreadyDone
+
+
 async def check_done_mark(session: AsyncSession) -> None:
     """Raise ``AlreadyDone`` if the unverified update was finished while Redis was away."""
     update_id = _unverified.get()

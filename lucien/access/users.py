@@ -31,6 +31,21 @@ async def touch_user(
     ``reachable``: the person just wrote to the bot in private, so they can be messaged
     again even if an earlier message was refused.
     """
+    user, _ = await touch_user_asking(session, who, reachable=reachable)
+    return user
+
+
+async def touch_user_asking(
+    session: AsyncSession,
+    who: TelegramIdentity,
+    *,
+    reachable: bool = False,
+    question: Any = None,
+    params: dict[str, Any] | None = None,
+) -> tuple[User, Any]:
+    """``touch_user``, with one more scalar ``question`` (a subquery with bound
+    ``params``) answered in the same statement's ``RETURNING``: the update ledger's
+    done-mark read rides here, saving its round trips on every update."""
     now = utcnow()
     values: dict[str, Any] = {
         "id": who.id,
@@ -44,18 +59,28 @@ async def touch_user(
         "blocked_notice_sent": False,
         "unreachable": False,
     }
-    stmt = _touch_statement(session.get_bind().dialect.name, tuple(values), reachable)
+    stmt = _touch_statement(session.get_bind().dialect.name, tuple(values), reachable, question)
     # One round trip: the upsert hands back the row as it now stands.
-    return (
-        await session.scalars(stmt, values, execution_options={"populate_existing": True})
+    if question is None:
+        user = (
+            await session.scalars(stmt, values, execution_options={"populate_existing": True})
+        ).one()
+        return user, None
+    row = (
+        await session.execute(
+            stmt, {**values, **(params or {})}, execution_options={"populate_existing": True}
+        )
     ).one()
+    return row[0], row[1]
 
 
 _REFRESHED = ("first_name", "last_name", "username", "language_code", "last_seen_at")
 
 
 @cache
-def _touch_statement(dialect: str, columns: tuple[str, ...], reachable: bool) -> Any:
+def _touch_statement(
+    dialect: str, columns: tuple[str, ...], reachable: bool, question: Any = None
+) -> Any:
     """The upsert, built once per dialect with bound parameters and reused.
 
     Building it (``excluded`` proxies every column, ``values`` coerces each one) cost about
@@ -64,7 +89,7 @@ def _touch_statement(dialect: str, columns: tuple[str, ...], reachable: bool) ->
     """
     update_columns = [*_REFRESHED, *(["unreachable"] if reachable else [])]
     stmt = upsert(dialect, User, {c: bindparam(c) for c in columns}, ["id"], update_columns)
-    return stmt.returning(User)
+    return stmt.returning(User) if question is None else stmt.returning(User, question)
 
 
 async def claim_blocked_notice(session: AsyncSession, user_id: int) -> bool:

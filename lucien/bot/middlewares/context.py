@@ -16,13 +16,18 @@ from aiogram.types import User as TgUser
 
 from lucien.access.config import get_config
 from lucien.access.roles import Role, role_from_facts
-from lucien.access.users import TelegramIdentity, claim_blocked_notice, touch_user
+from lucien.access.users import TelegramIdentity, claim_blocked_notice, touch_user_asking
 from lucien.bot.storage_journal import JournaledStorage
 from lucien.bot.storage_scope import current_storage
 from lucien.bot.voice_history import variant_history_for
 from lucien.cache import RoleFacts, read_role_facts
 from lucien.journal import current_journal
-from lucien.ledger import check_done_mark, done_mark_pending
+from lucien.ledger import (
+    answer_done_mark,
+    check_done_mark,
+    done_mark_pending,
+    done_mark_question,
+)
 from lucien.runtime import Runtime
 from lucien.voice import DatabaseVariantHistory, Voice
 
@@ -63,11 +68,12 @@ class ContextMiddleware(BaseMiddleware):
         facts = cached_facts
         journal = current_journal()
         async with runtime.sessions.begin() as session:
-            # The ledger's question rides on this transaction (see lucien.ledger).
-            await check_done_mark(session)
+            # The ledger's question rides on the user's upsert, in this transaction (see
+            # lucien.ledger): a done mark found rolls the upsert back with everything else.
+            asked = done_mark_question()
             if journal is not None:  # what an earlier attempt of this update did, if any
                 await journal.load_in(session)
-            user = await touch_user(
+            user, status = await touch_user_asking(
                 session,
                 TelegramIdentity(
                     id=tg_user.id,
@@ -77,7 +83,10 @@ class ContextMiddleware(BaseMiddleware):
                     language_code=tg_user.language_code,
                 ),
                 reachable=_private(data),
+                question=asked[0] if asked else None,
+                params=asked[1] if asked else None,
             )
+            answer_done_mark(status)
             if facts is None and tg_user.id not in settings.admin_ids:
                 # A row this very statement created has no grants and no periods yet
                 # (both reference the user), so there is nothing to ask.
