@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
@@ -137,6 +138,22 @@ class UpdateLedger(Protocol):
     async def forget(self, update_id: int) -> None: ...
 
 
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+@cache
+def _ledger_statement(dialect: str, which: str) -> Any:
+    """The claim's insert and the completion's upsert, built once per dialect and reused
+    with bound parameters (building them was a sixth of an update's CPU on SQLite)."""
+    columns = ["update_id", "status", "claimed_at", "attempts", "first_attempt_at"]
+    if which == "claim":
+        values = {c: bindparam(c) for c in columns}
+        return insert_ignore(dialect, _MARKS, values, ["update_id"])
+    values = {c: bindparam(c) for c in [*columns, "completed_at"]}
+    return upsert(dialect, _MARKS, values, ["update_id"], ["status", "completed_at"])
+
+
 class DatabaseLedger:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], lease_seconds: int) -> None:
         self.sessions = sessions
@@ -147,18 +164,14 @@ class DatabaseLedger:
         now = utcnow()
         async with self.sessions.begin() as session:
             inserted = await session.execute(
-                insert_ignore(
-                    session,
-                    ProcessedUpdate,
-                    {
-                        "update_id": update_id,
-                        "status": "processing",
-                        "claimed_at": now,
-                        "attempts": 1,
-                        "first_attempt_at": now,
-                    },
-                    ["update_id"],
-                )
+                _ledger_statement(_dialect(session), "claim"),
+                {
+                    "update_id": update_id,
+                    "status": "processing",
+                    "claimed_at": now,
+                    "attempts": 1,
+                    "first_attempt_at": now,
+                },
             )
             if rowcount(inserted) == 1:
                 return Ticket(Claim.NEW, 1, now)
@@ -202,20 +215,15 @@ class DatabaseLedger:
         now = utcnow()
         async with self.sessions.begin() as session:
             await session.execute(
-                upsert(
-                    session,
-                    ProcessedUpdate,
-                    {
-                        "update_id": update_id,
-                        "status": "done",
-                        "claimed_at": now,
-                        "completed_at": now,
-                        "attempts": 1,
-                        "first_attempt_at": now,
-                    },
-                    ["update_id"],
-                    ["status", "completed_at"],
-                )
+                _ledger_statement(_dialect(session), "complete"),
+                {
+                    "update_id": update_id,
+                    "status": "done",
+                    "claimed_at": now,
+                    "completed_at": now,
+                    "attempts": 1,
+                    "first_attempt_at": now,
+                },
             )
 
     async def release(self, update_id: int) -> None:

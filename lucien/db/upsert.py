@@ -40,6 +40,6 @@ def upsert(
 
 
 def insert_ignore(
-    session: AsyncSession, model: Any, values: dict[str, Any], conflict: Sequence[str]
+    session: AsyncSession | str, model: Any, values: dict[str, Any], conflict: Sequence[str]
 ) -> Any:
     return upsert(session, model, values, conflict, None)
