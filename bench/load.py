@@ -6,9 +6,10 @@
 The webhook runs as deployed (its own process, uvicorn, ``TELEGRAM_API_URL`` pointing at
 a minimal Bot API stand-in served by this script); C clients each send the next of N
 distinct ``/start`` updates as soon as their previous one is answered. Printed: throughput,
-p50/p99 latency, errors, and the server's peak RSS. Without ``DATABASE_URL`` a fresh SQLite
-file is migrated (the embedded default). ``../shared/bench/compare.sh`` runs the same kind
-of load beside a conventional aiogram server; this one needs nothing but the project.
+p50/p99 latency, errors, the server's CPU per update and its peak RSS. Without
+``DATABASE_URL`` a fresh SQLite file is migrated (the embedded default).
+``../shared/bench/compare.sh`` runs the same kind of load beside a conventional aiogram
+server; this one needs nothing but the project.
 """
 
 from __future__ import annotations
@@ -115,6 +116,15 @@ async def _load(url: str, n: int, c: int, base: int) -> dict[str, Any]:
     }
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU the process has used (Linux ``/proc``)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def _peak_rss_mib(pid: int) -> float | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -164,7 +174,13 @@ def main(argv: list[str] | None = None) -> None:
                     time.sleep(0.05)
             base = 100_000 + int(time.time()) % 100_000 * 10
             asyncio.run(_load(url, 20, 2, base - 1000))  # warm-up: first use builds types
+            cpu_before = _cpu_seconds(server.pid)
             result = asyncio.run(_load(url, n, c, base))
+            cpu_after = _cpu_seconds(server.pid)
+            if cpu_before is not None and cpu_after is not None:
+                # The server's own CPU per update: unlike throughput, barely moved by other
+                # work on a shared machine (which only takes turns on the cores).
+                result["cpu_ms_per_update"] = round((cpu_after - cpu_before) * 1000 / n, 2)
             backend = "postgresql" if env["DATABASE_URL"].startswith("postgres") else "sqlite"
             result.update(
                 backend=backend + (" + redis" if env.get("REDIS_URL") else ""),
