@@ -14,9 +14,10 @@ database instead. A Redis claim that looks new is therefore *unverified*: the da
 hold a done mark written while Redis was away (or before Redis lost its data). Asking on a
 connection of its own would cost a PostgreSQL connection per update (tens of
 milliseconds, measured in bench/update_latency.py), so the question rides on the update's
-first transaction instead (``check_done_mark``, called by the context middleware): one
-primary-key read on a connection that is open anyway. A done mark found there stops the
-update before any handler runs (``AlreadyDone``).
+first transaction instead: the context middleware asks it in the ``RETURNING`` of the
+user's upsert (``done_mark_question``), a primary-key subquery in a statement sent anyway,
+or — for an update without a user — with ``check_done_mark``. A done mark found there
+stops the update before any handler runs (``AlreadyDone``) and rolls the transaction back.
 """
 
 from __future__ import annotations

@@ -138,9 +138,9 @@ async def test_a_warm_start_runs_few_statements(app: Harness, ana: TgUser) -> No
         event.remove(engine, "before_cursor_execute", count)
     data = [s for s in statements if s not in ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")]
     if app.runtime.settings.redis_url:
-        # The ledger's done-mark check and the user's refresh; configuration and role
-        # come from the cache.
-        assert len(data) <= 2, statements
+        # The user's refresh, which also answers the ledger's done-mark question;
+        # configuration and role come from the cache.
+        assert len(data) <= 1, statements
     else:
         # SQLite: ledger claim and completion, FSM and variant memory live in the database.
         assert len(data) <= 10, statements
