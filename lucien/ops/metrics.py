@@ -129,7 +129,9 @@ _pending: dict[str, tuple[float, Samples]] = {}  # database URL → (first buffe
 #: With Redis, at most this often. One pipelined round trip per update was about 4 % of a
 #: warm ``/start``'s CPU (eight ``HINCRBYFLOAT`` packed and sent; each socket write is
 #: dear on a small VM); batched, a busy process sends one per second for all its updates.
-#: A scrape on another instance sees this process's counts at most this late.
+#: Samples are written by the first update after the interval, so a scrape answered by
+#: another instance misses this process's last second of counts until its next update
+#: (a scrape this process answers flushes first; the cron flushes at once).
 REDIS_FLUSH_SECONDS = 1.0
 _pending_redis: dict[str, tuple[float, Samples]] = {}  # Redis hash → (first buffered at, samples)
 
