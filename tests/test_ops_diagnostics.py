@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 
+from lucien.callbacks import AdminSection as S
 from lucien.db.migrations import expected_head
 from lucien.ops.cli import doctor
 from lucien.ops.diagnostics import run_report
@@ -17,6 +18,7 @@ from lucien.telegram.double import TelegramDouble, TgUser
 from lucien.voice import Voice
 from lucien.web.webhook import create_webhook_app
 from tests.access_support import button
+from tests.admin_support import cb
 from tests.conftest import SECRET, Backend, Harness, make_settings
 from tests.factories import VIP
 from tests.ops_support import PUBLIC_URL, failing, healthy, heartbeat, set_schema_version
@@ -167,6 +169,19 @@ async def test_redis_down_is_reported_and_the_fallback_named(
     assert (
         "❌ ⚡ Memoria rápida · La memoria rápida no responde; trabajo con la de respaldo." in texts
     )
+
+
+async def test_the_summary_warns_while_redis_is_down(
+    app: Harness, redis_down: Harness, owner: TgUser
+) -> None:
+    warning = "La memoria rápida no responde; trabajo con la de respaldo."
+    await healthy(app.runtime, app.double)
+    for harness, warned in ((redis_down, True), (app, False)):
+        # The same deployment with Redis not answering, then answering (or none configured).
+        await harness.send(harness.updates.command(owner, "admin"))
+        await harness.press(owner, cb(S.DASHBOARD))
+        text = harness.text(owner)
+        assert "Resumen" in text and (warning in text) is warned, text
 
 
 async def test_database_down(backend: Backend, settings: Settings, double: TelegramDouble) -> None:
