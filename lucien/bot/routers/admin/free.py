@@ -135,7 +135,8 @@ async def on_approve_all_ok(
 async def on_reject_all_ok(
     query: CallbackQuery, user: User, voice: Voice, runtime: Runtime
 ) -> None:
-    if await _nothing_pending(query, voice, runtime):
+    resumed = await admin_free.rejections_resumed()
+    if await _nothing_pending(query, voice, runtime, resumed=resumed):
         return
     done = await admin_free.reject_all(runtime, actor_id=user.id)
     await show(query, voice.admin_free.reject_all_done(count=done.done + done.closed))
