@@ -114,9 +114,11 @@ class PaymentsProvider(Provider):
 
     # -- checkout --------------------------------------------------------------------------
 
-    def checkout_refused(self, *, why: Reason) -> Alert:
-        """Why Lucien refused a checkout (Telegram shows it to the person; nothing charged)."""
-        return self.alert("checkout_refused", f"Lucien: {_REFUSED[why]}")
+    def checkout_refused(self, *, why: str) -> Alert:
+        """Why Lucien refused a checkout (Telegram shows it to the person; nothing charged).
+
+        ``why``: one of :data:`Reason` (the domain's refusal codes)."""
+        return self.alert("checkout_refused", f"Lucien: {_REFUSED.get(why, _REFUSED['invalid'])}")
 
     # -- after the payment ----------------------------------------------------------------
 
