@@ -543,13 +543,10 @@ def set_webhook(state: DoubleState, params: Params) -> bool:
 
 @method("deleteWebhook")
 def delete_webhook(state: DoubleState, params: Params) -> bool:
-    webhook = state.webhook
-    webhook.url = ""
-    webhook.secret_token = None
-    webhook.has_custom_certificate = False
-    if _bool(params, "drop_pending_updates"):
-        webhook.pending_update_count = 0
-    return True
+    """Telegram's own equivalence: ``setWebhook`` with an empty URL (``allowed_updates`` is
+    kept; what else it resets is not shown while no URL is set)."""
+    kept = {k: v for k, v in params.items() if k == "drop_pending_updates"}
+    return set_webhook(state, kept)
 
 
 @method("getWebhookInfo")
