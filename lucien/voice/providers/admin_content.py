@@ -54,18 +54,18 @@ class AdminContentProvider(Provider):
             ]
             for p in packages
         ]
-        return self.message(
+        return self.paged(
             "packages",
             f"🎁 <b>Catálogo</b> ({page.total})",
-            "\n".join(lines) if lines else i("El catálogo está vacío por ahora."),
-            self.page_line(page),
-            keyboard=keyboard(
-                *rows,
-                self.filter_row(S.CONTENT, CATEGORY_FILTERS, category),
-                self.pager(page, lambda n: self.cb(S.CONTENT, A.LIST, page=n, arg=category)),
+            lines,
+            "El catálogo está vacío por ahora.",
+            page,
+            lambda n: self.cb(S.CONTENT, A.LIST, page=n, arg=category),
+            above=[*rows, self.filter_row(S.CONTENT, CATEGORY_FILTERS, category)],
+            below=[
                 [self.admin_button("➕ Nuevo contenido", S.CONTENT, A.NEW)],
                 [self.back_to(S.MAIN)],
-            ),
+            ],
         )
 
     def package(

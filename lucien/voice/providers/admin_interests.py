@@ -107,18 +107,19 @@ class AdminInterestsProvider(Provider):
                     )
                 ]
             )
-        return self.message(
+        return self.paged(
             "interests",
             f"✨ <b>Intereses · {_FILTER_LABEL.get(filter, '').lower()}</b> ({page.total})",
-            "\n".join(lines) if lines else i("Ningún interés en este apartado."),
-            self.page_line(page),
-            keyboard=keyboard(
+            lines,
+            "Ningún interés en este apartado.",
+            page,
+            lambda n: self.cb(S.INTERESTS, A.LIST, page=n, arg=filter),
+            above=[
                 *rows,
                 self.filter_row(S.INTERESTS, STATE_FILTERS, filter, counts),
                 self.filter_row(S.INTERESTS, KIND_FILTERS, filter, counts),
-                self.pager(page, lambda n: self.cb(S.INTERESTS, A.LIST, page=n, arg=filter)),
-                [self.back_to(S.MAIN)],
-            ),
+            ],
+            below=[[self.back_to(S.MAIN)]],
         )
 
     def interest(

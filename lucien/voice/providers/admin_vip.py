@@ -211,19 +211,19 @@ class AdminVipProvider(Provider):
             elif t.revoked_at:
                 line += f"\n  revocada el {self.short(t.revoked_at)}"
             lines.append(line)
-        body = "\n".join(lines) if lines else i("No hay invitaciones en este apartado.")
-        return self.message(
+        return self.paged(
             "tokens",
             f"📜 <b>Invitaciones · {label.lower()}</b> ({page.total})",
-            body,
-            self.page_line(page),
-            keyboard=keyboard(
+            lines,
+            "No hay invitaciones en este apartado.",
+            page,
+            lambda n: self.cb(S.TOKENS, A.LIST, page=n, arg=filter),
+            above=[
                 *columns(revoke, 2),
                 self.filter_row(S.TOKENS, TOKEN_FILTERS[:2], filter, counts),
                 self.filter_row(S.TOKENS, TOKEN_FILTERS[2:], filter, counts),
-                self.pager(page, lambda n: self.cb(S.TOKENS, A.LIST, page=n, arg=filter)),
-                [self.back_to(S.VIP)],
-            ),
+            ],
+            below=[[self.back_to(S.VIP)]],
         )
 
     def token_revoke_confirm(self, *, token: TokenCard) -> Message:
@@ -290,18 +290,15 @@ class AdminVipProvider(Provider):
                     )
                 ]
             )
-        body = "\n".join(lines) if lines else i("Nadie en este apartado por ahora.")
-        return self.message(
+        return self.paged(
             "subscribers",
             f"👑 <b>Miembros · {label.lower()}</b> ({page.total})",
-            body,
-            self.page_line(page),
-            keyboard=keyboard(
-                *rows,
-                self.filter_row(S.SUBS, SUB_FILTERS, filter, counts),
-                self.pager(page, lambda n: self.cb(S.SUBS, A.LIST, page=n, arg=filter)),
-                [self.back_to(S.VIP)],
-            ),
+            lines,
+            "Nadie en este apartado por ahora.",
+            page,
+            lambda n: self.cb(S.SUBS, A.LIST, page=n, arg=filter),
+            above=[*rows, self.filter_row(S.SUBS, SUB_FILTERS, filter, counts)],
+            below=[[self.back_to(S.VIP)]],
         )
 
     def subscriber(
@@ -417,17 +414,15 @@ class AdminVipProvider(Provider):
             ]
             for p in plans
         ]
-        return self.message(
+        return self.paged(
             "plans",
             f"🗂 <b>Planes</b> ({page.total})",
-            "\n".join(lines) if lines else i("Aún no hay planes."),
-            self.page_line(page),
-            keyboard=keyboard(
-                *rows,
-                self.pager(page, lambda n: self.cb(S.PLANS, A.LIST, page=n)),
-                [self.admin_button("➕ Nuevo plan", S.PLANS, A.NEW)],
-                [self.back_to(S.VIP)],
-            ),
+            lines,
+            "Aún no hay planes.",
+            page,
+            lambda n: self.cb(S.PLANS, A.LIST, page=n),
+            above=rows,
+            below=[[self.admin_button("➕ Nuevo plan", S.PLANS, A.NEW)], [self.back_to(S.VIP)]],
         )
 
     def plan(self, *, plan: PlanCard) -> Message:

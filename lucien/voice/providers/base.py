@@ -13,13 +13,16 @@ from lucien.callbacks import AdminAction, AdminCB, AdminSection, HomeCB
 from lucien.voice import dates
 from lucien.voice.data import Page
 from lucien.voice.limits import TEXT_LIMIT, fit
+from lucien.voice.markup import i
 from lucien.voice.message import (
     DIANA_SIGNATURE,
     LUCIEN_SIGNATURE,
     Alert,
     Message,
+    Row,
     Speaker,
     button,
+    keyboard,
 )
 
 if TYPE_CHECKING:
@@ -142,6 +145,29 @@ class Provider:
         if page.has_next:
             row.append(button("Siguiente ›", make(page.page + 1)))
         return row
+
+    def paged(
+        self,
+        name: str,
+        title: str,
+        lines: Sequence[str],
+        empty: str,
+        page: Page,
+        turn: Callable[[int], CallbackData],
+        *,
+        above: Sequence[Row | None] = (),
+        below: Sequence[Row | None] = (),
+    ) -> Message:
+        """Every paged list screen, one layout: the title, the page's lines (``empty`` in
+        italics when there are none) and "Página x de y"; buttons: the ``above`` rows (items,
+        filters), the pager (``turn`` makes a page's callback), the ``below`` rows (back)."""
+        return self.message(
+            name,
+            title,
+            "\n".join(lines) or i(empty),
+            self.page_line(page),
+            keyboard=keyboard(*above, self.pager(page, turn), *below),
+        )
 
     @staticmethod
     def page_line(page: Page) -> str | None:
