@@ -17,16 +17,7 @@ from lucien.access.config import update_config
 from lucien.access.invitations import Issued, issue
 from lucien.access.plans import create_plan
 from lucien.access.users import TelegramIdentity, touch_user
-from lucien.db.models import (
-    AdminGrant,
-    InviteLink,
-    JobRun,
-    Package,
-    Plan,
-    Subscription,
-    User,
-    utcnow,
-)
+from lucien.db.models import AdminGrant, JobRun, Package, Plan, Subscription, User, utcnow
 from lucien.runtime import Runtime
 from lucien.services.packages import create_package
 from lucien.telegram.double import TelegramDouble, TgUser
@@ -57,23 +48,6 @@ async def configure_with_other_channel(runtime: Runtime, double: TelegramDouble)
     double.set_bot_admin(OTHER)
     double.clear_calls()
     return OTHER
-
-
-async def add_personal_link(runtime: Runtime, user_id: int, subscription_id: int) -> str:
-    """The one-use Diván link the ritual hands a member: made by the bot (so the double
-    knows it) and recorded for the subscription, open for 20 more hours."""
-    link = await runtime.bot.create_chat_invite_link(VIP, member_limit=1)
-    async with runtime.sessions.begin() as session:
-        await session.execute(
-            insert(InviteLink).values(
-                user_id=user_id,
-                subscription_id=subscription_id,
-                chat_id=VIP,
-                link=link.invite_link,
-                expires_at=utcnow() + timedelta(hours=20),
-            )
-        )
-    return link.invite_link
 
 
 async def make_plan(runtime: Runtime, name: str = "Mensual", days: int = 30) -> Plan:

@@ -24,18 +24,17 @@ from lucien.db.models import (
 )
 from lucien.telegram.double import TgUser
 from tests.access_support import HOSTILE, calls, count, rows
-from tests.admin_support import audit_of, button_data, cb, has_button, user_row, viewed_ids
-from tests.conftest import ADMIN_ID, OWNER_ID, Harness
-from tests.factories import (
-    FREE,
-    VIP,
-    add_grant,
+from tests.admin_support import (
     add_personal_link,
-    add_subscription,
-    add_user,
-    configure,
-    make_plan,
+    audit_of,
+    button_data,
+    cb,
+    has_button,
+    user_row,
+    viewed_ids,
 )
+from tests.conftest import ADMIN_ID, OWNER_ID, Harness
+from tests.factories import FREE, VIP, add_grant, add_subscription, add_user, configure, make_plan
 
 BOB = TgUser(id=5002, first_name="Bob", username="bobby")
 SECOND = TgUser(id=ADMIN_ID, first_name="Segundo", username="segundo")

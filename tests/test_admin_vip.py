@@ -13,16 +13,9 @@ from lucien.callbacks import AdminSection as S
 from lucien.db.models import Invitation, Plan, Subscription, User, utcnow
 from lucien.telegram.double import TgUser
 from tests.access_support import HOSTILE, calls, count, rows, shows_hostile_name
-from tests.admin_support import audit_of, cb, snapshot, statements
+from tests.admin_support import add_personal_link, audit_of, cb, snapshot, statements
 from tests.conftest import Harness
-from tests.factories import (
-    VIP,
-    add_personal_link,
-    add_subscription,
-    configure,
-    make_invitation,
-    make_plan,
-)
+from tests.factories import VIP, add_subscription, configure, make_invitation, make_plan
 
 DEEP_LINK = re.compile(r"https://t\.me/LucienBot\?start=([A-Za-z0-9_-]{32})")
 
