@@ -41,17 +41,11 @@ class AdminContentProvider(Provider):
             f"{money(p.price, p.currency)}" + ("" if p.active else f" · {i('inactivo')}")
             for p in packages
         ]
+        filter = "" if category == "all" else category
         rows = [
-            [
-                self.admin_button(
-                    ("" if p.active else "💤 ") + label_value(p.name, 40),
-                    S.CONTENT,
-                    A.VIEW,
-                    id=p.id,
-                    page=page.page,
-                    arg="" if category == "all" else category,
-                )
-            ]
+            self.opens(
+                ("" if p.active else "💤 ") + label_value(p.name, 40), S.CONTENT, p.id, page, filter
+            )
             for p in packages
         ]
         return self.paged(

@@ -95,18 +95,8 @@ class AdminInterestsProvider(Provider):
                 f"{self.short(it.created_at)}"
             )
             label = "Círculo" if it.package is None else label_value(it.package.name, 20)
-            rows.append(
-                [
-                    self.admin_button(
-                        f"{mark} {label_value(it.user.full_name, 20)} · {label}",
-                        S.INTERESTS,
-                        A.VIEW,
-                        id=it.id,
-                        page=page.page,
-                        arg=filter,
-                    )
-                ]
-            )
+            who = label_value(it.user.full_name, 20)
+            rows.append(self.opens(f"{mark} {who} · {label}", S.INTERESTS, it.id, page, filter))
         return self.paged(
             "interests",
             f"✨ <b>Intereses · {_FILTER_LABEL.get(filter, '').lower()}</b> ({page.total})",

@@ -277,19 +277,8 @@ class AdminVipProvider(Provider):
                 else f"concluyó {self.short_day(s.ends_at)}"
             )
             lines.append(f"• {b(who)} · {esc(s.plan_name or 'plan personal', 40)} · {tail}")
-            rows.append(
-                [
-                    self.admin_button(
-                        f"{label_value(s.user.full_name or s.user.username, 30)} · "
-                        f"{self.short_day(s.ends_at)}",
-                        S.SUBS,
-                        A.VIEW,
-                        id=s.id,
-                        page=page.page,
-                        arg=filter,
-                    )
-                ]
-            )
+            name = f"{label_value(s.user.full_name or s.user.username, 30)} · "
+            rows.append(self.opens(name + self.short_day(s.ends_at), S.SUBS, s.id, page, filter))
         return self.paged(
             "subscribers",
             f"👑 <b>Miembros · {label.lower()}</b> ({page.total})",

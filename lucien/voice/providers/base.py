@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypedDict, Unpack
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -31,6 +31,14 @@ if TYPE_CHECKING:
 #: A variant is its text, or ``(weight, text)`` when it should come up more (or less) often.
 Variant = str | tuple[float, str]
 Variants = Sequence[Variant]
+
+
+class Where(TypedDict, total=False):
+    """Which item, page and argument an admin button points at (see :meth:`Provider.cb`)."""
+
+    id: int
+    page: int
+    arg: str
 
 
 class Provider:
@@ -116,17 +124,26 @@ class Provider:
     ) -> AdminCB:
         return AdminCB(section=section, action=action, id=id, page=page, arg=arg)
 
-    @staticmethod
+    @classmethod
     def admin_button(
+        cls,
         label: str,
         section: AdminSection,
         action: AdminAction | str = AdminAction.OPEN,
-        *,
-        id: int = 0,
-        page: int = 0,
-        arg: str = "",
+        **where: Unpack[Where],
     ) -> InlineKeyboardButton:
-        return button(label, AdminCB(section=section, action=action, id=id, page=page, arg=arg))
+        """A button carrying :meth:`cb` (``id``, ``page``, ``arg`` as there)."""
+        return button(label, cls.cb(section, action, **where))
+
+    @classmethod
+    def opens(
+        cls, label: str, section: AdminSection, id: int, page: Page, filter: str = ""
+    ) -> list[InlineKeyboardButton]:
+        """A list item's row: it opens the item and carries the list's page and filter, so
+        the item's "Volver" returns to the page it came from."""
+        return [
+            cls.admin_button(label, section, AdminAction.VIEW, id=id, page=page.page, arg=filter)
+        ]
 
     @classmethod
     def back_to(cls, section: AdminSection, label: str = "⬅️ Volver") -> InlineKeyboardButton:
