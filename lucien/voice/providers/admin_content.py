@@ -22,14 +22,6 @@ CATEGORY_FILTERS: tuple[tuple[str, str], ...] = (
     ("VIP_PREMIUM", "Premium"),
 )
 
-#: The package's editable fields, as its detail's buttons name them.
-_EDITS = (
-    ("Nombre", "name"),
-    ("Descripción", "description"),
-    ("Precio", "price"),
-    ("Categoría", "category"),
-)
-
 _PROMPT: dict[str, str] = {
     "name": "¿Cómo se llama el contenido? (hasta {limit} caracteres)",
     "description": "Descríbalo como Diana lo contaría (hasta {limit} caracteres).",
@@ -83,7 +75,24 @@ class AdminContentProvider(Provider):
             f"Precio: {b(money(p.price, p.currency))}\n"
             f"Estado: {state}",
             keyboard=keyboard(
-                *self.edit_rows(S.CONTENT, p.id, _EDITS, active=p.active, activate="✅ Reactivar"),
+                [
+                    self.admin_button("✏️ Nombre", S.CONTENT, A.EDIT, id=p.id, arg="name"),
+                    self.admin_button(
+                        "✏️ Descripción", S.CONTENT, A.EDIT, id=p.id, arg="description"
+                    ),
+                ],
+                [
+                    self.admin_button("✏️ Precio", S.CONTENT, A.EDIT, id=p.id, arg="price"),
+                    self.admin_button("✏️ Categoría", S.CONTENT, A.EDIT, id=p.id, arg="category"),
+                ],
+                [
+                    self.admin_button(
+                        "💤 Desactivar" if p.active else "✅ Reactivar",
+                        S.CONTENT,
+                        A.TOGGLE,
+                        id=p.id,
+                    )
+                ],
                 [
                     self.admin_button(
                         "⬅️ Volver", S.CONTENT, A.LIST, page=back_page, arg=back_category

@@ -33,8 +33,6 @@ SUB_FILTERS: tuple[tuple[str, str], ...] = (
     ("expiring", "Vencen en 7 días"),
     ("expired", "Concluidas"),
 )
-#: A plan's editable fields, as its detail's buttons name them.
-_PLAN_EDITS = (("Nombre", "name"), ("Días", "days"), ("Precio", "price"), ("Moneda", "currency"))
 _TOKEN_STATUS = {"unused": "sin usar", "used": "usada", "expired": "vencida", "revoked": "revocada"}
 _SUB_STATUS = {"active": "vigente", "expired": "concluida", "removed": "concluida y retirada"}
 QUANTITIES = (1, 5, 10, 25, 50)
@@ -425,9 +423,22 @@ class AdminVipProvider(Provider):
             f"Precio: {b(money(plan.price, plan.currency))}\n"
             f"Estado: {state}",
             keyboard=keyboard(
-                *self.edit_rows(
-                    S.PLANS, plan.id, _PLAN_EDITS, active=plan.active, activate="✅ Activar"
-                ),
+                [
+                    self.admin_button("✏️ Nombre", S.PLANS, A.EDIT, id=plan.id, arg="name"),
+                    self.admin_button("✏️ Días", S.PLANS, A.EDIT, id=plan.id, arg="days"),
+                ],
+                [
+                    self.admin_button("✏️ Precio", S.PLANS, A.EDIT, id=plan.id, arg="price"),
+                    self.admin_button("✏️ Moneda", S.PLANS, A.EDIT, id=plan.id, arg="currency"),
+                ],
+                [
+                    self.admin_button(
+                        "💤 Desactivar" if plan.active else "✅ Activar",
+                        S.PLANS,
+                        A.TOGGLE,
+                        id=plan.id,
+                    )
+                ],
                 [self.admin_button("🗑 Eliminar", S.PLANS, A.DELETE, id=plan.id)]
                 if not plan.in_use
                 else None,

@@ -22,7 +22,6 @@ from lucien.voice.message import (
     Row,
     Speaker,
     button,
-    columns,
     keyboard,
 )
 
@@ -135,27 +134,6 @@ class Provider:
     ) -> InlineKeyboardButton:
         """A button carrying :meth:`cb` (``id``, ``page``, ``arg`` as there)."""
         return button(label, cls.cb(section, action, **where))
-
-    @classmethod
-    def edit_rows(
-        cls,
-        section: AdminSection,
-        id: int,
-        fields: Sequence[tuple[str, str]],
-        *,
-        active: bool,
-        activate: str,
-    ) -> list[list[InlineKeyboardButton]]:
-        """A catalogue item's editing keys: "✏️ <label>" per ``(label, field)``, two a row,
-        then its switch ("💤 Desactivar", or ``activate`` while it is off)."""
-        edits = [
-            cls.admin_button(f"✏️ {label}", section, AdminAction.EDIT, id=id, arg=field)
-            for label, field in fields
-        ]
-        switch = cls.admin_button(
-            "💤 Desactivar" if active else activate, section, AdminAction.TOGGLE, id=id
-        )
-        return [*columns(edits, 2), [switch]]
 
     @classmethod
     def opens(
