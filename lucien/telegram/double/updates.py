@@ -18,7 +18,8 @@ import copy
 import itertools
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from functools import partialmethod
+from typing import TYPE_CHECKING, Any, Literal
 
 from lucien.telegram.double.formatting import utf16_len
 from lucien.telegram.double.objects import (
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 UserLike = TgUser | Mapping[str, Any]
 ChatLike = int | Mapping[str, Any]
+MediaKind = Literal["photo", "document", "video"]
 
 DEFAULT_BOT = TgUser(777000001, "Lucien", username="LucienBot", language_code=None, is_bot=True)
 
@@ -174,65 +176,37 @@ class UpdateFactory:
         entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(name)}]
         return self.message(user, text, chat=chat, entities=entities)
 
-    def photo_message(
+    def media_message(
         self,
+        kind: MediaKind,
         user: UserLike,
         file_id: str,
         caption: str | None = None,
         caption_entities: list[JSON] | None = None,
         *,
         chat: ChatLike | None = None,
-    ) -> JSON:
-        content: JSON = {"photo": photo_sizes(file_id)}
-        return self.wrap(
-            "message", self._media_message(user, chat, content, caption, caption_entities)
-        )
-
-    def document_message(
-        self,
-        user: UserLike,
-        file_id: str,
-        caption: str | None = None,
-        caption_entities: list[JSON] | None = None,
-        *,
         file_name: str = "documento.pdf",
         mime_type: str = "application/pdf",
-        chat: ChatLike | None = None,
     ) -> JSON:
-        content: JSON = {
-            "document": document_object(file_id, file_name=file_name, mime_type=mime_type)
-        }
-        return self.wrap(
-            "message", self._media_message(user, chat, content, caption, caption_entities)
-        )
-
-    def video_message(
-        self,
-        user: UserLike,
-        file_id: str,
-        caption: str | None = None,
-        caption_entities: list[JSON] | None = None,
-        *,
-        chat: ChatLike | None = None,
-    ) -> JSON:
-        content: JSON = {"video": video_object(file_id)}
-        return self.wrap(
-            "message", self._media_message(user, chat, content, caption, caption_entities)
-        )
-
-    def _media_message(
-        self,
-        user: UserLike,
-        chat: ChatLike | None,
-        content: JSON,
-        caption: str | None,
-        caption_entities: list[JSON] | None,
-    ) -> JSON:
+        """A photo, document or video from ``user``; ``file_name`` and ``mime_type`` name a
+        document. ``photo_message``, ``document_message`` and ``video_message`` fix ``kind``."""
+        media: JSON | list[JSON]
+        if kind == "photo":
+            media = photo_sizes(file_id)
+        elif kind == "video":
+            media = video_object(file_id)
+        else:
+            media = document_object(file_id, file_name=file_name, mime_type=mime_type)
+        content: JSON = {kind: media}
         if caption:
             content["caption"] = caption
             if caption_entities:
                 content["caption_entities"] = caption_entities
-        return self._user_message(user, chat, content)
+        return self.wrap("message", self._user_message(user, chat, content))
+
+    photo_message = partialmethod(media_message, "photo")
+    document_message = partialmethod(media_message, "document")
+    video_message = partialmethod(media_message, "video")
 
     def forwarded_channel_post(
         self,
