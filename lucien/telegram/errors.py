@@ -118,6 +118,12 @@ def invite_link_gone(exc: BaseException) -> bool:
     )
 
 
+def charge_already_refunded(exc: BaseException) -> bool:
+    """refundStarPayment for a charge Telegram has already given back: the refund is done
+    (an earlier attempt whose answer was lost, or another custodian's press)."""
+    return isinstance(exc, TelegramBadRequest) and _has(exc, "CHARGE_ALREADY_REFUNDED")
+
+
 def callback_query_expired(exc: BaseException) -> bool:
     """answerCallbackQuery refused because the query is too old (a redelivered press)."""
     return isinstance(exc, TelegramBadRequest) and _has(
