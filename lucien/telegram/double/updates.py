@@ -394,3 +394,49 @@ class UpdateFactory:
                 member, new_status, chat_type=chat_type, rights=rights
             ),
         }
+
+    # ------------------------------------------------------------------ payments
+
+    def pre_checkout_query(
+        self,
+        user: UserLike,
+        query_id: str,
+        invoice_payload: str,
+        total_amount: int,
+        *,
+        currency: str = "XTR",
+    ) -> JSON:
+        """Telegram asks the bot to confirm a checkout (it must answer within 10 s)."""
+        payload: JSON = {
+            "id": query_id,
+            "from": self._remember(user),
+            "currency": currency,
+            "total_amount": total_amount,
+            "invoice_payload": invoice_payload,
+        }
+        return self.wrap("pre_checkout_query", payload)
+
+    def successful_payment(
+        self,
+        user: UserLike,
+        invoice_payload: str,
+        total_amount: int,
+        charge_id: str,
+        *,
+        currency: str = "XTR",
+        subscription_period: int | None = None,
+    ) -> JSON:
+        """The service message in the payer's private chat once the Stars are charged."""
+        payment: JSON = {
+            "currency": currency,
+            "total_amount": total_amount,
+            "invoice_payload": invoice_payload,
+            "telegram_payment_charge_id": charge_id,
+            "provider_payment_charge_id": "",
+        }
+        if subscription_period is not None:
+            payment["subscription_expiration_date"] = self._now() + subscription_period
+            payment["is_recurring"] = True
+            payment["is_first_recurring"] = True
+        content: JSON = {"successful_payment": payment}
+        return self.wrap("message", self._user_message(user, None, content))
