@@ -481,7 +481,7 @@ async def test_wizard_survives_across_requests_and_steps(app: Harness, owner: Tg
     """Each step is its own webhook request; the FSM lives in the configured storage."""
     await _open(app, owner)
     await app.press(owner, cb(S.PLANS, A.NEW))
-    for answer in ("Semanal", "7", "5", "USD"):
+    for answer in ("Semanal", "7", "5", "USD", "0"):
         await app.say(owner, answer)
     await app.press(owner, cb(S.PLANS, A.SAVE))
     created = (await rows(app.runtime, select(Plan)))[0]
