@@ -62,12 +62,9 @@ def _days_left(ends_at: datetime, now: datetime) -> int:
     return max(0, math.ceil((ends_at - now) / DAY))
 
 
-async def _already(session: AsyncSession, payment: Payment) -> Refund:
-    sub = (
-        await session.get(Subscription, payment.subscription_id, populate_existing=True)
-        if payment.subscription_id is not None
-        else None
-    )
+def _outcome(
+    payment: Payment, taken: int, ends_at: datetime | None, *, ended: bool, already: bool
+) -> Refund:
     return Refund(
         payment_id=payment.id,
         user_id=payment.user_id,
@@ -75,11 +72,24 @@ async def _already(session: AsyncSession, payment: Payment) -> Refund:
         plan_name=payment.plan_name,
         stars=payment.stars,
         days=payment.days,
-        taken_days=payment.refunded_days or 0,
-        ends_at=sub.ends_at if sub is not None else None,
-        ended=False,
-        already=True,
+        taken_days=taken,
+        ends_at=ends_at,
+        ended=ended,
+        already=already,
     )
+
+
+async def _period(session: AsyncSession, payment: Payment) -> Subscription | None:
+    """The period the payment opened or extended, read afresh (None: none, or gone)."""
+    if payment.subscription_id is None:
+        return None
+    return await session.get(Subscription, payment.subscription_id, populate_existing=True)
+
+
+async def _already(session: AsyncSession, payment: Payment) -> Refund:
+    sub = await _period(session, payment)
+    ends_at = sub.ends_at if sub is not None else None
+    return _outcome(payment, payment.refunded_days or 0, ends_at, ended=False, already=True)
 
 
 async def record(
@@ -112,11 +122,7 @@ async def record(
     old_end: datetime | None = None
     taken, ended, new_end = 0, False, None
     for _ in range(attempts):
-        sub = (
-            await session.get(Subscription, payment.subscription_id, populate_existing=True)
-            if payment.subscription_id is not None
-            else None
-        )
+        sub = await _period(session, payment)
         old_end = sub.ends_at if sub is not None else None
         taken, ended, new_end = 0, False, old_end
         if sub is None or sub.status != ACTIVE or sub.ends_at <= now:
@@ -160,15 +166,4 @@ async def record(
         },
         at=now,
     )
-    return Refund(
-        payment_id=payment.id,
-        user_id=payment.user_id,
-        subscription_id=payment.subscription_id,
-        plan_name=payment.plan_name,
-        stars=payment.stars,
-        days=payment.days,
-        taken_days=taken,
-        ends_at=new_end,
-        ended=ended,
-        already=False,
-    )
+    return _outcome(payment, taken, new_end, ended=ended, already=False)
