@@ -7,6 +7,7 @@ a test says only what is particular to it.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -217,7 +218,7 @@ async def add_payment(
     await _known(runtime, user_id)
     async with runtime.sessions.begin() as session:
         count = len((await session.execute(select(Payment.id))).all())
-        charge = charge_id or f"stxc-test-{user_id}-{count + 1}"
+        charge = charge_id or f"stxc-test-{secrets.token_hex(8)}"  # opaque, as Telegram's
         payment = Payment(
             charge_id=charge,
             user_id=user_id,

@@ -327,3 +327,32 @@ async def test_a_visitor_cannot_refund(app: Harness, ana: TgUser) -> None:
     _, paid = await _member_with_payment(app, timedelta(days=45))
     await app.press(ana, cb(S.PAYMENTS, A.REFUND_OK, id=paid.id))
     assert _refunds(app) == [] and (await _payment(app, paid.id)).refunded_at is None
+
+
+async def test_payments_are_kept_whatever_their_age(app: Harness) -> None:
+    """Financial records: the cron's clean-up has no retention for them (README, Data)."""
+    from lucien.jobs.runner import run_cron
+
+    await add_payment(app.runtime, BRUNO.id, paid_at=utcnow() - timedelta(days=3650))
+    await run_cron(app.runtime)
+    assert await count(app.runtime, Payment) == 1
+
+
+async def test_two_custodians_refunding_at_once_refund_once(app: Harness, owner: TgUser) -> None:
+    sub_id, paid = await _member_with_payment(app, timedelta(days=45))
+    before = await _end(app, sub_id)
+    admin = TgUser(id=1002, first_name="Custodio")
+    for who in (owner, admin):
+        await app.send(app.updates.command(who, "admin"))
+    presses = [
+        app.updates.callback(who, cb(S.PAYMENTS, A.REFUND_OK, id=paid.id)) for who in (owner, admin)
+    ]
+    answers = await asyncio.gather(*(app.post(update) for update in presses))
+
+    assert [r.status_code for r in answers] == [200, 200]
+    assert before - await _end(app, sub_id) == timedelta(days=30)  # shortened once
+    assert len(await audit_of(app.runtime, "payment.refunded")) == 1
+    assert app.double.stars.charges[paid.charge_id].refunded
+    assert len(app.double.sent_messages(BRUNO.id)) == 1  # told once
+    said = app.text(owner) + app.text(admin)
+    assert "250 estrellas devueltas" in said and "ya estaba devuelto" in said
