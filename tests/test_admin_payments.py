@@ -14,7 +14,7 @@ from lucien.callbacks import AdminSection as S
 from lucien.db.models import AuditEntry, Payment, Plan, Subscription, utcnow
 from lucien.telegram.double import TgUser
 from tests.access_support import calls, count, rows
-from tests.admin_support import audit_of, cb
+from tests.admin_support import audit_of, cb, statements
 from tests.conftest import Backend, Harness
 from tests.factories import VIP, add_payment, add_subscription, configure, make_plan
 from tests.test_access_redemption import _cli
@@ -123,8 +123,10 @@ async def test_a_members_payments_page_and_back_keeps_the_page(app: Harness, own
     assert "10 pagos" in text and "Página 1 de 2" in text
     assert "Pagadas: 1.045 ⭐" in text and "netas: 1.045 ⭐" in text
     assert "109 ⭐" in text and "101 ⭐" not in text  # newest first, 8 a page
-    await app.press(owner, label="Siguiente")
+    with statements(app.runtime) as seen:
+        await app.press(owner, label="Siguiente")
     assert "Página 2 de 2" in app.text(owner) and "100 ⭐" in app.text(owner)
+    assert len([s for s in seen if "FROM payments" in s]) == 2  # the totals and one page
     await app.press(owner, cb(S.PAYMENTS, A.VIEW, id=made[0].id, page=1))  # the oldest
     assert "Pago de 100 estrellas" in app.text(owner) and "entrada al círculo" in app.text(owner)
     await app.press(owner, label="Volver")
