@@ -123,6 +123,8 @@ async def test_paying_walks_checkout_then_payment(bot: Bot, double: TelegramDoub
     assert (payment.total_amount, payment.invoice_payload) == (250, "p:1:5001:n")
     assert message.chat.id == ANA.id and message.message_id > sent.message_id
     assert double.stars.balance() == 250
+    assert double.complete_checkout(result.checkout.id) is None  # a checkout pays once
+    assert double.stars.balance() == 250
 
 
 async def test_a_refused_checkout_charges_nothing(bot: Bot, double: TelegramDouble) -> None:

@@ -368,3 +368,13 @@ class RevenueData:
     by_month: Sequence[RevenueLine] = ()
     plans_more: int = 0  # plans beyond the ones listed
     page: Page = field(default_factory=Page)  # of the months
+
+
+@dataclass(frozen=True, slots=True)
+class StarsOffer:
+    """A plan sold inside the bot for Telegram Stars: one pay button, one invoice."""
+
+    plan_id: int
+    name: str
+    days: int
+    stars: int

@@ -270,10 +270,10 @@ class PaymentsMixin:
         """Charge the Stars if the bot said ``ok`` in time; the ``successful_payment`` update.
 
         ``None`` when the bot refused, or has not answered (Telegram cancels the payment
-        once the query's life is over).
+        once the query's life is over), or this checkout was already charged.
         """
         checkout = self.stars.checkouts[query_id]
-        if checkout.ok is not True:
+        if checkout.ok is not True or checkout.charge_id is not None:
             return None
         state: DoubleState = self  # type: ignore[assignment]
         invoice = checkout.invoice
@@ -285,6 +285,7 @@ class PaymentsMixin:
             state.date(),
         )
         self.stars.charges[charge.charge_id] = charge
+        checkout.charge_id = charge.charge_id
         self.stars.transactions.append(
             {
                 "id": charge.charge_id,

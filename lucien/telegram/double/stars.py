@@ -45,6 +45,8 @@ class Checkout:
     date: int
     ok: bool | None = None
     error_message: str | None = None
+    #: set once the Stars are charged: a checkout pays once
+    charge_id: str | None = None
 
     @property
     def answered(self) -> bool:
