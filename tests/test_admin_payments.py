@@ -358,3 +358,33 @@ async def test_two_custodians_refunding_at_once_refund_once(app: Harness, owner:
     assert len(app.double.sent_messages(BRUNO.id)) == 1  # told once
     said = app.text(owner) + app.text(admin)
     assert "250 estrellas devueltas" in said and "ya estaba devuelto" in said
+
+
+async def test_a_renewal_paid_in_the_bot_is_refunded_from_the_panel(
+    app: Harness, owner: TgUser
+) -> None:
+    """End to end: the member renews with Stars (Telegram's flow in the double), the
+    custodian finds the payment on their profile and gives it back."""
+    from tests.test_payments import invoice_for, pay, stars_member
+
+    sub = await stars_member(app, BRUNO)
+    before = await _end(app, sub.id)
+    assert sub.plan_id is not None
+    await app.send(app.updates.command(BRUNO, "start"))
+    result = await pay(app, BRUNO, await invoice_for(app, BRUNO, sub.plan_id))
+    assert result.paid
+    assert await _end(app, sub.id) - before == timedelta(days=30)
+
+    await app.send(app.updates.command(owner, "admin"))
+    await app.press(owner, cb(S.USERS, A.VIEW, id=BRUNO.id, arg="sum"))
+    await app.press(owner, label="Pagos en estrellas")
+    assert "1 pago" in app.text(owner) and "250 ⭐" in app.text(owner)
+    await app.press(owner, label="Mensual")
+    assert "renovación" in app.text(owner)
+    await app.press(owner, label="Devolver las estrellas")
+    await app.press(owner, label="Sí, devolver")
+
+    assert "pierde 30 días" in app.text(owner)
+    assert await _end(app, sub.id) == before  # back where it was before the renewal
+    assert app.double.stars.charges[str(result.charge_id)].refunded
+    assert app.double.stars.balance() == 0
