@@ -56,6 +56,7 @@ class AdminSection(StrEnum):
     STATS = "o"
     BROADCAST = "b"
     DIAGNOSTICS = "x"
+    PAYMENTS = "y"  # Telegram Stars: revenue (OPEN, page=month page), a member's payments
 
 
 class AdminAction(StrEnum):
@@ -133,6 +134,9 @@ class AdminAction(StrEnum):
     # DIAGNOSTICS (OPEN runs the report again)
     REHEARSE = "rehearse"  # a dry run of the cron, shown as its report and plan
     ALERTS = "alerts"  # arg=on|off: this custodian's operational alerts
+    # PAYMENTS (LIST: id=user, page; VIEW: id=payment, page=the list's page to go back to)
+    REFUND = "rfnd"  # id=payment, page → confirm
+    REFUND_OK = "rfnd_ok"
 
 
 class VipAction(StrEnum):

@@ -23,7 +23,7 @@ from lucien.services.packages import create_package
 from lucien.telegram.double import TgUser
 from lucien.voice import MemoryVariantHistory, Voice
 from tests.conftest import Harness
-from tests.factories import FREE, configure, make_plan
+from tests.factories import FREE, add_payment, configure, make_plan
 
 VIP_USER = TgUser(id=6001, first_name="Valeria", username="valeria")
 FREE_USER = TgUser(id=6002, first_name="Fabián", username="fabian")
@@ -106,6 +106,8 @@ async def seed(app: Harness) -> None:
             ]
         )
         await record_request(session, FREE_USER.id, FREE)
+    # A Stars payment, so the payments screens and the refund are pressed too.
+    await add_payment(runtime, VIP_USER.id, plan=monthly, double=app.double)
 
 
 def _callback_buttons(message: dict[str, Any]) -> list[str]:
@@ -173,7 +175,8 @@ async def test_every_button_is_handled(app: Harness, owner: TgUser) -> None:
     admin_pressed = await crawl(app, owner, "/admin")
     # The crawl really went deep: every admin section and the member screens were reached.
     sections = {data.split(":")[1] for data in admin_pressed if data.startswith("a:")}
-    assert sections >= {"m", "d", "v", "t", "s", "p", "f", "c", "i", "u", "g", "o", "b"}
+    assert sections >= {"m", "d", "v", "t", "s", "p", "f", "c", "i", "u", "g", "o", "b", "y"}
+    assert any(d.startswith("a:y:rfnd_ok:") for d in admin_pressed)  # a refund, confirmed
     assert len(admin_pressed) > 60
     print(f"crawled: admin {len(admin_pressed)}, vip {len(vip_pressed)}, free {len(free_pressed)}")
     assert any(d.startswith("v:") for d in vip_pressed)

@@ -70,6 +70,7 @@ def plan_card(plan: Plan, in_use: bool = False) -> PlanCard:
         currency=plan.currency,
         active=plan.active,
         in_use=in_use,
+        stars=plan.price_stars,
     )
 
 

@@ -10,6 +10,8 @@
   ``decided_at - requested_at`` averaged in SQL (``julianday`` on SQLite, ``EXTRACT(EPOCH)``
   on PostgreSQL).
 - Interests: total, pending, attended, and by category (``circle`` for the VIP circle).
+- Stars: payments, Stars paid and refunded, Stars paid in 30 days
+  (:func:`lucien.services.payments.stats_figures`; the breakdown is its own screen).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lucien.access.join_requests import APPROVED, PENDING
 from lucien.access.subscriptions import ACTIVE
 from lucien.db.models import Interest, Invitation, JoinRequest, Package, Subscription, utcnow
+from lucien.services.payments import stats_figures
 from lucien.voice.data import StatsData
 
 
@@ -163,4 +166,5 @@ async def collect(session: AsyncSession, now: datetime | None = None) -> StatsDa
     values.update(await _tokens(session, now))
     values.update(await _free(session))
     values.update(await _interests(session))
+    values.update(await stats_figures(session, now))
     return StatsData(**values)

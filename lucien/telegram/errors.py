@@ -138,6 +138,10 @@ invite_link_gone = Refusal(
 #: answerCallbackQuery refused because the query is too old (a redelivered press).
 callback_query_expired = Refusal(TelegramBadRequest, ("query is too old", "query id is invalid"))
 
+#: refundStarPayment for a charge Telegram has already given back: the refund is done
+#: (an earlier attempt whose answer was lost, or another custodian's press).
+charge_already_refunded = Refusal(TelegramBadRequest, ("CHARGE_ALREADY_REFUNDED",))
+
 
 def permanent_reason(exc: BaseException) -> str | None:
     """Why running the update again can never succeed, or ``None`` (transient: retry)."""

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from lucien.voice.providers.admin_free import AdminFreeProvider
     from lucien.voice.providers.admin_interests import AdminInterestsProvider
     from lucien.voice.providers.admin_main import AdminMainProvider
+    from lucien.voice.providers.admin_payments import AdminPaymentsProvider
     from lucien.voice.providers.admin_users import AdminUsersProvider
     from lucien.voice.providers.admin_vip import AdminVipProvider
     from lucien.voice.providers.broadcast import BroadcastProvider
@@ -192,6 +193,12 @@ class Voice:
         return AdminMainProvider(self)
 
     @cached_property
+    def admin_payments(self) -> AdminPaymentsProvider:
+        from lucien.voice.providers.admin_payments import AdminPaymentsProvider
+
+        return AdminPaymentsProvider(self)
+
+    @cached_property
     def admin_vip(self) -> AdminVipProvider:
         from lucien.voice.providers.admin_vip import AdminVipProvider
 
@@ -284,6 +291,7 @@ PROVIDERS: tuple[str, ...] = (
     "admin_interests",
     "admin_users",
     "admin_config",
+    "admin_payments",
     "reminders",
     "expiry",
     "broadcast",

@@ -187,6 +187,7 @@ class AdminUsersProvider(Provider):
             else:
                 manage.append(self.admin_button("🗝 Dar la custodia", S.USERS, A.GRANT, id=u.id))
         rows: list[list[InlineKeyboardButton] | None] = [manage]
+        rows.append([self.admin_button("⭐ Pagos en estrellas", S.PAYMENTS, A.LIST, id=u.id)])
         if not is_self and not u.is_owner:
             rows.append(
                 [

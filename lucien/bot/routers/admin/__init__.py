@@ -22,6 +22,7 @@ from lucien.bot.routers.admin import (
     free,
     home,
     interests,
+    payments,
     stats,
     users,
     vip,
@@ -31,7 +32,19 @@ from lucien.callbacks import AdminCB
 from lucien.voice import Voice
 
 # diagnostics first: its commands are never taken for a wizard's typed input.
-SECTIONS = (diagnostics, home, vip, free, content, interests, users, config, stats, broadcast)
+SECTIONS = (
+    diagnostics,
+    home,
+    vip,
+    free,
+    content,
+    interests,
+    users,
+    config,
+    stats,
+    payments,
+    broadcast,
+)
 
 
 async def on_unknown(query: CallbackQuery, voice: Voice) -> None:

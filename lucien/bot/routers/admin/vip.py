@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Any
 
 from aiogram import Router
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -26,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lucien.access import botinfo, invitations, plans
 from lucien.access.invitations import BATCH_MAX, REDEEM_DAYS_DEFAULT, REDEEM_DAYS_MAX
 from lucien.access.plans import PlanError
-from lucien.access.users import mark_unreachable
 from lucien.bot.filters import admin
+from lucien.bot.notify import tell
 from lucien.bot.ui import answer, open_screen, reply, show
 from lucien.bot.wizard import Step, digits, from_data, text_step, whole_number
 from lucien.callbacks import AdminAction as A
@@ -47,7 +46,8 @@ from lucien.voice.providers.admin_vip import PLAN_LIMITS
 log = logging.getLogger(__name__)
 
 PRICE_MAX = PLAN_LIMITS["price"]
-PLAN_FIELDS = ("name", "days", "price", "currency")
+PLAN_FIELDS = ("name", "days", "price", "currency", "stars")
+PLAN_STEPS = len(PLAN_FIELDS)
 
 
 class IssueWizard(StatesGroup):
@@ -64,6 +64,7 @@ class PlanWizard(StatesGroup):
     days = State()
     price = State()
     currency = State()
+    stars = State()  # optional: 0 keeps the plan out of the bot's own sales
     confirm = State()
 
 
@@ -319,21 +320,10 @@ async def _extend(
 async def _tell_member(
     runtime: Runtime, voice: Voice, user_id: int, name: str, days: int, ends_at: datetime
 ) -> None:
-    """The member hears of the new end date; a refusal never undoes it.
-
-    Only Telegram's refusals are swallowed: a network error or a 5xx fails the update,
-    Telegram delivers it again and the journal sends just this message (the extension is
-    not made twice).
-    """
+    """The member hears of the new end date (:func:`lucien.bot.notify.tell`)."""
     member_voice = Voice(history=None, user_id=None, tz=voice.tz)
     message = member_voice.flows.membership_extended(name=name, added_days=days, ends_at=ends_at)
-    try:
-        await runtime.bot.send_message(user_id, **message.as_send_kwargs())
-    except TelegramForbiddenError:
-        async with runtime.sessions.begin() as session:
-            await mark_unreachable(session, user_id)
-    except TelegramBadRequest as exc:
-        log.info("could not tell member %s of the extension: %s", user_id, exc)
+    await tell(runtime, user_id, message)
 
 
 async def _subscription(
@@ -493,6 +483,7 @@ def _draft(data: dict[str, Any]) -> PlanDraft:
         days=data.get("days"),
         price=Decimal(price) if price is not None else None,
         currency=data.get("currency", "USD"),
+        stars=data.get("stars"),
     )
 
 
@@ -509,7 +500,7 @@ async def on_plans(
 async def on_plan_new(query: CallbackQuery, voice: Voice, state: FSMContext) -> None:
     await state.set_state(PlanWizard.name)
     await state.set_data({})
-    await open_screen(query, voice.admin_vip.plan_ask(field="name", step=1, total=4))
+    await open_screen(query, voice.admin_vip.plan_ask(field="name", step=1, total=PLAN_STEPS))
 
 
 async def _plan_or_alert(
@@ -552,7 +543,8 @@ async def on_plan_edit_ask(
     await state.set_state(PlanEdit.value)
     await state.set_data({"plan_id": card.id, "field": field})
     await answer(query)
-    current = str(getattr(card, field))
+    value = getattr(card, field)
+    current = "—" if value is None else str(value)
     await show(query, voice.admin_vip.plan_ask(field=field, current=current))  # type: ignore[arg-type]
 
 
@@ -614,6 +606,7 @@ async def on_plan_save(
                 draft.days,
                 draft.price,
                 draft.currency,
+                stars=draft.stars,
                 actor_id=user.id,
             )
             card = admin_vip.plan_card(created)
@@ -640,6 +633,9 @@ def _plan_refusal(voice: Voice, field: str, text: str) -> VoiceMessage | None:
         elif field == "price":
             if plans.clean_price(text) > PRICE_MAX:
                 raise PlanError("price_range", PRICE_MAX)
+        elif field == "stars":  # 0: not sold in the bot
+            stars = whole_number(voice, text, "stars", 0, plans.STARS_MAX, S.PLANS)
+            return None if isinstance(stars, int) else stars
         else:
             plans.clean_currency(text)
     except PlanError as exc:
@@ -663,6 +659,8 @@ def _plan_value(field: str, text: str) -> Any:
         return plans.clean_days(text)
     if field == "price":
         return str(plans.clean_price(text))
+    if field == "stars":
+        return int(text.strip()) or None
     return plans.clean_currency(text)
 
 
@@ -670,11 +668,12 @@ _NEXT: dict[str, tuple[State, str, int]] = {
     "name": (PlanWizard.days, "days", 2),
     "days": (PlanWizard.price, "price", 3),
     "price": (PlanWizard.currency, "currency", 4),
+    "currency": (PlanWizard.stars, "stars", 5),
 }
 
 
 def _plan_step(field: str) -> Step:
-    """The handler of one create-wizard step (name → days → price → currency)."""
+    """The handler of one create-wizard step (name → days → price → currency → stars)."""
 
     async def step(
         message: Message, text: str, voice: Voice, runtime: Runtime, state: FSMContext
@@ -696,7 +695,7 @@ def _plan_step(field: str) -> Step:
             await state.set_state(next_state)
             await reply(
                 message,
-                voice.admin_vip.plan_ask(field=next_field, step=number, total=4),  # type: ignore[arg-type]
+                voice.admin_vip.plan_ask(field=next_field, step=number, total=PLAN_STEPS),  # type: ignore[arg-type]
             )
             return
         await state.set_state(PlanWizard.confirm)
