@@ -106,7 +106,7 @@ async def test_the_whole_story_through_the_page_controls(page: Page) -> None:
 
     # The personal link was for one person: a second use is refused and changes nothing.
     again = await page.api("open_link", {"persona": "vip", "url": url})
-    assert again.status_code == 400 and "expired or has been used up" in again.json()["error"]
+    assert again.status_code == 400 and "ha caducado o ya se ha usado" in again.json()["error"]
     assert (await page.state("vip"))["personas"][2]["in"]["vip"] == "left"
 
     await page.act("say", persona="owner", text="/admin")
@@ -149,13 +149,13 @@ async def test_rights_can_be_taken_away_and_the_check_notices(page: Page) -> Non
 @pytest.mark.parametrize(
     ("action", "body", "reason"),
     [
-        ("join", {"persona": "visitor", "chat_id": VIP_CHANNEL}, "set up the channels first"),
-        ("say", {"persona": "nobody", "text": "hola"}, "unknown persona"),
-        ("say", {"persona": "visitor", "text": "   "}, "empty message"),
-        ("press", {"persona": "visitor", "message_id": 99, "data": "x"}, "message is gone"),
-        ("clock", {"seconds": -5}, "forward"),
-        ("clock", {"seconds": "soon"}, "number"),
-        ("nonsense", {}, "unknown action"),
+        ("join", {"persona": "visitor", "chat_id": VIP_CHANNEL}, "primero prepara los canales"),
+        ("say", {"persona": "nobody", "text": "hola"}, "no conozco a la persona"),
+        ("say", {"persona": "visitor", "text": "   "}, "mensaje vacío"),
+        ("press", {"persona": "visitor", "message_id": 99, "data": "x"}, "ya no existe"),
+        ("clock", {"seconds": -5}, "adelanta el reloj"),
+        ("clock", {"seconds": "soon"}, "número"),
+        ("nonsense", {}, "acción desconocida"),
     ],
 )
 async def test_refusals_are_clear_and_change_nothing(
@@ -172,7 +172,7 @@ async def test_a_button_that_is_not_offered_cannot_be_pressed(page: Page) -> Non
     forged = await page.api(
         "press", {"persona": "visitor", "message_id": message["message_id"], "data": "adm:x"}
     )
-    assert forged.status_code == 400 and "no such button" in forged.json()["error"]
+    assert forged.status_code == 400 and "no tiene ese botón" in forged.json()["error"]
 
 
 async def test_bad_bodies_are_refused(page: Page) -> None:
@@ -234,7 +234,7 @@ async def test_the_page_can_pay_an_invoice_with_stars(page: Page) -> None:
     assert "Continuar" in str(conversation[-1].get("reply_markup"))  # the ritual begins
 
     again = await page.api("charge", {"persona": "vip"})  # that checkout is spent
-    assert again.status_code == 400 and "press Pay" in again.json()["error"]
+    assert again.status_code == 400 and "pulsa Pagar" in again.json()["error"]
 
 
 async def test_the_page_shows_why_a_payment_was_refused(page: Page) -> None:
@@ -252,10 +252,10 @@ async def test_the_page_shows_why_a_payment_was_refused(page: Page) -> None:
     await page.act("checkout", persona="vip", message_id=invoice["message_id"])
     refused = await page.api("charge", {"persona": "vip"})
     assert refused.status_code == 400
-    assert "Telegram cancelled the payment" in refused.json()["error"]
+    assert "Telegram canceló el pago" in refused.json()["error"]
     assert "cambiaron" in refused.json()["error"]
     not_invoice = await page.api("checkout", {"persona": "vip", "message_id": 1})
-    assert not_invoice.status_code == 400 and "not an invoice" in not_invoice.json()["error"]
+    assert not_invoice.status_code == 400 and "no es una factura" in not_invoice.json()["error"]
 
 
 async def test_the_driver_pays_and_the_transcript_says_so(app: Harness) -> None:
