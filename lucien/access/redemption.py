@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lucien.access import audit
 from lucien.access.invitations import looks_like_token
 from lucien.access.ratelimit import RateLimiter
-from lucien.access.subscriptions import ACTIVE, EXPIRED
+from lucien.access.subscriptions import ACTIVE, EXPIRED, move_end
 from lucien.db.models import Invitation, Plan, Subscription, User, utcnow
 from lucien.db.results import rowcount
 from lucien.journal import effect
@@ -132,16 +132,7 @@ async def redeem_in(
 
     if current is not None:
         new_end = current.ends_at + length
-        moved = await session.execute(
-            update(Subscription)
-            .where(
-                Subscription.id == current.id,
-                Subscription.status == ACTIVE,
-                Subscription.ends_at == current.ends_at,
-            )
-            .values(ends_at=new_end)
-        )
-        if rowcount(moved) != 1:
+        if not await move_end(session, current, new_end):
             raise RedemptionConflict(f"subscription {current.id} changed during redemption")
         await audit.record(
             session,
