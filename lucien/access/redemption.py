@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,6 +60,30 @@ class Redemption:
 
 class RedemptionConflict(RuntimeError):
     """The period changed under the user lock: cannot happen; roll back loudly."""
+
+
+async def _record_redeemed(
+    session: AsyncSession,
+    user_id: int,
+    invitation_id: int,
+    plan: Plan,
+    at: datetime,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    **more: Any,
+) -> None:
+    """The one audit entry of a redemption, by the person who redeemed: what it did to which
+    period (``after``), with the plan's name and length and anything ``more``."""
+    await audit.record(
+        session,
+        "invitation.redeemed",
+        actor_id=user_id,
+        target_type="invitation",
+        target_id=invitation_id,
+        before=before,
+        after={**after, "plan": plan.name, "days": plan.days, **more},
+        at=at,
+    )
 
 
 async def _lock_user(session: AsyncSession, user_id: int) -> None:
@@ -134,22 +159,9 @@ async def redeem_in(
         new_end = current.ends_at + length
         if not await move_end(session, current, new_end):
             raise RedemptionConflict(f"subscription {current.id} changed during redemption")
-        await audit.record(
-            session,
-            "invitation.redeemed",
-            actor_id=user_id,
-            target_type="invitation",
-            target_id=invitation_id,
-            before={"subscription_id": current.id, "ends_at": current.ends_at},
-            after={
-                "mode": "extended",
-                "subscription_id": current.id,
-                "ends_at": new_end,
-                "plan": plan.name,
-                "days": plan.days,
-            },
-            at=now,
-        )
+        before = {"subscription_id": current.id, "ends_at": current.ends_at}
+        after = {"mode": "extended", "subscription_id": current.id, "ends_at": new_end}
+        await _record_redeemed(session, user_id, invitation_id, plan, now, before, after)
         return Redemption(
             Outcome.EXTENDED,
             current.id,
@@ -201,21 +213,9 @@ async def redeem_in(
             .returning(Subscription.id)
         )
     ).scalar_one()
-    await audit.record(
-        session,
-        "invitation.redeemed",
-        actor_id=user_id,
-        target_type="invitation",
-        target_id=invitation_id,
-        after={
-            "mode": "new",
-            "subscription_id": sub_id,
-            "ends_at": ends_at,
-            "plan": plan.name,
-            "days": plan.days,
-            "renewal": bool(periods),
-        },
-        at=now,
+    after = {"mode": "new", "subscription_id": sub_id, "ends_at": ends_at}
+    await _record_redeemed(
+        session, user_id, invitation_id, plan, now, None, after, renewal=bool(periods)
     )
     return Redemption(Outcome.NEW, sub_id, ends_at, None, plan.name, plan.days, 1)
 
