@@ -37,6 +37,19 @@ async def configure(runtime: Runtime, double: TelegramDouble, **extra: Any) -> N
         await update_config(session, vip_channel_id=VIP, free_channel_id=FREE, **extra)
 
 
+OTHER = -1001000000099
+
+
+async def configure_with_other_channel(runtime: Runtime, double: TelegramDouble) -> int:
+    """``configure``, plus a channel the bot administers that Lucien was never told about;
+    the double's call log starts empty. Returns that channel's id."""
+    await configure(runtime, double)
+    double.add_chat(OTHER, "channel", title="Otro")
+    double.set_bot_admin(OTHER)
+    double.clear_calls()
+    return OTHER
+
+
 async def make_plan(runtime: Runtime, name: str = "Mensual", days: int = 30) -> Plan:
     async with runtime.sessions.begin() as session:
         return await create_plan(session, name, days, "19.99", "USD")

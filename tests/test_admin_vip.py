@@ -6,14 +6,14 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
-from lucien.db.models import Invitation, InviteLink, Plan, Subscription, User, utcnow
+from lucien.db.models import Invitation, Plan, Subscription, User, utcnow
 from lucien.telegram.double import TgUser
 from tests.access_support import HOSTILE, calls, count, rows, shows_hostile_name
-from tests.admin_support import audit_of, cb, snapshot, statements
+from tests.admin_support import add_personal_link, audit_of, cb, snapshot, statements
 from tests.conftest import Harness
 from tests.factories import VIP, add_subscription, configure, make_invitation, make_plan
 
@@ -305,17 +305,7 @@ async def test_remove_a_member(app: Harness, owner: TgUser) -> None:
     member = TgUser(id=6001, first_name="Bruno")
     sub_id = await add_subscription(app.runtime, member.id, timedelta(days=12), plan_id=plan.id)
     app.double.set_member(VIP, member)
-    link = await app.runtime.bot.create_chat_invite_link(VIP, member_limit=1)
-    async with app.runtime.sessions.begin() as session:
-        await session.execute(
-            insert(InviteLink).values(
-                user_id=member.id,
-                subscription_id=sub_id,
-                chat_id=VIP,
-                link=link.invite_link,
-                expires_at=utcnow() + timedelta(hours=20),
-            )
-        )
+    link = await add_personal_link(app.runtime, member.id, sub_id)
     await _open(app, owner)
     await app.press(owner, cb(S.SUBS, A.VIEW, id=sub_id))
     await app.press(owner, label="Retirar del círculo")
@@ -329,7 +319,7 @@ async def test_remove_a_member(app: Harness, owner: TgUser) -> None:
     unban = calls(app.double, "unbanChatMember", chat_id=VIP, user_id=member.id)
     assert len(unban) == 1 and unban[0].params.get("only_if_banned") in (True, "true")
     assert not app.double.is_participant(VIP, member.id)
-    assert calls(app.double, "revokeChatInviteLink", invite_link=link.invite_link)
+    assert calls(app.double, "revokeChatInviteLink", invite_link=link)
     sub = await _sub(app, sub_id)
     assert sub.status == "expired" and sub.removed_at is not None
     assert sub.ends_at <= utcnow()

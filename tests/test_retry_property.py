@@ -21,12 +21,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
-from lucien.callbacks import FreeAction, FreeCB, RitualCB
-from lucien.db.models import Base, Invitation, utcnow
+from lucien.callbacks import FreeAction, FreeCB, PayCB, RitualCB
+from lucien.db.models import Base, Invitation, Plan, utcnow
 from lucien.runtime import Runtime
 from lucien.settings import Settings
 from lucien.telegram.double import TelegramDouble, TgUser
@@ -135,6 +135,25 @@ async def _visitor(app: Harness) -> None:
     await configure(app.runtime, app.double)
 
 
+async def _stars_plan(app: Harness) -> None:
+    await configure(app.runtime, app.double)
+    plan = await make_plan(app.runtime, "Mensual", 30)
+    async with app.runtime.sessions.begin() as session:
+        await session.execute(update(Plan).where(Plan.id == plan.id).values(price_stars=250))
+
+
+def checkout_step(app: Harness) -> dict[str, Any]:
+    """Ana presses Telegram's "Pay" on the invoice Lucien sent her."""
+    return app.double.checkout(ANA, app.double.last_message(ANA.id) or {})
+
+
+def payment_step(app: Harness) -> dict[str, Any]:
+    """Telegram charges the Stars (a fixed charge id: runs are compared row by row)."""
+    paid = app.double.complete_checkout(list(app.double.stars.checkouts)[-1], charge_id="stxc-1")
+    assert paid is not None, "the checkout was refused"
+    return paid
+
+
 FLOWS: dict[str, Flow] = {
     "redeem": Flow(_redeem_setup, [redeem_step]),
     "ritual": Flow(
@@ -181,6 +200,7 @@ FLOWS: dict[str, Flow] = {
             press(ANA, FreeCB(action=FreeAction.CIRCLE_INTEREST).pack()),
         ],
     ),
+    "pay": Flow(_stars_plan, [press(ANA, PayCB(plan=1).pack()), checkout_step, payment_step]),
 }
 
 

@@ -72,6 +72,8 @@ ACTIONS: dict[str, Action] = {
     "leave": lambda w, b: w.leave(_text(b, "persona"), _int(b, "chat_id")),
     "post": lambda w, b: _no_update(w.post(_int(b, "chat_id"), _text(b, "text"))),
     "pending": lambda w, b: w.pending(),
+    "checkout": lambda w, b: w.checkout(_text(b, "persona"), _int(b, "message_id")),
+    "charge": lambda w, b: w.charge(_text(b, "persona")),
 }
 
 

@@ -200,6 +200,29 @@ class World:
             raise SandboxError("that message has no such button (any more)")
         return [self.double.updates.callback(user, data, message_id=message_id)]
 
+    # ----------------------------------------------------------------- Stars payments
+
+    def checkout(self, who: str | int, message_id: int) -> list[JSON]:
+        """Press "Pay" on an invoice Lucien sent: Telegram asks the bot to confirm."""
+        user = self.person(who)
+        stored = self.double.find_message(user.id, message_id)
+        if stored is None or not stored.from_bot or "invoice" not in stored.message:
+            raise SandboxError("that message is not an invoice")
+        return [self.double.checkout(user, stored.message)]
+
+    def charge(self, who: str | int) -> list[JSON]:
+        """Telegram charges the Stars of this person's latest checkout, if Lucien said yes."""
+        user = self.person(who)
+        mine = [c for c in self.double.stars.checkouts.values() if int(c.user["id"]) == user.id]
+        if not mine or mine[-1].charge_id is not None:
+            raise SandboxError("press Pay on an invoice first")
+        checkout = mine[-1]
+        paid = self.double.complete_checkout(checkout.id)
+        if paid is None:
+            reason = checkout.error_message or "Lucien did not answer in time"
+            raise SandboxError(f"Telegram cancelled the payment: {reason}")
+        return [paid]
+
     # ----------------------------------------------------------------- clock
 
     @staticmethod

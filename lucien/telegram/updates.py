@@ -8,4 +8,5 @@ ALLOWED_UPDATES = [
     "chat_member",
     "my_chat_member",
     "chat_join_request",
+    "pre_checkout_query",
 ]

@@ -322,3 +322,13 @@ class ProfileReport:
     profiled: int = 0
     hot_spots: tuple[tuple[str, float], ...] = ()
     slowest: tuple[tuple[str, float, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StarsOffer:
+    """A plan sold inside the bot for Telegram Stars: one pay button, one invoice."""
+
+    plan_id: int
+    name: str
+    days: int
+    stars: int

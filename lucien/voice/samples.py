@@ -34,6 +34,7 @@ from lucien.voice.data import (
     Role,
     RoleCounts,
     SocialLinks,
+    StarsOffer,
     StatsData,
     SubscriptionCard,
     TokenCard,
@@ -144,6 +145,10 @@ TOK = TokenCard(
 TOK_USED = dataclasses.replace(TOK, id=71, status="used", used_by=ANA, used_at=_h(-2))
 TOK_EXPIRED = dataclasses.replace(TOK, id=72, status="expired", redeem_by=_h(-1))
 TOK_REVOKED = dataclasses.replace(TOK, id=73, status="revoked", revoked_at=_h(-4))
+OFFERS = (
+    StarsOffer(plan_id=1, name="Mensual", days=30, stars=250),
+    StarsOffer(plan_id=3, name="Anual", days=365, stars=2400),
+)
 SOCIAL = SocialLinks(instagram="https://instagram.com/diana", tiktok="https://tiktok.com/@diana")
 INTEREST = InterestCard(id=90, user=ANA, package=PKG_VIP, created_at=_h(0, -1))
 INTEREST_CIRCLE = InterestCard(
@@ -476,8 +481,16 @@ def _member_cases() -> dict[str, list[dict[str, Any]]]:
             {"plan_name": "Mensual", "started_at": _h(-25), "ends_at": _h(5)},
             {"plan_name": None, "started_at": _h(-25), "ends_at": _h(1), "days_left": 1},
         ],
-        "menus.vip_renew": [{"ends_at": _h(5), "creator_username": "diana"}, {"ends_at": _h(5)}],
-        "menus.circle": [{"plans": [PLAN, PLAN_OFF], "creator_username": "diana"}, {}],
+        "menus.vip_renew": [
+            {"ends_at": _h(5), "creator_username": "diana"},
+            {"ends_at": _h(5)},
+            {"ends_at": _h(5), "creator_username": "diana", "offers": OFFERS},
+        ],
+        "menus.circle": [
+            {"plans": [PLAN, PLAN_OFF], "creator_username": "diana"},
+            {},
+            {"plans": [PLAN], "offers": OFFERS[:1]},
+        ],
         "menus.social": [{"links": SOCIAL}, {"links": SocialLinks(), "audience": "vip"}],
         "ritual.stage1": [
             {"name": "Ana", "plan_name": "Mensual", "ends_at": _h(30), "days": 30, "sub_id": 41},
@@ -510,6 +523,31 @@ def _member_cases() -> dict[str, list[dict[str, Any]]]:
             {"name": "Ana"},
         ],
         "flows.interest_too_soon": [{}],
+        "payments.invoice_title": [{"plan_name": "Mensual"}],
+        "payments.invoice_description": [
+            {"plan_name": "Mensual", "days": 30},
+            {"plan_name": "Un día", "days": 1},
+        ],
+        "payments.invoice_label": [{"days": 30}, {"days": 1}],
+        "payments.invoice_sent": [{}],
+        "payments.not_on_sale": [{}],
+        "payments.checkout_refused": [
+            {"why": why} for why in ("withdrawn", "changed", "blocked", "not_yours", "invalid")
+        ],
+        "payments.received": [
+            {"name": "Ana", "plan_name": "Mensual", "days": 30, "stars": 250},
+            {"name": "Ana", "plan_name": "Un día", "days": 1, "stars": 1},
+        ],
+        "payments.renewed": [
+            {
+                "name": "Ana",
+                "plan_name": "Mensual",
+                "added_days": 30,
+                "ends_at": _h(35),
+                "stars": 250,
+            }
+        ],
+        "payments.unmatched": [{"name": "Ana", "stars": 250}],
         "reminders.before_end": [
             {
                 "name": "Bruno",
@@ -519,6 +557,7 @@ def _member_cases() -> dict[str, list[dict[str, Any]]]:
             },
             {"name": "Bruno", "ends_at": _h(1)},
             {"name": "Bruno", "ends_at": _h(0, 5)},
+            {"name": "Bruno", "ends_at": _h(1), "plan_name": "Mensual", "offer": OFFERS[0]},
         ],
         "expiry.farewell": [
             {"name": "Bruno", "ended_at": _h(0), "creator_username": "diana"},

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from lucien.voice.providers.expiry import ExpiryProvider
     from lucien.voice.providers.flows import FlowsProvider
     from lucien.voice.providers.menus import MenusProvider
+    from lucien.voice.providers.payments import PaymentsProvider
     from lucien.voice.providers.reminders import RemindersProvider
     from lucien.voice.providers.ritual import RitualProvider
     from lucien.voice.providers.start import StartProvider
@@ -262,6 +263,12 @@ class Voice:
 
         return DiagnosticsProvider(self)
 
+    @cached_property
+    def payments(self) -> PaymentsProvider:
+        from lucien.voice.providers.payments import PaymentsProvider
+
+        return PaymentsProvider(self)
+
 
 PROVIDERS: tuple[str, ...] = (
     "common",
@@ -283,4 +290,5 @@ PROVIDERS: tuple[str, ...] = (
     "stats",
     "dashboard",
     "diagnostics",
+    "payments",
 )

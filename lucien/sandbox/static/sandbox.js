@@ -90,6 +90,10 @@
 
   function keyboard(message) {
     const rows = (message.reply_markup && message.reply_markup.inline_keyboard) || [];
+    if (message.invoice && !rows.length) {  // Telegram's own Pay button
+      return `<div class="keyboard"><div class="row"><button class="kb pay" data-pay="${message.message_id}"
+        data-message="${message.message_id}">Pay ⭐ ${message.invoice.total_amount}</button></div></div>`;
+    }
     if (!rows.length) return "";
     return `<div class="keyboard">${rows.map((row) => `<div class="row">${row.map((b) => {
       const kind = b.url ? "url" : "callback";
@@ -102,9 +106,14 @@
     const body = message.text !== undefined
       ? LucienRender.render(message.text, message.entities)
       : LucienRender.render(message.caption || "", message.caption_entities);
-    const media = message.photo ? '<div class="media">🖼 photo</div>'
+    const invoice = message.invoice
+      ? `<div class="media">🧾 <b>${esc(message.invoice.title)}</b><br>${esc(message.invoice.description)}<br>⭐ ${message.invoice.total_amount}</div>`
+      : "";
+    const paid = message.successful_payment
+      ? `<div class="media">⭐ ${message.successful_payment.total_amount} paid</div>` : "";
+    const media = invoice || paid || (message.photo ? '<div class="media">🖼 photo</div>'
       : message.document ? `<div class="media">📄 ${esc(message.document.file_name || "document")}</div>`
-      : message.video ? '<div class="media">🎬 video</div>' : "";
+      : message.video ? '<div class="media">🎬 video</div>' : "");
     const forwarded = message.forward_origin && message.forward_origin.chat
       ? `<div class="forwarded">Forwarded from ${esc(message.forward_origin.chat.title || "")}</div>` : "";
     const time = new Date(message.date * 1000).toISOString().slice(5, 16).replace("T", " ");
@@ -218,6 +227,13 @@
     const button = event.target.closest("button.kb");
     if (!button) return;
     if (button.dataset.urlButton) return openUrl(button.dataset.urlButton);
+    if (button.dataset.pay) {  // Telegram asks Lucien first, then charges if he says yes
+      const persona = state.persona;
+      return run(async () => {
+        await deliver((await api("checkout", { persona, message_id: Number(button.dataset.pay) })).updates);
+        await deliver((await api("charge", { persona })).updates);
+      });
+    }
     act("press", { persona: state.persona, message_id: Number(button.dataset.message), data: button.dataset.callback });
   });
 

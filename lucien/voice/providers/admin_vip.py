@@ -211,19 +211,19 @@ class AdminVipProvider(Provider):
             elif t.revoked_at:
                 line += f"\n  revocada el {self.short(t.revoked_at)}"
             lines.append(line)
-        body = "\n".join(lines) if lines else i("No hay invitaciones en este apartado.")
-        return self.message(
+        return self.paged(
             "tokens",
             f"📜 <b>Invitaciones · {label.lower()}</b> ({page.total})",
-            body,
-            self.page_line(page),
-            keyboard=keyboard(
+            lines,
+            "No hay invitaciones en este apartado.",
+            page,
+            lambda n: self.cb(S.TOKENS, A.LIST, page=n, arg=filter),
+            above=[
                 *columns(revoke, 2),
                 self.filter_row(S.TOKENS, TOKEN_FILTERS[:2], filter, counts),
                 self.filter_row(S.TOKENS, TOKEN_FILTERS[2:], filter, counts),
-                self.pager(page, lambda n: self.cb(S.TOKENS, A.LIST, page=n, arg=filter)),
-                [self.back_to(S.VIP)],
-            ),
+            ],
+            below=[[self.back_to(S.VIP)]],
         )
 
     def token_revoke_confirm(self, *, token: TokenCard) -> Message:
@@ -277,31 +277,17 @@ class AdminVipProvider(Provider):
                 else f"concluyó {self.short_day(s.ends_at)}"
             )
             lines.append(f"• {b(who)} · {esc(s.plan_name or 'plan personal', 40)} · {tail}")
-            rows.append(
-                [
-                    self.admin_button(
-                        f"{label_value(s.user.full_name or s.user.username, 30)} · "
-                        f"{self.short_day(s.ends_at)}",
-                        S.SUBS,
-                        A.VIEW,
-                        id=s.id,
-                        page=page.page,
-                        arg=filter,
-                    )
-                ]
-            )
-        body = "\n".join(lines) if lines else i("Nadie en este apartado por ahora.")
-        return self.message(
+            name = f"{label_value(s.user.full_name or s.user.username, 30)} · "
+            rows.append(self.opens(name + self.short_day(s.ends_at), S.SUBS, s.id, page, filter))
+        return self.paged(
             "subscribers",
             f"👑 <b>Miembros · {label.lower()}</b> ({page.total})",
-            body,
-            self.page_line(page),
-            keyboard=keyboard(
-                *rows,
-                self.filter_row(S.SUBS, SUB_FILTERS, filter, counts),
-                self.pager(page, lambda n: self.cb(S.SUBS, A.LIST, page=n, arg=filter)),
-                [self.back_to(S.VIP)],
-            ),
+            lines,
+            "Nadie en este apartado por ahora.",
+            page,
+            lambda n: self.cb(S.SUBS, A.LIST, page=n, arg=filter),
+            above=[*rows, self.filter_row(S.SUBS, SUB_FILTERS, filter, counts)],
+            below=[[self.back_to(S.VIP)]],
         )
 
     def subscriber(
@@ -417,17 +403,15 @@ class AdminVipProvider(Provider):
             ]
             for p in plans
         ]
-        return self.message(
+        return self.paged(
             "plans",
             f"🗂 <b>Planes</b> ({page.total})",
-            "\n".join(lines) if lines else i("Aún no hay planes."),
-            self.page_line(page),
-            keyboard=keyboard(
-                *rows,
-                self.pager(page, lambda n: self.cb(S.PLANS, A.LIST, page=n)),
-                [self.admin_button("➕ Nuevo plan", S.PLANS, A.NEW)],
-                [self.back_to(S.VIP)],
-            ),
+            lines,
+            "Aún no hay planes.",
+            page,
+            lambda n: self.cb(S.PLANS, A.LIST, page=n),
+            above=rows,
+            below=[[self.admin_button("➕ Nuevo plan", S.PLANS, A.NEW)], [self.back_to(S.VIP)]],
         )
 
     def plan(self, *, plan: PlanCard) -> Message:

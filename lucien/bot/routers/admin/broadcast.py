@@ -29,7 +29,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from lucien.access.config import get_config
+from lucien.access.config import stored_config
 from lucien.bot.filters import Presses, not_a_command
 from lucien.bot.ui import answer, open_screen, reply
 from lucien.bot.visit import Visit
@@ -63,11 +63,6 @@ def _channel(config: BotConfig, target: str) -> int | None:
     return int(value) if value is not None else None
 
 
-async def _fresh_config(runtime: Runtime) -> BotConfig:
-    async with runtime.sessions.begin() as session:
-        return await get_config(session)
-
-
 async def _leave_wizard(state: FSMContext) -> None:
     current = await state.get_state()
     if current is not None and current in BroadcastWizard.__state_names__:
@@ -80,7 +75,7 @@ async def _leave_wizard(state: FSMContext) -> None:
 @at_broadcast.on(A.OPEN)
 async def on_open(query: CallbackQuery, visit: Visit) -> None:
     await _leave_wizard(visit.state)
-    config = await _fresh_config(visit.runtime)
+    config = await stored_config(visit.runtime)
     msg = visit.voice.broadcast.choose(
         vip_ready=config.vip_channel_id is not None,
         free_ready=config.free_channel_id is not None,
@@ -94,7 +89,7 @@ async def on_target(query: CallbackQuery, callback_data: AdminCB, visit: Visit) 
     if target not in TARGETS:
         await answer(query, visit.voice.common.stale())
         return
-    if _channel(await _fresh_config(visit.runtime), target) is None:
+    if _channel(await stored_config(visit.runtime), target) is None:
         await open_screen(query, visit.voice.broadcast.target_missing(target=target))  # type: ignore[arg-type]
         return
     question = visit.voice.broadcast.ask_content(target=target)
@@ -121,7 +116,7 @@ async def on_send(query: CallbackQuery, callback_data: AdminCB, visit: Visit) ->
     ):
         await answer(query, visit.voice.common.stale())
         return
-    channel_id = _channel(await _fresh_config(visit.runtime), target)
+    channel_id = _channel(await stored_config(visit.runtime), target)
     if channel_id is None:
         await open_screen(query, visit.voice.broadcast.target_missing(target=target))  # type: ignore[arg-type]
         return

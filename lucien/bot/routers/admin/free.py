@@ -141,7 +141,8 @@ async def on_approve_all_ok(query: CallbackQuery, visit: Visit) -> None:
 
 @at_free.on(A.REJECT_ALL_OK)
 async def on_reject_all_ok(query: CallbackQuery, visit: Visit) -> None:
-    if await _nothing_pending(query, visit.voice, visit.runtime):
+    resumed = await admin_free.rejections_resumed()
+    if await _nothing_pending(query, visit.voice, visit.runtime, resumed=resumed):
         return
     done = await admin_free.reject_all(visit.runtime, actor_id=visit.user.id)
     await show(query, visit.voice.admin_free.reject_all_done(count=done.done + done.closed))

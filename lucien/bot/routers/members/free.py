@@ -10,6 +10,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
 
+from lucien.access.payments import plans_on_sale
 from lucien.access.plans import list_plans
 from lucien.bot.filters import FREE
 from lucien.bot.routers.members import interest
@@ -32,12 +33,14 @@ async def on_circle(
 ) -> None:
     async with runtime.sessions() as session:
         plans = await list_plans(session, active_only=True)
+        offers = await plans_on_sale(session)
     cards = [
         PlanCard(id=p.id, name=p.name, days=p.days, price=p.price, currency=p.currency)
         for p in plans
     ]
     await open_screen(
-        query, voice.menus.circle(plans=cards, creator_username=config.creator_username)
+        query,
+        voice.menus.circle(plans=cards, creator_username=config.creator_username, offers=offers),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
 
+from lucien.access.payments import plans_on_sale
 from lucien.access.plans import get_plan
 from lucien.access.subscriptions import current_subscription
 from lucien.bot.filters import VIP
@@ -52,12 +53,16 @@ async def on_renew(
 ) -> None:
     async with runtime.sessions() as session:
         sub = await current_subscription(session, user.id)
+        offers = await plans_on_sale(session) if sub is not None else []
     if sub is None:
         await answer(query, voice.common.vip_only())
         return
     await query.answer()
     await show(
-        query, voice.menus.vip_renew(ends_at=sub.ends_at, creator_username=config.creator_username)
+        query,
+        voice.menus.vip_renew(
+            ends_at=sub.ends_at, creator_username=config.creator_username, offers=offers
+        ),
     )
 
 
