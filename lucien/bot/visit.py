@@ -16,18 +16,23 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram import BaseMiddleware
 from aiogram.fsm.context import FSMContext
-from aiogram.types import TelegramObject
+from aiogram.types import CallbackQuery, TelegramObject
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access.roles import Role
+from lucien.bot.ui import answer
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
 from lucien.voice import Voice
+from lucien.voice.providers.common import NotFound
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+T = TypeVar("T")
+Read = Callable[[AsyncSession, int], Awaitable[T | None]]
 PARTS = ("runtime", "user", "role", "config", "voice", "state")
 
 
@@ -39,6 +44,17 @@ class Visit:
     config: BotConfig
     voice: Voice
     state: FSMContext
+
+    async def named(
+        self, query: CallbackQuery, kind: NotFound, read: Read[T], row_id: int
+    ) -> T | None:
+        """The row a button names (``read`` in a short session), or None after telling the
+        person it is gone."""
+        async with self.runtime.sessions() as session:
+            row = await read(session, row_id)
+        if row is None:
+            await answer(query, self.voice.common.not_found_alert(kind))
+        return row
 
 
 class VisitMiddleware(BaseMiddleware):

@@ -102,19 +102,9 @@ async def on_list(query: CallbackQuery, callback_data: AdminCB, visit: Visit) ->
     )
 
 
-async def _package_or_alert(
-    query: CallbackQuery, runtime: Runtime, voice: Voice, package_id: int
-) -> Package | None:
-    async with runtime.sessions() as session:
-        package = await packages.get_package(session, package_id)
-    if package is None:
-        await answer(query, voice.common.not_found_alert("package"))
-    return package
-
-
 @at_content.on(A.VIEW)
 async def on_view(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    package = await _package_or_alert(query, visit.runtime, visit.voice, callback_data.id)
+    package = await visit.named(query, "package", packages.get_package, callback_data.id)
     if package is None:
         return
     await query.answer()
@@ -230,7 +220,7 @@ async def on_save(query: CallbackQuery, visit: Visit) -> None:
 @at_content.on(A.EDIT, arg_in=packages.FIELDS)
 async def on_edit(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
     field = callback_data.arg
-    package = await _package_or_alert(query, visit.runtime, visit.voice, callback_data.id)
+    package = await visit.named(query, "package", packages.get_package, callback_data.id)
     if package is None:
         return
     current: dict[str, str] = {
@@ -295,15 +285,7 @@ async def on_set_free(query: CallbackQuery, callback_data: AdminCB, visit: Visit
             query, visit.voice.admin_content.ask(field="category", step=4, total=STEPS)
         )
         return
-    package = await _apply_edit(visit.runtime, visit.user, callback_data.id, "price", None)
-    if package is None:
-        await answer(query, visit.voice.common.not_found_alert("package"))
-        return
-    await _leave_edit(visit.state, package.id)
-    await answer(query, visit.voice.common.saved())
-    await show(
-        query, visit.voice.admin_content.edited(package=packages.card(package), field="price")
-    )
+    await _edit_by_button(query, visit, callback_data.id, "price", None)
 
 
 @at_content.on(A.SET_CATEGORY, arg_in=CATEGORIES)
@@ -319,17 +301,22 @@ async def on_set_category(query: CallbackQuery, callback_data: AdminCB, visit: V
             visit.voice.admin_content.draft_confirm(draft=_draft(await visit.state.get_data())),
         )
         return
-    package = await _apply_edit(
-        visit.runtime, visit.user, callback_data.id, "category", callback_data.arg
-    )
+    await _edit_by_button(query, visit, callback_data.id, "category", callback_data.arg)
+
+
+async def _edit_by_button(
+    query: CallbackQuery, visit: Visit, package_id: int, field: str, value: str | None
+) -> None:
+    """An edit a button makes in one press (the price "gratuito", a category): save it, stop
+    waiting for a typed value, and show the package edited."""
+    package = await _apply_edit(visit.runtime, visit.user, package_id, field, value)
     if package is None:
         await answer(query, visit.voice.common.not_found_alert("package"))
         return
     await _leave_edit(visit.state, package.id)
     await answer(query, visit.voice.common.saved())
-    await show(
-        query, visit.voice.admin_content.edited(package=packages.card(package), field="category")
-    )
+    edited = visit.voice.admin_content.edited(package=packages.card(package), field=field)  # type: ignore[arg-type]
+    await show(query, edited)
 
 
 async def _leave_edit(state: FSMContext, package_id: int) -> None:
@@ -344,7 +331,7 @@ async def _leave_edit(state: FSMContext, package_id: int) -> None:
 
 @at_content.on(A.TOGGLE)
 async def on_toggle(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    package = await _package_or_alert(query, visit.runtime, visit.voice, callback_data.id)
+    package = await visit.named(query, "package", packages.get_package, callback_data.id)
     if package is None:
         return
     await open_screen(

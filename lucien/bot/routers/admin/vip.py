@@ -40,7 +40,7 @@ from lucien.runtime import Runtime
 from lucien.services import admin_vip
 from lucien.services.admin_vip import EXTEND_DAYS_MAX, ExtensionBusy
 from lucien.voice import Voice
-from lucien.voice.data import PlanCard, PlanDraft, SubscriptionCard, TokenCard
+from lucien.voice.data import PlanCard, PlanDraft, TokenCard
 from lucien.voice.message import Alert
 from lucien.voice.message import Message as VoiceMessage
 from lucien.voice.providers.admin_vip import PLAN_LIMITS
@@ -329,17 +329,6 @@ async def _tell_member(
         log.info("could not tell member %s of the extension: %s", user_id, exc)
 
 
-async def _subscription(
-    query: CallbackQuery, runtime: Runtime, voice: Voice, sub_id: int
-) -> SubscriptionCard | None:
-    """The period a button names, or None after telling the admin it is gone."""
-    async with runtime.sessions() as session:
-        card = await admin_vip.subscription(session, sub_id)
-    if card is None:
-        await answer(query, voice.common.not_found_alert("subscription"))
-    return card
-
-
 @at_subs.on(A.OPEN, A.LIST, A.CANCEL)
 async def on_subs(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
     await visit.state.clear()
@@ -350,7 +339,7 @@ async def on_subs(query: CallbackQuery, callback_data: AdminCB, visit: Visit) ->
 
 @at_subs.on(A.VIEW)
 async def on_sub(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    card = await _subscription(query, visit.runtime, visit.voice, callback_data.id)
+    card = await visit.named(query, "subscription", admin_vip.subscription, callback_data.id)
     if card is None:
         return
     await visit.state.clear()
@@ -364,7 +353,7 @@ async def on_sub(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> 
 
 @at_subs.on(A.EXTEND)
 async def on_extend(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    if await _subscription(query, visit.runtime, visit.voice, callback_data.id) is None:
+    if await visit.named(query, "subscription", admin_vip.subscription, callback_data.id) is None:
         return
     days = digits(callback_data.arg)
     if days is None or not 1 <= days <= EXTEND_DAYS_MAX:
@@ -383,7 +372,7 @@ async def on_extend(query: CallbackQuery, callback_data: AdminCB, visit: Visit) 
 
 @at_subs.on(A.EXTEND_ASK)
 async def on_extend_ask(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    card = await _subscription(query, visit.runtime, visit.voice, callback_data.id)
+    card = await visit.named(query, "subscription", admin_vip.subscription, callback_data.id)
     if card is None:
         return
     question = visit.voice.admin_vip.extend_ask(sub=card, maximum=EXTEND_DAYS_MAX)
@@ -392,7 +381,7 @@ async def on_extend_ask(query: CallbackQuery, callback_data: AdminCB, visit: Vis
 
 @at_subs.on(A.REMOVE)
 async def on_remove(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    card = await _subscription(query, visit.runtime, visit.voice, callback_data.id)
+    card = await visit.named(query, "subscription", admin_vip.subscription, callback_data.id)
     if card is None:
         return
     if card.status != "active":
@@ -403,7 +392,7 @@ async def on_remove(query: CallbackQuery, callback_data: AdminCB, visit: Visit) 
 
 @at_subs.on(A.REMOVE_OK)
 async def on_remove_ok(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    card = await _subscription(query, visit.runtime, visit.voice, callback_data.id)
+    card = await visit.named(query, "subscription", admin_vip.subscription, callback_data.id)
     if card is None:
         return
     if card.status != "active":
@@ -477,19 +466,9 @@ async def on_plan_new(query: CallbackQuery, visit: Visit) -> None:
     await ask(query, visit, PlanWizard.name, question, data={})
 
 
-async def _plan_or_alert(
-    query: CallbackQuery, runtime: Runtime, voice: Voice, plan_id: int
-) -> PlanCard | None:
-    """The plan a button names, or None after telling the admin it is gone."""
-    card = await _plan(runtime, plan_id)
-    if card is None:
-        await answer(query, voice.common.not_found_alert("plan"))
-    return card
-
-
 @at_plans.on(A.VIEW)
 async def on_plan(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    card = await _plan_or_alert(query, visit.runtime, visit.voice, callback_data.id)
+    card = await visit.named(query, "plan", admin_vip.plan, callback_data.id)
     if card is None:
         return
     await open_screen(query, visit.voice.admin_vip.plan(plan=card), state=visit.state)
@@ -497,7 +476,7 @@ async def on_plan(query: CallbackQuery, callback_data: AdminCB, visit: Visit) ->
 
 @at_plans.on(A.EDIT)
 async def on_plan_edit_ask(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    card = await _plan_or_alert(query, visit.runtime, visit.voice, callback_data.id)
+    card = await visit.named(query, "plan", admin_vip.plan, callback_data.id)
     if card is None:
         return
     field = callback_data.arg
@@ -513,7 +492,7 @@ async def on_plan_edit_ask(query: CallbackQuery, callback_data: AdminCB, visit: 
 
 @at_plans.on(A.TOGGLE)
 async def on_plan_toggle(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    card = await _plan_or_alert(query, visit.runtime, visit.voice, callback_data.id)
+    card = await visit.named(query, "plan", admin_vip.plan, callback_data.id)
     if card is None:
         return
     async with visit.runtime.sessions.begin() as session:
@@ -525,7 +504,7 @@ async def on_plan_toggle(query: CallbackQuery, callback_data: AdminCB, visit: Vi
 
 @at_plans.on(A.DELETE)
 async def on_plan_delete(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    card = await _plan_or_alert(query, visit.runtime, visit.voice, callback_data.id)
+    card = await visit.named(query, "plan", admin_vip.plan, callback_data.id)
     if card is None:
         return
     if card.in_use:
@@ -536,7 +515,7 @@ async def on_plan_delete(query: CallbackQuery, callback_data: AdminCB, visit: Vi
 
 @at_plans.on(A.DELETE_OK)
 async def on_plan_delete_ok(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    card = await _plan_or_alert(query, visit.runtime, visit.voice, callback_data.id)
+    card = await visit.named(query, "plan", admin_vip.plan, callback_data.id)
     if card is None:
         return
     try:
