@@ -6,6 +6,18 @@ presses each distinct button once through the webhook. Every press must be answe
 must answer its callback query, and must never land in the fallback ("no longer
 available" / "reserved") — that would be a button nobody handles. Destructive
 confirmations are pressed last, so they cannot hide screens from the crawl.
+
+A button's kind is its data without the id and page (see ``_kind``); the argument stays in
+it, because for most actions it says what the button does (a list's filter, the field an
+edit asks for, a network). On a detail button the argument is the list it was opened from,
+so "Volver" returns there: subscribers and interests carried their filter this way before
+the codebase-shape refactor (261 admin presses, with diagnostics), and the content
+catalogue does since "Back keeps its place" (issue 9). Its three category filters add
+three kinds of detail button, pressed three times each: 270 admin presses, every one
+handled. Folding the list context into one kind here would drop the interests' and
+subscribers' kinds too (far below 261) and stop pressing detail buttons that really are
+different data; carrying no context would make Back lose its place. So the crawl keeps
+counting them, and the count is 261 + 9 by design.
 """
 
 from __future__ import annotations

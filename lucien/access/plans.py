@@ -204,14 +204,7 @@ async def plan_in_use(session: AsyncSession, plan_id: int) -> bool:
 
 
 def _snapshot(plan: Plan) -> dict[str, object]:
-    return {
-        "name": plan.name,
-        "days": plan.days,
-        "price": plan.price,
-        "currency": plan.currency,
-        "price_stars": plan.price_stars,
-        "active": plan.active,
-    }
+    return audit.snapshot(plan, "name", "days", "price", "currency", "price_stars", "active")
 
 
 async def edit_plan(
@@ -277,15 +270,9 @@ async def set_active(
     )
     changed = rowcount(result) == 1
     if changed:
-        await audit.record(
-            session,
-            "plan.activated" if active else "plan.deactivated",
-            actor_id=actor_id,
-            target_type="plan",
-            target_id=plan_id,
-            before={"active": not active},
-            after={"active": active},
-        )
+        action = "plan.activated" if active else "plan.deactivated"
+        values = (not active, active)
+        await audit.change(session, action, ("plan", plan_id), "active", values, actor_id=actor_id)
     return changed
 
 

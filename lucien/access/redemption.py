@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lucien.access import audit
 from lucien.access.invitations import looks_like_token
 from lucien.access.ratelimit import RateLimiter
-from lucien.access.subscriptions import ACTIVE, EXPIRED
+from lucien.access.subscriptions import ACTIVE, EXPIRED, move_end
 from lucien.db.models import Invitation, Plan, Subscription, User, utcnow
 from lucien.db.results import rowcount
 from lucien.journal import effect
@@ -157,6 +158,24 @@ async def grant_period(
     extra = details or {}
     length = timedelta(days=grant.days)
 
+    async def record(
+        before: dict[str, Any] | None, renewal: bool | None = None, **done: Any
+    ) -> None:
+        """The grant's one audit entry: what it did to which period, and with which plan."""
+        after = {**done, "plan": grant.plan_name, "days": grant.days}
+        if renewal is not None:
+            after["renewal"] = renewal
+        await audit.record(
+            session,
+            action,
+            actor_id=user_id,
+            target_type=target_type,
+            target_id=target_id,
+            before=before,
+            after={**after, **extra},
+            at=now,
+        )
+
     periods = list(
         (
             await session.execute(
@@ -172,34 +191,10 @@ async def grant_period(
 
     if current is not None:
         new_end = current.ends_at + length
-        moved = await session.execute(
-            update(Subscription)
-            .where(
-                Subscription.id == current.id,
-                Subscription.status == ACTIVE,
-                Subscription.ends_at == current.ends_at,
-            )
-            .values(ends_at=new_end)
-        )
-        if rowcount(moved) != 1:
+        if not await move_end(session, current, new_end):
             raise RedemptionConflict(f"subscription {current.id} changed during redemption")
-        await audit.record(
-            session,
-            action,
-            actor_id=user_id,
-            target_type=target_type,
-            target_id=target_id,
-            before={"subscription_id": current.id, "ends_at": current.ends_at},
-            after={
-                "mode": "extended",
-                "subscription_id": current.id,
-                "ends_at": new_end,
-                "plan": grant.plan_name,
-                "days": grant.days,
-                **extra,
-            },
-            at=now,
-        )
+        before = {"subscription_id": current.id, "ends_at": current.ends_at}
+        await record(before, mode="extended", subscription_id=current.id, ends_at=new_end)
         return Redemption(
             Outcome.EXTENDED,
             current.id,
@@ -251,23 +246,7 @@ async def grant_period(
             .returning(Subscription.id)
         )
     ).scalar_one()
-    await audit.record(
-        session,
-        action,
-        actor_id=user_id,
-        target_type=target_type,
-        target_id=target_id,
-        after={
-            "mode": "new",
-            "subscription_id": sub_id,
-            "ends_at": ends_at,
-            "plan": grant.plan_name,
-            "days": grant.days,
-            "renewal": bool(periods),
-            **extra,
-        },
-        at=now,
-    )
+    await record(None, mode="new", subscription_id=sub_id, ends_at=ends_at, renewal=bool(periods))
     return Redemption(Outcome.NEW, sub_id, ends_at, None, grant.plan_name, grant.days, 1)
 
 

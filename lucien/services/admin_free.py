@@ -226,15 +226,8 @@ async def _set(session: AsyncSession, actor_id: int | None, field: str, value: A
     if before == value:
         return config
     config = await update_config(session, **{field: value})
-    await audit.record(
-        session,
-        "config.updated",
-        actor_id=actor_id,
-        target_type="config",
-        target_id=field,
-        before={field: before},
-        after={field: value},
-    )
+    target = ("config", field)
+    await audit.change(session, "config.updated", target, field, (before, value), actor_id=actor_id)
     return config
 
 

@@ -29,6 +29,11 @@ from lucien.services.payments import stats_figures
 from lucien.voice.data import StatsData
 
 
+def _named(names: str, *counts: Any) -> dict[str, Any]:
+    """A query's counts by name, the names listed in the order the query selects them."""
+    return dict(zip(names.split(), (int(c) for c in counts), strict=True))
+
+
 def _count_if(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -71,14 +76,9 @@ async def _vip(session: AsyncSession, now: datetime) -> dict[str, int]:
             )
         )
     ).one()
-    return {
-        "vip_active": int(row[0]),
-        "vip_expired": int(row[1]),
-        "vip_expiring_7d": int(row[2]),
-        "vip_new_1d": int(new[0]),
-        "vip_new_7d": int(new[1]),
-        "vip_new_30d": int(new[2]),
-    }
+    return _named(
+        "vip_active vip_expired vip_expiring_7d vip_new_1d vip_new_7d vip_new_30d", *row, *new
+    )
 
 
 async def _tokens(session: AsyncSession, now: datetime) -> dict[str, int]:
@@ -94,13 +94,7 @@ async def _tokens(session: AsyncSession, now: datetime) -> dict[str, int]:
             )
         )
     ).one()
-    return {
-        "tokens_issued": int(row[0]),
-        "tokens_used": int(row[1]),
-        "tokens_expired": int(row[2]),
-        "tokens_revoked": int(row[3]),
-        "tokens_available": int(row[4]),
-    }
+    return _named("tokens_issued tokens_used tokens_expired tokens_revoked tokens_available", *row)
 
 
 def _wait_seconds(session: AsyncSession) -> Any:
@@ -123,11 +117,7 @@ async def _free(session: AsyncSession) -> dict[str, Any]:
         )
     ).one()
     average = None if row[2] is None else max(0.0, float(row[2]) / 60)
-    return {
-        "free_pending": int(row[0]),
-        "free_approved": int(row[1]),
-        "free_avg_wait_minutes": average,
-    }
+    return {**_named("free_pending free_approved", *row[:2]), "free_avg_wait_minutes": average}
 
 
 async def _interests(session: AsyncSession) -> dict[str, Any]:
@@ -151,12 +141,8 @@ async def _interests(session: AsyncSession) -> dict[str, Any]:
     by_kind = dict(
         sorted(((str(k), int(n)) for k, n in grouped.all()), key=lambda kv: order.get(kv[0], 9))
     )
-    return {
-        "interests_total": int(row[0]),
-        "interests_pending": int(row[1]),
-        "interests_attended": int(row[2]),
-        "interests_by_category": by_kind,
-    }
+    counts = _named("interests_total interests_pending interests_attended", *row)
+    return {**counts, "interests_by_category": by_kind}
 
 
 async def collect(session: AsyncSession, now: datetime | None = None) -> StatsData:

@@ -17,7 +17,7 @@ from lucien.bot.filters import VIP
 from lucien.bot.routers.members import interest
 from lucien.bot.routers.members.catalogue import VIP_CATALOGUE
 from lucien.bot.routers.members.ui import vip_menu
-from lucien.bot.ui import answer, open_screen, show
+from lucien.bot.ui import answer, on_stale, open_screen, show
 from lucien.callbacks import VipAction, VipCB
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
@@ -66,22 +66,16 @@ async def on_renew(
     )
 
 
-async def on_unknown(query: CallbackQuery, voice: Voice) -> None:
-    await answer(query, voice.common.stale())
-
-
 def build() -> Router:
     router = Router(name="members.vip")
     router.callback_query.filter(VIP)
     cb = VipCB.filter
     router.callback_query.register(on_menu, cb(F.action == VipAction.MENU))
-    router.callback_query.register(VIP_CATALOGUE.on_content, cb(F.action == VipAction.CONTENT))
-    router.callback_query.register(VIP_CATALOGUE.on_package, cb(F.action == VipAction.PACKAGE))
-    router.callback_query.register(VIP_CATALOGUE.on_interest, cb(F.action == VipAction.INTEREST))
+    VIP_CATALOGUE.register(router, VipCB, VipAction)
     router.callback_query.register(on_status, cb(F.action == VipAction.STATUS))
     router.callback_query.register(on_renew, cb(F.action == VipAction.RENEW))
     router.callback_query.register(
         interest.on_circle_interest, cb(F.action == VipAction.RENEW_INTEREST)
     )
-    router.callback_query.register(on_unknown, cb())
+    router.callback_query.register(on_stale, cb())
     return router
