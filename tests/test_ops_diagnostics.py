@@ -80,6 +80,13 @@ async def _break_webhook(app: Harness) -> None:
     app.double.webhook.url = "https://somewhere-else.test/webhook"
 
 
+async def _break_updates(app: Harness) -> None:
+    # Registered by the version before Stars payments: no checkouts would ever arrive.
+    app.double.webhook.allowed_updates = [
+        u for u in app.double.webhook.allowed_updates or [] if u != "pre_checkout_query"
+    ]
+
+
 async def _break_rights(app: Harness) -> None:
     app.double.set_bot_admin(VIP, can_restrict_members=False)
 
@@ -103,6 +110,13 @@ FAILURES: dict[str, tuple[str, str, str]] = {
         "❌ 📮 Buzón de Telegram · no apunta a mi dirección pública · apunta a "
         "https://somewhere-else.test/webhook, debería ser https://lucien.test/webhook",
     ),
+    "webhook updates missing": (
+        "webhook",
+        "updates_missing",
+        "❌ 📮 Buzón de Telegram · no me entrega todo lo que atiendo: regístrelo de nuevo "
+        "(lucien set-webhook) · apunta a https://lucien.test/webhook · no llegan "
+        "pre_checkout_query",
+    ),
     "missing channel right": (
         "channel_vip",
         "rights",
@@ -120,6 +134,8 @@ async def test_each_failure_mode_has_its_line(app: Harness, owner: TgUser, mode:
         undo = await _break_schema(app)
     elif mode == "webhook URL mismatch":
         await _break_webhook(app)
+    elif mode == "webhook updates missing":
+        await _break_updates(app)
     elif mode == "missing channel right":
         await _break_rights(app)
     else:
