@@ -14,6 +14,8 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
 
@@ -27,30 +29,32 @@ from lucien.web.webhook import create_webhook_app
 
 N = 300
 
+Step = Callable[[Runtime, Any], Awaitable[pipeline.Outcome]]
+
+
+def _timed(step: Step) -> tuple[list[float], Step]:
+    """``step`` wrapped to note each call's milliseconds in the list returned with it."""
+    spent: list[float] = []
+
+    async def timed(rt: Runtime, update: Any) -> pipeline.Outcome:
+        started = time.perf_counter()
+        try:
+            return await step(rt, update)
+        finally:
+            spent.append((time.perf_counter() - started) * 1000)
+
+    return spent, timed
+
 
 async def seam_cost(database_url: str, redis_url: str | None) -> list[float]:
     runtime, double = bench_runtime(database_url, redis_url)
-    inner_ms: list[float] = []
     original = pipeline.process_update
-
-    async def timed(rt: Runtime, update: object) -> pipeline.Outcome:
-        started = time.perf_counter()
-        try:
-            return await original(rt, update)  # type: ignore[arg-type]
-        finally:
-            inner_ms.append((time.perf_counter() - started) * 1000)
+    inner_ms, timed = _timed(original)
 
     from lucien.ops import seam
 
-    outer_ms: list[float] = []
     observed = seam.run_observed
-
-    async def outer(rt: Runtime, update: object) -> pipeline.Outcome:
-        started = time.perf_counter()
-        try:
-            return await observed(rt, update)  # type: ignore[arg-type]
-        finally:
-            outer_ms.append((time.perf_counter() - started) * 1000)
+    outer_ms, outer = _timed(observed)
 
     from lucien.web import webhook
 

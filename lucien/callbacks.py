@@ -13,6 +13,8 @@ Factories (prefix → audience):
 - ``r`` :class:`RitualCB` — the entry ritual: the stage the button was shown at and the
   subscription it belongs to (so an old button from another period is recognised as stale).
 - ``h`` :class:`HomeCB` — "back to my menu": the handler shows the menu of the derived role.
+- ``p`` :class:`PayCB` — pay a plan with Telegram Stars (any audience: the payer is whoever
+  presses it).
 
 Any data that does not unpack (forged, stale, from an older version) fails the filters and
 falls through to the "esta opción ya no está disponible" answer.
@@ -54,6 +56,7 @@ class AdminSection(StrEnum):
     STATS = "o"
     BROADCAST = "b"
     DIAGNOSTICS = "x"
+    PAYMENTS = "y"  # Telegram Stars: revenue (OPEN, page=month page), a member's payments
 
 
 class AdminAction(StrEnum):
@@ -131,6 +134,9 @@ class AdminAction(StrEnum):
     # DIAGNOSTICS (OPEN runs the report again)
     REHEARSE = "rehearse"  # a dry run of the cron, shown as its report and plan
     ALERTS = "alerts"  # arg=on|off: this custodian's operational alerts
+    # PAYMENTS (LIST: id=user, page; VIEW: id=payment, page=the list's page to go back to)
+    REFUND = "rfnd"  # id=payment, page → confirm
+    REFUND_OK = "rfnd_ok"
 
 
 class VipAction(StrEnum):
@@ -188,6 +194,14 @@ class HomeCB(CallbackData, prefix="h"):
     """Back to the menu of whatever role the user has now."""
 
 
+class PayCB(CallbackData, prefix="p"):
+    """Pay a plan with Telegram Stars: sends its invoice. Shown to visitors (the circle),
+    members (renewal) and in reminders, so it is not tied to one audience: whoever presses
+    it pays for themselves, and the plan is checked again when pressed."""
+
+    plan: Id
+
+
 def join_arg(*parts: object) -> str:
     """Pack several short values into ``arg`` (``"5.7"``)."""
     return ARG_SEP.join(str(p) for p in parts)
@@ -197,4 +211,4 @@ def split_arg(arg: str) -> list[str]:
     return arg.split(ARG_SEP) if arg else []
 
 
-ALL_FACTORIES: tuple[type[CallbackData], ...] = (AdminCB, VipCB, FreeCB, RitualCB, HomeCB)
+ALL_FACTORIES: tuple[type[CallbackData], ...] = (AdminCB, VipCB, FreeCB, RitualCB, HomeCB, PayCB)

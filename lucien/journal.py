@@ -154,6 +154,13 @@ def journal_for(
         _current.reset(token)
 
 
+async def done_before(name: str) -> bool:
+    """Whether an earlier attempt of this update committed ``once(…, name, …)``: a
+    redelivery of finished work says what was done instead of "nothing to do"."""
+    journal = _current.get()
+    return journal is not None and f"db:{name}#1" in await journal.load()
+
+
 @functools.lru_cache(maxsize=256)
 def _adapter(kind: Any) -> TypeAdapter[Any]:
     return TypeAdapter(kind)

@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lucien.db.url import DatabaseURLError, normalize_database_url
+from lucien.switches import parse_switch
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./lucien.db"
 SANDBOX_TOKEN = "1000000001:sandbox-token-not-for-telegram"
@@ -42,6 +43,8 @@ class Settings(BaseSettings):
     railway_public_domain: str | None = None
     cron_secret: SecretStr | None = None
     lucien_env: Literal["development", "production"] = "development"
+    #: Every cron run rehearses: reads and plans, changes nothing (``lucien.jobs.runner``).
+    lucien_cron_dry_run: bool = False
     metrics_token: SecretStr | None = None
 
     # Tunables with safe defaults; not part of the documented contract.
@@ -99,6 +102,14 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("lucien_cron_dry_run", mode="before")
+    @classmethod
+    def _switch(cls, value: object) -> bool:
+        # Read like the cron's other doors read it; a typo stops the start, not a run.
+        if isinstance(value, str) and not value.strip():
+            return False
+        return bool(parse_switch(value, "value"))
 
     @field_validator("admin_user_ids")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event, select
@@ -18,10 +19,12 @@ from lucien.db.models import (
     Plan,
     Subscription,
     User,
+    utcnow,
 )
 from lucien.runtime import Runtime
 from lucien.voice.providers.base import Provider
 from tests.access_support import buttons, rows
+from tests.factories import VIP
 
 SNAPSHOT_MODELS = (Plan, Invitation, Subscription, InviteLink, JoinRequest, BotConfig, AuditEntry)
 
@@ -30,6 +33,17 @@ def cb(section: AdminSection, action: AdminAction | str = AdminAction.OPEN, **wh
     """The packed data of an admin button (to press one the screen does not show), made
     as the voice makes it (``id``, ``page``, ``arg``)."""
     return Provider.cb(section, action, **where).pack()
+
+
+async def add_personal_link(runtime: Runtime, user_id: int, subscription_id: int) -> str:
+    """The one-use Diván link the ritual hands a member: made by the bot (so the double
+    knows it) and recorded for the subscription, open for 20 more hours."""
+    link = await runtime.bot.create_chat_invite_link(VIP, member_limit=1)
+    row = InviteLink(user_id=user_id, subscription_id=subscription_id, chat_id=VIP)
+    row.link, row.expires_at = link.invite_link, utcnow() + timedelta(hours=20)
+    async with runtime.sessions.begin() as session:
+        session.add(row)
+    return link.invite_link
 
 
 def button_data(message: dict[str, Any], label: str) -> str:

@@ -26,7 +26,15 @@ from lucien.telegram.double import TgUser
 from tests.access_support import button, end_in, subscription_of
 from tests.admin_support import cb
 from tests.conftest import PG_ADMIN_URL, Harness, _pg_admin
-from tests.factories import FREE, VIP, configure, make_invitation, make_package, make_plan
+from tests.factories import (
+    FREE,
+    VIP,
+    add_payment,
+    configure,
+    make_invitation,
+    make_package,
+    make_plan,
+)
 
 ANA = TgUser(id=5001, first_name="Ana", username="ana")
 BOBBIE = TgUser(id=770077, first_name="Bobbie", last_name="Quintanilla", username="bobbie_q")
@@ -67,8 +75,13 @@ async def populate(app: Harness) -> None:
     await redeem_and_walk_the_ritual(app, ANA, join=True)
     # Bobbie becomes a member too, with an open link and a period ending soon.
     await redeem_and_walk_the_ritual(app, BOBBIE, join=False, plan="Trimestral")
-    await end_in(
-        app.runtime, (await subscription_of(app.runtime, BOBBIE.id)).id, timedelta(hours=20)
+    bobbie_sub = (await subscription_of(app.runtime, BOBBIE.id)).id
+    await end_in(app.runtime, bobbie_sub, timedelta(hours=20))
+    # Both paid in Stars; Ana's payment was refunded by Bobbie while he was a custodian.
+    await add_payment(app.runtime, BOBBIE.id, subscription_id=bobbie_sub, plan_name="Trimestral")
+    ana_sub = (await subscription_of(app.runtime, ANA.id)).id
+    await add_payment(
+        app.runtime, ANA.id, subscription_id=ana_sub, refunded_by=BOBBIE.id, refunded_days=0
     )
     # The owner makes Bobbie a custodian; he opens a wizard; the owner takes it back.
     await app.send(app.updates.command(OWNER, "start"))

@@ -7,6 +7,7 @@ a test says only what is particular to it.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,10 +18,20 @@ from lucien.access.config import update_config
 from lucien.access.invitations import Issued, issue
 from lucien.access.plans import create_plan
 from lucien.access.users import TelegramIdentity, touch_user
-from lucien.db.models import AdminGrant, JobRun, Package, Plan, Subscription, User, utcnow
+from lucien.db.models import (
+    AdminGrant,
+    JobRun,
+    Package,
+    Payment,
+    Plan,
+    Subscription,
+    User,
+    utcnow,
+)
 from lucien.runtime import Runtime
 from lucien.services.packages import create_package
 from lucien.telegram.double import TelegramDouble, TgUser
+from lucien.telegram.double.stars import Charge
 
 VIP = -1001000000001
 FREE = -1001000000002
@@ -35,6 +46,19 @@ async def configure(runtime: Runtime, double: TelegramDouble, **extra: Any) -> N
     double.set_bot_admin(FREE)
     async with runtime.sessions.begin() as session:
         await update_config(session, vip_channel_id=VIP, free_channel_id=FREE, **extra)
+
+
+OTHER = -1001000000099
+
+
+async def configure_with_other_channel(runtime: Runtime, double: TelegramDouble) -> int:
+    """``configure``, plus a channel the bot administers that Lucien was never told about;
+    the double's call log starts empty. Returns that channel's id."""
+    await configure(runtime, double)
+    double.add_chat(OTHER, "channel", title="Otro")
+    double.set_bot_admin(OTHER)
+    double.clear_calls()
+    return OTHER
 
 
 async def make_plan(runtime: Runtime, name: str = "Mensual", days: int = 30) -> Plan:
@@ -68,6 +92,14 @@ async def add_user(
             await session.execute(update(User).where(User.id == user_id).values(**values))
 
 
+async def _known(runtime: Runtime, user_id: int, first_name: str = "Bruno") -> None:
+    """The person is made first if Lucien has not seen them."""
+    async with runtime.sessions() as session:
+        known = await session.get(User, user_id) is not None
+    if not known:
+        await add_user(runtime, user_id, first_name)
+
+
 async def add_subscription(
     runtime: Runtime,
     user_id: int,
@@ -81,10 +113,7 @@ async def add_subscription(
 ) -> int:
     """A period ending ``ends_in`` from now (the person is made first if Lucien has not
     seen them); its ritual is complete. Returns its id."""
-    async with runtime.sessions() as session:
-        known = await session.get(User, user_id) is not None
-    if not known:
-        await add_user(runtime, user_id, first_name)
+    await _known(runtime, user_id, first_name)
     now = utcnow()
     async with runtime.sessions.begin() as session:
         return int(
@@ -180,3 +209,49 @@ async def add_job_run(runtime: Runtime, status: str = "ok", ago: timedelta = tim
                 errors=0 if status == "ok" else 1,
             )
         )
+
+
+async def add_payment(
+    runtime: Runtime,
+    user_id: int,
+    *,
+    double: TelegramDouble | None = None,
+    subscription_id: int | None = None,
+    plan: Plan | None = None,
+    plan_name: str = "Mensual",
+    days: int = 30,
+    stars: int = 250,
+    paid_at: datetime | None = None,
+    kind: str = "new",
+    charge_id: str | None = None,
+    **columns: Any,
+) -> Payment:
+    """A recorded Stars payment (as the checkout records one); with ``double``, Telegram
+    holds the charge too, so ``refundStarPayment`` can give it back."""
+    await _known(runtime, user_id)
+    async with runtime.sessions.begin() as session:
+        count = len((await session.execute(select(Payment.id))).all())
+        charge = charge_id or f"stxc-test-{secrets.token_hex(8)}"  # opaque, as Telegram's
+        payment = Payment(
+            charge_id=charge,
+            user_id=user_id,
+            plan_id=plan.id if plan is not None else None,
+            subscription_id=subscription_id,
+            plan_name=plan.name if plan is not None else plan_name,
+            days=plan.days if plan is not None else days,
+            stars=stars,
+            payload=f"plan:{plan.id if plan is not None else 0}:{user_id}:nonce{count}",
+            kind=kind,
+            paid_at=paid_at or utcnow(),
+            **columns,
+        )
+        session.add(payment)
+    if double is not None:
+        double.stars.charges[charge] = Charge(
+            charge,
+            {"id": user_id, "is_bot": False, "first_name": "Payer"},
+            stars,
+            payment.payload,
+            int(payment.paid_at.timestamp()),
+        )
+    return payment

@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from lucien.db.models import Base
 from lucien.runtime import Runtime
 from lucien.telegram.double import TelegramDouble
+from lucien.telegram.updates import ALLOWED_UPDATES
 from tests.factories import add_job_run, configure
 
 PUBLIC_URL = "https://lucien.test"
@@ -20,6 +21,7 @@ async def healthy(runtime: Runtime, double: TelegramDouble) -> None:
     """Channels administered, the webhook where it should be, a recent cron heartbeat."""
     await configure(runtime, double)
     double.webhook.url = PUBLIC_URL + "/webhook"
+    double.webhook.allowed_updates = list(ALLOWED_UPDATES)
     await heartbeat(runtime, minutes_ago=2)
 
 

@@ -22,7 +22,13 @@ from tests.access_support import (
     subscription_of,
 )
 from tests.conftest import ADMIN_ID, OWNER_ID, Harness
-from tests.factories import VIP, configure, make_invitation, make_plan
+from tests.factories import (
+    VIP,
+    configure,
+    configure_with_other_channel,
+    make_invitation,
+    make_plan,
+)
 
 
 async def _redeem(app: Harness, who: TgUser) -> Subscription:
@@ -217,11 +223,8 @@ async def test_notices_can_be_switched_off_and_admins_are_left_alone(
 
 
 async def test_other_chats_are_ignored(app: Harness, ana: TgUser) -> None:
-    await configure(app.runtime, app.double)
-    app.double.add_chat(-100999, "channel", title="Otro")
-    app.double.set_bot_admin(-100999)
-    app.double.clear_calls()
-    await app.send(app.double.member_joins(-100999, ana))
+    other = await configure_with_other_channel(app.runtime, app.double)
+    await app.send(app.double.member_joins(other, ana))
     assert app.double.calls == []
 
 

@@ -102,20 +102,28 @@ async def test_main_menu_edits_in_place(app: Harness, owner: TgUser) -> None:
     assert (app.answer()["text"] or "") == ""  # answered, quietly
 
 
-async def test_dashboard_of_an_empty_installation(app: Harness, owner: TgUser) -> None:
+async def _dashboard(app: Harness, owner: TgUser) -> str:
+    """The dashboard's text, reached the way the owner reaches it: /admin, then Resumen."""
     await app.send(app.updates.command(owner, "admin"))
     await app.press(owner, cb(S.DASHBOARD))
-    text = app.text(owner)
-    assert "Resumen" in text
-    assert "❌ Diván (canal VIP): sin definir" in text
-    assert "❌ Vestíbulo (canal Free): sin definir" in text
-    assert "❌ Planes activos: 0" in text
-    assert "Redes de Diana: sin definir" in text
-    assert "Usuario de Diana: sin definir" in text
-    assert "ninguna todavía" in text
-    assert "aún no se ha ejecutado nunca" in text
-    assert "no se pueden emitir invitaciones" in text
-    assert "El Diván aún no está definido" in text
+    return app.text(owner)
+
+
+async def test_dashboard_of_an_empty_installation(app: Harness, owner: TgUser) -> None:
+    text = await _dashboard(app, owner)
+    for shown in (
+        "Resumen",
+        "❌ Diván (canal VIP): sin definir",
+        "❌ Vestíbulo (canal Free): sin definir",
+        "❌ Planes activos: 0",
+        "Redes de Diana: sin definir",
+        "Usuario de Diana: sin definir",
+        "ninguna todavía",
+        "aún no se ha ejecutado nunca",
+        "no se pueden emitir invitaciones",
+        "El Diván aún no está definido",
+    ):
+        assert shown in text, shown
     assert {"🔄 Actualizar", "⚙️ Calibración", "⬅️ Volver"} <= set(app.labels(app.screen(owner)))
 
 
@@ -147,9 +155,7 @@ async def test_dashboard_numbers_and_warnings(app: Harness, owner: TgUser) -> No
         )
     await add_job_run(app.runtime, status="partial", ago=timedelta(minutes=5))
 
-    await app.send(app.updates.command(owner, "admin"))
-    await app.press(owner, cb(S.DASHBOARD))
-    text = app.text(owner)
+    text = await _dashboard(app, owner)
 
     assert "✅ Diván (canal VIP)" in text and "✅ Vestíbulo (canal Free)" in text
     assert "✅ Planes activos: 1" in text
@@ -168,9 +174,7 @@ async def test_dashboard_reports_missing_rights(app: Harness, owner: TgUser) -> 
     await configure(app.runtime, app.double)
     app.double.set_bot_member(VIP)  # no longer an administrator there
     app.double.set_bot_admin(FREE, can_invite_users=False)
-    await app.send(app.updates.command(owner, "admin"))
-    await app.press(owner, cb(S.DASHBOARD))
-    text = app.text(owner)
+    text = await _dashboard(app, owner)
     assert "Diván (canal VIP): no soy administrador" in text
     assert "Vestíbulo (canal Free): me falta permiso para invitar usuarios" in text
     assert "me faltan permisos" in text

@@ -24,7 +24,15 @@ from lucien.db.models import (
 )
 from lucien.telegram.double import TgUser
 from tests.access_support import HOSTILE, calls, count, rows
-from tests.admin_support import audit_of, button_data, cb, has_button, user_row, viewed_ids
+from tests.admin_support import (
+    add_personal_link,
+    audit_of,
+    button_data,
+    cb,
+    has_button,
+    user_row,
+    viewed_ids,
+)
 from tests.conftest import ADMIN_ID, OWNER_ID, Harness
 from tests.factories import FREE, VIP, add_grant, add_subscription, add_user, configure, make_plan
 
@@ -335,25 +343,14 @@ async def _member_in_both_channels(app: Harness) -> tuple[int, str]:
     )
     app.double.set_member(VIP, BOB)
     app.double.set_member(FREE, BOB)
-    link = await app.runtime.bot.create_chat_invite_link(VIP, member_limit=1)
-    now = utcnow()
+    link = await add_personal_link(app.runtime, BOB.id, sub_id)
     async with app.runtime.sessions.begin() as session:
         await session.execute(
-            insert(InviteLink).values(
-                user_id=BOB.id,
-                subscription_id=sub_id,
-                chat_id=VIP,
-                link=link.invite_link,
-                created_at=now,
-                expires_at=now + timedelta(hours=20),
-            )
-        )
-        await session.execute(
             insert(JoinRequest).values(
-                user_id=BOB.id, chat_id=FREE, requested_at=now, status="pending"
+                user_id=BOB.id, chat_id=FREE, requested_at=utcnow(), status="pending"
             )
         )
-    return sub_id, link.invite_link
+    return sub_id, link
 
 
 async def test_remove_from_channels(app: Harness, owner: TgUser) -> None:

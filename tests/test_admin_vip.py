@@ -6,14 +6,14 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
-from lucien.db.models import Invitation, InviteLink, Plan, Subscription, User, utcnow
+from lucien.db.models import Invitation, Plan, Subscription, User, utcnow
 from lucien.telegram.double import TgUser
 from tests.access_support import HOSTILE, calls, count, rows, shows_hostile_name
-from tests.admin_support import audit_of, cb, snapshot, statements
+from tests.admin_support import add_personal_link, audit_of, cb, snapshot, statements
 from tests.conftest import Harness
 from tests.factories import VIP, add_subscription, configure, make_invitation, make_plan
 
@@ -305,17 +305,7 @@ async def test_remove_a_member(app: Harness, owner: TgUser) -> None:
     member = TgUser(id=6001, first_name="Bruno")
     sub_id = await add_subscription(app.runtime, member.id, timedelta(days=12), plan_id=plan.id)
     app.double.set_member(VIP, member)
-    link = await app.runtime.bot.create_chat_invite_link(VIP, member_limit=1)
-    async with app.runtime.sessions.begin() as session:
-        await session.execute(
-            insert(InviteLink).values(
-                user_id=member.id,
-                subscription_id=sub_id,
-                chat_id=VIP,
-                link=link.invite_link,
-                expires_at=utcnow() + timedelta(hours=20),
-            )
-        )
+    link = await add_personal_link(app.runtime, member.id, sub_id)
     await _open(app, owner)
     await app.press(owner, cb(S.SUBS, A.VIEW, id=sub_id))
     await app.press(owner, label="Retirar del círculo")
@@ -329,7 +319,7 @@ async def test_remove_a_member(app: Harness, owner: TgUser) -> None:
     unban = calls(app.double, "unbanChatMember", chat_id=VIP, user_id=member.id)
     assert len(unban) == 1 and unban[0].params.get("only_if_banned") in (True, "true")
     assert not app.double.is_participant(VIP, member.id)
-    assert calls(app.double, "revokeChatInviteLink", invite_link=link.invite_link)
+    assert calls(app.double, "revokeChatInviteLink", invite_link=link)
     sub = await _sub(app, sub_id)
     assert sub.status == "expired" and sub.removed_at is not None
     assert sub.ends_at <= utcnow()
@@ -382,28 +372,34 @@ async def test_plan_create_wizard(app: Harness, owner: TgUser) -> None:
     await _open(app, owner)
     await app.press(owner, label="Planes")
     await app.press(owner, label="Nuevo plan")
-    assert "Paso 1 de 4" in app.text(owner)
+    assert "Paso 1 de 5" in app.text(owner)
     await app.say(owner, "x" * 65)
     assert "como máximo 64 caracteres, y el suyo tiene 65" in app.text(owner)
     await app.say(owner, "Mensual")
     assert "Ya existe uno llamado Mensual" in app.text(owner)
     await app.say(owner, HOSTILE)
-    assert "Paso 2 de 4" in app.text(owner)
+    assert "Paso 2 de 5" in app.text(owner)
     await app.say(owner, "0")
     assert "entre 1 y 3650" in app.text(owner)
     await app.say(owner, "90")
-    assert "Paso 3 de 4" in app.text(owner)
+    assert "Paso 3 de 5" in app.text(owner)
     await app.say(owner, "mucho")
     assert "entre 0 y 1000000" in app.text(owner)
     await app.say(owner, "49,90")
     await app.say(owner, "dólares")
     assert "tres letras" in app.text(owner)
     await app.say(owner, "mxn")
+    assert "Paso 5 de 5" in app.text(owner) and "estrellas" in app.text(owner)
+    await app.say(owner, "10001")
+    assert "entre 0 y 10000" in app.text(owner)
+    await app.say(owner, "0")  # sold only by invitation
     assert "¿Creo este plan?" in app.text(owner) and shows_hostile_name(app.screen(owner))
+    assert "solo con invitación" in app.text(owner)
     await app.press(owner, label="Crear")
 
     created = (await rows(app.runtime, select(Plan).where(Plan.name == HOSTILE)))[0]
     assert (created.days, created.price, created.currency) == (90, Decimal("49.90"), "MXN")
+    assert created.price_stars is None
     assert shows_hostile_name(app.screen(owner)) and "creado" in app.text(owner)
     mine = [e for e in await audit_of(app.runtime, "plan.created") if e.actor_id == owner.id]
     assert len(mine) == 1 and mine[0].after and mine[0].after["name"] == HOSTILE
@@ -475,7 +471,7 @@ async def test_wizard_survives_across_requests_and_steps(app: Harness, owner: Tg
     """Each step is its own webhook request; the FSM lives in the configured storage."""
     await _open(app, owner)
     await app.press(owner, cb(S.PLANS, A.NEW))
-    for answer in ("Semanal", "7", "5", "USD"):
+    for answer in ("Semanal", "7", "5", "USD", "0"):
         await app.say(owner, answer)
     await app.press(owner, cb(S.PLANS, A.SAVE))
     created = (await rows(app.runtime, select(Plan)))[0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
@@ -14,10 +15,12 @@ from lucien import cache
 from lucien.access.config import update_config
 from lucien.db.models import utcnow
 from lucien.services import admin_users, admin_vip
+from lucien.settings import get_settings
 from lucien.telegram.double import TgUser
 from tests.access_support import set_subscription, subscription_of
 from tests.conftest import OWNER_ID, Harness
 from tests.factories import configure, make_invitation, make_plan
+from tests.test_data_migrate import run_cli
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -110,6 +113,41 @@ async def test_every_write_path_is_seen_by_the_next_update(app: Harness, ana: Tg
             session, rt.settings, actor_id=OWNER_ID, user_id=ana.id, blocked=False
         )
     assert await role_seen(app, ana) == "free"
+
+
+async def test_a_restored_backup_is_seen_by_the_next_update(
+    app: Harness,
+    ana: TgUser,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # ``lucien import`` writes outside the runtime's sessions: it must still invalidate.
+    rt = app.runtime
+    await configure(rt, app.double)
+    plan = await make_plan(rt, "Mensual", 30)
+    invitation = await make_invitation(rt, plan.id)
+    await app.send(app.updates.command(ana, "start", invitation.token))
+    archive = tmp_path / "backup.zip"
+    for name, value in (
+        ("DATABASE_URL", rt.settings.database_url),
+        ("REDIS_URL", rt.settings.redis_url or ""),
+        ("REDIS_PREFIX", rt.settings.redis_prefix),
+    ):
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        code, _ = await run_cli(capsys, "export", str(archive))
+        assert code == 0
+        sub = await subscription_of(rt, ana.id)
+        assert await admin_vip.remove_now(rt, sub.id, actor_id=OWNER_ID) is not None
+        await settle_cache(app, ana, "free")
+
+        code, restored = await run_cli(capsys, "import", "--force", str(archive))
+        assert (code, restored["status"]) == (0, "ok"), restored
+    finally:
+        get_settings.cache_clear()
+    assert await role_seen(app, ana) == "vip"
 
 
 async def test_a_configuration_change_is_seen_by_the_next_update(app: Harness, ana: TgUser) -> None:

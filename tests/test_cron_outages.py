@@ -23,9 +23,9 @@ from lucien.jobs.expiry import run_expiry
 from lucien.jobs.pacing import shared_pacer
 from lucien.jobs.reminders import run_reminders
 from lucien.jobs.runner import run_cron
-from lucien.jobs.switches import BadSwitch, parse_switch
 from lucien.runtime import Runtime
 from lucien.services.dashboard import collect
+from lucien.switches import BadSwitch, parse_switch
 from lucien.telegram.double import TelegramDouble, TgUser
 from lucien.telegram.double.errors import RESTRICT_RIGHTS
 from lucien.telegram.limiter import Limiter, Pacer

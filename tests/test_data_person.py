@@ -15,7 +15,7 @@ from sqlalchemy import select
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
 from lucien.cli import _users_delete, _users_export
-from lucien.db.models import AuditEntry, Subscription, User
+from lucien.db.models import AuditEntry, Payment, Subscription, User
 from tests.access_support import button, count, rows
 from tests.admin_support import cb
 from tests.conftest import Harness
@@ -58,6 +58,7 @@ async def test_export_lists_everything_and_delete_leaves_no_trace(
         "reminders_sent",
         "admin_grants",
         "audit_log",
+        "payments",
     }
     if not redis_mode:
         expected |= {"voice_history", "fsm_states", "rate_limits"}
@@ -93,6 +94,15 @@ async def test_export_lists_everything_and_delete_leaves_no_trace(
     assert deletion.actor_id == OWNER.id and deletion.target_id is None
     assert deletion.before and deletion.before["users"] == 1
     assert await count(app.runtime, User, User.id == ANA.id) == 1
+    # The payments stay as financial records, without the person: no user, no id in the
+    # payload, not as the custodian who refunded Ana's either.
+    payments = await rows(app.runtime, select(Payment).order_by(Payment.id))
+    assert [(p.user_id, p.plan_name, p.stars) for p in payments] == [
+        (None, "Trimestral", 250),
+        (ANA.id, "Mensual", 250),
+    ]
+    assert str(BOBBIE.id) not in payments[0].payload and payments[0].payload
+    assert payments[1].refunded_by is None and str(ANA.id) in payments[1].payload
     assert await count(app.runtime, AuditEntry, AuditEntry.target_id == str(ANA.id)) == ana_audit
     assert (await _export(app, capsys, BOBBIE.id))["code"] == 1  # nothing left to show
 

@@ -9,15 +9,13 @@ same exceptions it raises against Telegram.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from typing import Any, cast
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.base import BaseSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     ClientDecodeError,
     TelegramBadRequest,
@@ -25,8 +23,6 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramRetryAfter,
 )
-from aiogram.methods import TelegramMethod
-from aiogram.methods.base import TelegramType
 from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
@@ -41,60 +37,13 @@ from aiogram.types import (
 )
 
 from lucien.telegram.double import TelegramDouble, TgUser, UpdateFactory
+from lucien.telegram.session import HttpxSession
 
 CHANNEL = -1001234567890
 FREE = -1009876543210
 ANA = TgUser(id=5001, first_name="Ana", username="ana")
 BRUNO = TgUser(id=5002, first_name="Bruno", last_name="Díaz")
 OWNER = TgUser(id=1001, first_name="Diana", username="diana")
-
-
-class AsgiSession(BaseSession):
-    """Minimal aiogram session over httpx + ASGI, encoding requests like aiogram's own."""
-
-    def __init__(self, app: Any) -> None:
-        super().__init__(api=TelegramAPIServer.from_base("http://telegram.test"))
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
-
-    async def close(self) -> None:
-        await self.client.aclose()
-
-    async def make_request(
-        self,
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-        timeout: int | None = None,
-    ) -> TelegramType:
-        files: dict[str, Any] = {}
-        data: dict[str, str] = {}
-        for key, value in method.model_dump(warnings=False).items():
-            prepared = self.prepare_value(value, bot=bot, files=files)
-            if prepared:
-                data[key] = prepared
-        uploads = {
-            key: (file.filename or key, b"".join([chunk async for chunk in file.read(bot)]))
-            for key, file in files.items()
-        }
-        url = self.api.api_url(token=bot.token, method=method.__api_method__)
-        try:
-            response = await self.client.post(url, data=data, files=uploads or None)
-        except httpx.HTTPError as exc:
-            raise TelegramNetworkError(method=method, message=repr(exc)) from exc
-        checked = self.check_response(
-            bot=bot, method=method, status_code=response.status_code, content=response.text
-        )
-        return cast(TelegramType, checked.result)
-
-    async def stream_content(
-        self,
-        url: str,
-        headers: dict[str, Any] | None = None,
-        timeout: int = 30,
-        chunk_size: int = 65536,
-        raise_for_status: bool = True,
-    ) -> AsyncGenerator[bytes, None]:
-        raise NotImplementedError
-        yield b""  # pragma: no cover
 
 
 @pytest.fixture
@@ -104,7 +53,8 @@ def double() -> TelegramDouble:
 
 @pytest.fixture
 async def bot(double: TelegramDouble) -> AsyncIterator[Bot]:
-    session = AsgiSession(double.app)
+    # The project's own session, over ASGI into the double: the same request encoding.
+    session = HttpxSession("http://telegram.test", transport=httpx.ASGITransport(app=double.app))
     the_bot = Bot(
         "123456:TEST-TOKEN", session=session, default=DefaultBotProperties(parse_mode="HTML")
     )

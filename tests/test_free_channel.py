@@ -12,7 +12,7 @@ from lucien.jobs.runner import run_cron
 from lucien.telegram.double import TgUser
 from tests.access_support import HOSTILE, button, buttons, calls, count, rows, shows_hostile_name
 from tests.conftest import Harness
-from tests.factories import FREE, configure
+from tests.factories import FREE, configure, configure_with_other_channel
 
 SOCIAL = {
     "instagram_url": "https://instagram.com/diana",
@@ -53,11 +53,8 @@ async def test_request_is_recorded_and_welcomed_with_configured_profiles(
 
 
 async def test_request_for_another_chat_is_left_alone(app: Harness, ana: TgUser) -> None:
-    await configure(app.runtime, app.double)
-    app.double.add_chat(-100777, "channel", title="Otro")
-    app.double.set_bot_admin(-100777)
-    app.double.clear_calls()
-    await app.send(app.double.join_request(-100777, ana))
+    other = await configure_with_other_channel(app.runtime, app.double)
+    await app.send(app.double.join_request(other, ana))
     assert await count(app.runtime, JoinRequest) == 0
     assert app.double.calls == []
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 
+from lucien.callbacks import AdminSection as S
 from lucien.db.migrations import expected_head
 from lucien.ops.cli import doctor
 from lucien.ops.diagnostics import run_report
@@ -17,6 +18,7 @@ from lucien.telegram.double import TelegramDouble, TgUser
 from lucien.voice import Voice
 from lucien.web.webhook import create_webhook_app
 from tests.access_support import button
+from tests.admin_support import cb
 from tests.conftest import SECRET, Backend, Harness, make_settings
 from tests.factories import VIP
 from tests.ops_support import PUBLIC_URL, failing, healthy, heartbeat, set_schema_version
@@ -78,6 +80,13 @@ async def _break_webhook(app: Harness) -> None:
     app.double.webhook.url = "https://somewhere-else.test/webhook"
 
 
+async def _break_updates(app: Harness) -> None:
+    # Registered by the version before Stars payments: no checkouts would ever arrive.
+    app.double.webhook.allowed_updates = [
+        u for u in app.double.webhook.allowed_updates or [] if u != "pre_checkout_query"
+    ]
+
+
 async def _break_rights(app: Harness) -> None:
     app.double.set_bot_admin(VIP, can_restrict_members=False)
 
@@ -101,6 +110,13 @@ FAILURES: dict[str, tuple[str, str, str]] = {
         "❌ 📮 Buzón de Telegram · no apunta a mi dirección pública · apunta a "
         "https://somewhere-else.test/webhook, debería ser https://lucien.test/webhook",
     ),
+    "webhook updates missing": (
+        "webhook",
+        "updates_missing",
+        "❌ 📮 Buzón de Telegram · no me entrega todo lo que atiendo: regístrelo de nuevo "
+        "(lucien set-webhook) · apunta a https://lucien.test/webhook · no llegan "
+        "pre_checkout_query",
+    ),
     "missing channel right": (
         "channel_vip",
         "rights",
@@ -118,6 +134,8 @@ async def test_each_failure_mode_has_its_line(app: Harness, owner: TgUser, mode:
         undo = await _break_schema(app)
     elif mode == "webhook URL mismatch":
         await _break_webhook(app)
+    elif mode == "webhook updates missing":
+        await _break_updates(app)
     elif mode == "missing channel right":
         await _break_rights(app)
     else:
@@ -167,6 +185,19 @@ async def test_redis_down_is_reported_and_the_fallback_named(
     assert (
         "❌ ⚡ Memoria rápida · La memoria rápida no responde; trabajo con la de respaldo." in texts
     )
+
+
+async def test_the_summary_warns_while_redis_is_down(
+    app: Harness, redis_down: Harness, owner: TgUser
+) -> None:
+    warning = "La memoria rápida no responde; trabajo con la de respaldo."
+    await healthy(app.runtime, app.double)
+    for harness, warned in ((redis_down, True), (app, False)):
+        # The same deployment with Redis not answering, then answering (or none configured).
+        await harness.send(harness.updates.command(owner, "admin"))
+        await harness.press(owner, cb(S.DASHBOARD))
+        text = harness.text(owner)
+        assert "Resumen" in text and (warning in text) is warned, text
 
 
 async def test_database_down(backend: Backend, settings: Settings, double: TelegramDouble) -> None:

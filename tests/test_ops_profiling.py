@@ -18,7 +18,7 @@ from lucien.bot.storage_scope import RequestStorage
 from lucien.db.models import OpsProfile, User
 from lucien.ops.diagnostics import check_n_plus_one
 from lucien.runtime import Runtime
-from lucien.telegram.double import TgUser
+from lucien.telegram.double import TgUser, UpdateFactory
 from tests.conftest import Harness
 
 
@@ -110,21 +110,7 @@ def test_lucien_profile_writes_an_html_report(
 
     folder = Path(str(tmp_path))
     update = folder / "update.json"
-    update.write_text(
-        json.dumps(
-            {
-                "update_id": 91,
-                "message": {
-                    "message_id": 1,
-                    "date": 1790000000,
-                    "text": "/start",
-                    "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-                    "chat": {"id": 42, "type": "private", "first_name": "Ana"},
-                    "from": {"id": 42, "is_bot": False, "first_name": "Ana"},
-                },
-            }
-        )
-    )
+    update.write_text(json.dumps(UpdateFactory(91).command(TgUser(42, "Ana"), "start")))
     monkeypatch.setenv("DATABASE_URL", sqlite_backend.database_url)  # type: ignore[attr-defined]
     monkeypatch.delenv("BOT_TOKEN", raising=False)
     monkeypatch.delenv("REDIS_URL", raising=False)

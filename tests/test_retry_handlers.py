@@ -22,7 +22,7 @@ from lucien.telegram.double import TgUser
 from tests.access_support import count, rows, scalar
 from tests.admin_support import cb
 from tests.conftest import Harness
-from tests.factories import add_subscription, configure, make_invitation, make_plan
+from tests.factories import FREE, add_subscription, configure, make_invitation, make_plan
 
 DEEP_LINK = re.compile(r"https://t\.me/LucienBot\?start=([A-Za-z0-9_-]{32})")
 
@@ -97,6 +97,22 @@ async def test_a_batch_whose_reply_fails_is_issued_once(app: Harness, owner: TgU
     ]
     stored = await rows(app.runtime, select(Invitation.token))
     assert sorted(shown) == sorted(stored)  # the admin sees exactly the 50 that exist, once
+
+
+async def test_reject_all_whose_summary_fails_tells_what_it_did(
+    app: Harness, owner: TgUser
+) -> None:
+    await configure(app.runtime, app.double, free_wait_minutes=10)
+    for n in (1, 2):
+        await app.send(app.double.join_request(FREE, TgUser(id=7000 + n, first_name=f"V{n}")))
+    await app.send(app.updates.command(owner, "admin"))
+    app.double.fail_network("editMessageText", mode="bad_gateway")  # the summary
+    statuses = await deliver(app, app.updates.callback(owner, cb(S.FREE, A.REJECT_ALL_OK)))
+
+    assert statuses == [500, 200]
+    assert "2 solicitudes rechazadas" in app.text(owner)  # not "nothing pending"
+    assert len([c for c in app.double.calls if c.method == "declineChatJoinRequest"]) == 2
+    assert await count(app.runtime, AuditEntry, AuditEntry.action == "free.reject_all") == 1
 
 
 async def test_a_toggle_redelivered_does_not_flip_back(app: Harness, owner: TgUser) -> None:

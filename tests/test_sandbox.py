@@ -106,7 +106,7 @@ async def test_the_whole_story_through_the_page_controls(page: Page) -> None:
 
     # The personal link was for one person: a second use is refused and changes nothing.
     again = await page.api("open_link", {"persona": "vip", "url": url})
-    assert again.status_code == 400 and "expired or has been used up" in again.json()["error"]
+    assert again.status_code == 400 and "ha caducado o ya se ha usado" in again.json()["error"]
     assert (await page.state("vip"))["personas"][2]["in"]["vip"] == "left"
 
     await page.act("say", persona="owner", text="/admin")
@@ -149,13 +149,13 @@ async def test_rights_can_be_taken_away_and_the_check_notices(page: Page) -> Non
 @pytest.mark.parametrize(
     ("action", "body", "reason"),
     [
-        ("join", {"persona": "visitor", "chat_id": VIP_CHANNEL}, "set up the channels first"),
-        ("say", {"persona": "nobody", "text": "hola"}, "unknown persona"),
-        ("say", {"persona": "visitor", "text": "   "}, "empty message"),
-        ("press", {"persona": "visitor", "message_id": 99, "data": "x"}, "message is gone"),
-        ("clock", {"seconds": -5}, "forward"),
-        ("clock", {"seconds": "soon"}, "number"),
-        ("nonsense", {}, "unknown action"),
+        ("join", {"persona": "visitor", "chat_id": VIP_CHANNEL}, "primero prepara los canales"),
+        ("say", {"persona": "nobody", "text": "hola"}, "no conozco a la persona"),
+        ("say", {"persona": "visitor", "text": "   "}, "mensaje vacío"),
+        ("press", {"persona": "visitor", "message_id": 99, "data": "x"}, "ya no existe"),
+        ("clock", {"seconds": -5}, "adelanta el reloj"),
+        ("clock", {"seconds": "soon"}, "número"),
+        ("nonsense", {}, "acción desconocida"),
     ],
 )
 async def test_refusals_are_clear_and_change_nothing(
@@ -172,7 +172,7 @@ async def test_a_button_that_is_not_offered_cannot_be_pressed(page: Page) -> Non
     forged = await page.api(
         "press", {"persona": "visitor", "message_id": message["message_id"], "data": "adm:x"}
     )
-    assert forged.status_code == 400 and "no such button" in forged.json()["error"]
+    assert forged.status_code == 400 and "no tiene ese botón" in forged.json()["error"]
 
 
 async def test_bad_bodies_are_refused(page: Page) -> None:
@@ -206,3 +206,76 @@ def test_production_entries_never_load_the_sandbox() -> None:
     )
     env = {"BOT_TOKEN": "1:x", "WEBHOOK_SECRET": "s3cret", "CRON_SECRET": "s3cret-cron"}
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+async def _stars_on_sale(page: Page) -> None:
+    """The story's stage, and its plan sold for 250 Stars (as the panel or CLI would set)."""
+    from sqlalchemy import update
+
+    from lucien.db.models import Plan
+
+    await page.act("story")
+    async with page.app.runtime.sessions.begin() as session:
+        await session.execute(update(Plan).values(price_stars=250))
+
+
+async def test_the_page_can_pay_an_invoice_with_stars(page: Page) -> None:
+    await _stars_on_sale(page)
+    await page.act("say", persona="vip", text="/start")
+    await page.press("vip", "círculo")
+    await page.press("vip", "⭐ Mensual")
+    invoice = (await page.state("vip"))["conversation"][-1]
+    assert invoice["invoice"]["total_amount"] == 250
+
+    await page.act("checkout", persona="vip", message_id=invoice["message_id"])
+    await page.act("charge", persona="vip")
+    conversation = (await page.state("vip"))["conversation"]
+    assert any("successful_payment" in m for m in conversation)
+    assert "Continuar" in str(conversation[-1].get("reply_markup"))  # the ritual begins
+
+    again = await page.api("charge", {"persona": "vip"})  # that checkout is spent
+    assert again.status_code == 400 and "pulsa Pagar" in again.json()["error"]
+
+
+async def test_the_page_shows_why_a_payment_was_refused(page: Page) -> None:
+    from sqlalchemy import update
+
+    from lucien.db.models import Plan
+
+    await _stars_on_sale(page)
+    await page.act("say", persona="vip", text="/start")
+    await page.press("vip", "círculo")
+    await page.press("vip", "⭐ Mensual")
+    invoice = (await page.state("vip"))["conversation"][-1]
+    async with page.app.runtime.sessions.begin() as session:
+        await session.execute(update(Plan).values(price_stars=300))
+    await page.act("checkout", persona="vip", message_id=invoice["message_id"])
+    refused = await page.api("charge", {"persona": "vip"})
+    assert refused.status_code == 400
+    assert "Telegram canceló el pago" in refused.json()["error"]
+    assert "cambiaron" in refused.json()["error"]
+    not_invoice = await page.api("checkout", {"persona": "vip", "message_id": 1})
+    assert not_invoice.status_code == 400 and "no es una factura" in not_invoice.json()["error"]
+
+
+async def test_the_driver_pays_and_the_transcript_says_so(app: Harness) -> None:
+    from sqlalchemy import update
+
+    from lucien.db.models import Plan
+    from lucien.sandbox.driver import Driver
+    from lucien.sandbox.story import issue_invitation, set_the_stage
+    from lucien.sandbox.world import World
+
+    driver = Driver(app.runtime, World(app.double, app.runtime.settings.owner_id))
+    await set_the_stage(driver)
+    await issue_invitation(app.runtime)
+    async with app.runtime.sessions.begin() as session:
+        await session.execute(update(Plan).values(price_stars=250))
+    await driver.say("vip", "/start")
+    await driver.press("vip", "círculo")
+    await driver.press("vip", "⭐ Mensual")
+    await driver.pay("vip")
+    lines = "\n".join(driver.transcript.lines)
+    assert "(invoice) El Diván · Mensual: 250 ⭐" in lines
+    assert "Bruno › [Pay 250 ⭐]" in lines and "Bruno › (pays 250 ⭐)" in lines
+    assert "Continuar" in lines

@@ -229,7 +229,7 @@ def test_telegram_entities_render_as_telegram_shows_them(served: str, browser: A
         "return LucienRender.render(arguments[0], arguments[1])", text, entities
     )
     assert html.startswith("<b>Hola <i>&lt;b&gt;Ana&amp;</i></b> 👑 ")
-    assert '<span class="spoiler" title="Spoiler: click to reveal">secreto</span>' in html
+    assert '<span class="spoiler" title="Spoiler: clic para mostrar">secreto</span>' in html
     assert '<a href="https://t.me/+abc" data-url="https://t.me/+abc">entrar</a>' in html
     assert "<code>-1001</code>" in html and "<blockquote>cita</blockquote>" in html
     # A bare link in plain text is linked, as Telegram does; never twice inside a link.

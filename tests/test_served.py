@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from lucien.db.migrations import upgrade
+from lucien.telegram.double import TgUser, UpdateFactory
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "served-secret"
@@ -98,17 +99,7 @@ def servers(tmp_path: Path) -> Iterator[tuple[str, str]]:
 
 
 def _start_update(update_id: int) -> dict:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": 1,
-            "date": 1790000000,
-            "text": "/start",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-            "chat": {"id": 4242, "type": "private", "first_name": "Lucía"},
-            "from": {"id": 4242, "is_bot": False, "first_name": "Lucía", "language_code": "es"},
-        },
-    }
+    return UpdateFactory(update_id).command(TgUser(4242, "Lucía"), "start")
 
 
 def test_start_through_uvicorn_reaches_the_bot_api(servers: tuple[str, str]) -> None:

@@ -68,6 +68,16 @@ def test_each_bad_field_is_its_own_line() -> None:
     assert "bad secret!" not in "\n".join(lines)
 
 
+def test_the_cron_dry_run_switch_is_read_at_start() -> None:
+    assert load_settings(lucien_cron_dry_run="").lucien_cron_dry_run is False
+    assert load_settings(lucien_cron_dry_run=" yes ").lucien_cron_dry_run is True
+    assert load_settings(lucien_cron_dry_run="0").lucien_cron_dry_run is False
+    with pytest.raises(ConfigError) as caught:
+        load_settings(lucien_cron_dry_run="maybe")
+    (line,) = caught.value.problems
+    assert line.startswith("LUCIEN_CRON_DRY_RUN: ") and "'maybe'" in line, line
+
+
 def test_secrets_never_in_repr() -> None:
     settings = load_settings(bot_token="123:SUPERSECRET", webhook_secret="hush-hush")
     assert "SUPERSECRET" not in repr(settings)

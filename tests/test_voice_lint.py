@@ -33,9 +33,9 @@ def test_every_provider_method_has_samples() -> None:
     assert sum(1 for _ in lint.provider_methods()) > 120
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
+#: Each rule, and texts that break it (planted in an otherwise clean, signed message).
+PLANTED: dict[str, list[str]] = {
+    "tu-form": [
         "¿Tú qué opinas?",
         "Aquí está tu menú.",
         "Te espero en el Diván.",
@@ -47,9 +47,48 @@ def test_every_provider_method_has_samples() -> None:
         "No te preocupes.",
         "Eres bienvenido.",
     ],
+    "banned-word": [
+        "Hubo un error.",
+        "La base de datos no responde.",
+        "Su token es válido.",
+        "Falló la API.",
+        "Valor null.",
+        "Un callback perdido.",
+        "Excepción inesperada.",
+    ],
+    "html": [
+        "<b>abierto",
+        "<b><i>cruzado</b></i>",
+        "cerrado</b>",
+        "<div>bloque</div>",
+        "Ana & Bob",
+        "3 < 4",
+        "4 > 3",
+        '<span class="rojo">x</span>',
+        "<a>sin destino</a>",
+        "<code><b>dentro</b></code>",
+        "&nbsp;",
+    ],
+    "gender": [
+        "Estoy listo.",
+        "Ana queda bloqueada. No recibiré más mensajes suyos.",
+        "Ana ha sido retirado de los canales.",
+        "Ana es ahora custodio de Diana.",
+        "Ana vuelve a ser bienvenida.",
+        "Bienvenido, Ana.",
+        "Es un honor recibirle, custodio.",
+        "Como custodia, puede abrir el panel.",
+        "¿Está seguro de retirarla?",
+        "Querida Ana, gracias.",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("rule", "text"), [(rule, text) for rule, texts in PLANTED.items() for text in texts]
 )
-def test_tu_forms_are_caught(text: str) -> None:
-    assert "tu-form" in rules(check_text(SIG + text, "planted"))
+def test_planted_mistakes_are_caught(rule: str, text: str) -> None:
+    assert rule in rules(check_text(SIG + text, "planted"))
 
 
 @pytest.mark.parametrize(
@@ -75,22 +114,6 @@ def test_diana_may_say_tu_but_nothing_else_is_excused() -> None:
     assert "banned-word" in rules(check_text(diana + " error", "diana", speaker="diana"))
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Hubo un error.",
-        "La base de datos no responde.",
-        "Su token es válido.",
-        "Falló la API.",
-        "Valor null.",
-        "Un callback perdido.",
-        "Excepción inesperada.",
-    ],
-)
-def test_banned_words_are_caught(text: str) -> None:
-    assert "banned-word" in rules(check_text(SIG + text, "planted"))
-
-
 def test_commands_and_handles_are_not_banned_words() -> None:
     assert rules(check_text(SIG + "Use /admin o escriba a @admin_diana.", "x")) == set()
 
@@ -98,26 +121,6 @@ def test_commands_and_handles_are_not_banned_words() -> None:
 def test_missing_signature_is_caught() -> None:
     assert "signature" in rules(check_text("Buenas noches.", "planted"))
     assert "signature" in rules(check_text("<b>Lucien:</b> Buenas noches.", "planted"))
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "<b>abierto",
-        "<b><i>cruzado</b></i>",
-        "cerrado</b>",
-        "<div>bloque</div>",
-        "Ana & Bob",
-        "3 < 4",
-        "4 > 3",
-        '<span class="rojo">x</span>',
-        "<a>sin destino</a>",
-        "<code><b>dentro</b></code>",
-        "&nbsp;",
-    ],
-)
-def test_invalid_telegram_html_is_caught(text: str) -> None:
-    assert "html" in rules(check_text(SIG + text, "planted"))
 
 
 def test_valid_telegram_html_passes() -> None:
@@ -182,25 +185,6 @@ def test_a_bad_provider_text_fails_the_render_lint(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(CommonProvider, "blocked_notice", bad)
     found = [p for p in lint.run(hostile=False) if p.where.startswith("common.blocked")]
     assert {"tu-form", "banned-word", "html"} <= rules(found)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Estoy listo.",
-        "Ana queda bloqueada. No recibiré más mensajes suyos.",
-        "Ana ha sido retirado de los canales.",
-        "Ana es ahora custodio de Diana.",
-        "Ana vuelve a ser bienvenida.",
-        "Bienvenido, Ana.",
-        "Es un honor recibirle, custodio.",
-        "Como custodia, puede abrir el panel.",
-        "¿Está seguro de retirarla?",
-        "Querida Ana, gracias.",
-    ],
-)
-def test_gendered_forms_are_caught(text: str) -> None:
-    assert "gender" in rules(check_text(SIG + text, "planted"))
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ Each "request" builds a fresh Voice, loads once, renders, saves once — the dep
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -28,18 +27,10 @@ from lucien.voice import (
     Voice,
 )
 from lucien.voice.history import WINDOW
+from tests.conftest import PG_ADMIN_URL, REDIS_URL, _pg_admin, _unavailable
 
-REDIS_URL = os.environ.get("LUCIEN_TEST_REDIS", "redis://127.0.0.1:6379/0")
-PG_ADMIN_URL = os.environ.get("LUCIEN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-REQUIRE_SERVICES = os.environ.get("LUCIEN_REQUIRE_SERVICES") == "1"
 NOON = datetime(2026, 3, 3, 18, 0, tzinfo=UTC)  # 12:00 in Mexico City → "afternoon"
 USER = 4242
-
-
-def _unavailable(reason: str) -> None:
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{reason} (LUCIEN_REQUIRE_SERVICES=1 turns this skip into a failure)")
-    pytest.skip(reason)
 
 
 class Clock:
@@ -73,9 +64,12 @@ def assert_no_repetition(sequence: list[int], count: int) -> None:
     assert set(sequence) == set(range(count)), "every variant should come up"
 
 
-async def run_100(history: VariantHistory) -> dict[str, list[int]]:
-    clock = Clock()
-    rng = random.Random(7)
+async def run_100(
+    history: VariantHistory, clock: Clock | None = None, *, seed: int = 7
+) -> dict[str, list[int]]:
+    """A hundred requests, five seconds apart: each variant key → the indexes shown."""
+    clock = clock or Clock()
+    rng = random.Random(seed)
     seen: dict[str, list[int]] = {}
     for _ in range(100):
         for key, index in await one_request(history, clock, rng, greeting):
@@ -94,12 +88,7 @@ def check_runs(seen: dict[str, list[int]]) -> None:
 async def test_memory_history_never_repeats_across_requests() -> None:
     clock = Clock()
     history = MemoryVariantHistory(now=clock)
-    rng = random.Random(1)
-    seen: dict[str, list[int]] = {}
-    for _ in range(100):
-        for key, index in await one_request(history, clock, rng, greeting):
-            seen.setdefault(key, []).append(index)
-        clock.now += timedelta(seconds=5)
+    seen = await run_100(history, clock, seed=1)
     check_runs(seen)
     assert history.loads == 100 and history.saves == 100
 
@@ -206,12 +195,7 @@ async def test_database_history_sqlite_never_repeats(sqlite_factory: Any) -> Non
 
     clock = Clock()
     history = DatabaseVariantHistory(factory, now=clock)
-    rng = random.Random(2)
-    seen: dict[str, list[int]] = {}
-    for _ in range(100):
-        for key, index in await one_request(history, clock, rng, greeting):
-            seen.setdefault(key, []).append(index)
-        clock.now += timedelta(seconds=5)
+    seen = await run_100(history, clock, seed=2)
     check_runs(seen)
     # one SELECT per load, one INSERT … ON CONFLICT per save
     assert statements.count("SELECT") == 100
@@ -230,16 +214,6 @@ async def test_database_history_honours_the_window(sqlite_factory: Any) -> None:
     assert await history.load(USER + 1) == {}
     clock.now += WINDOW + timedelta(seconds=1)
     assert await history.load(USER) == {}
-
-
-async def _pg_admin(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_ADMIN_URL, timeout=3)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def test_database_history_postgres_never_repeats() -> None:

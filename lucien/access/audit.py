@@ -26,6 +26,11 @@ def _plain(values: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
+def snapshot(row: object, *fields: str) -> dict[str, Any]:
+    """The named fields of a row as they are now: an entry's ``before`` or ``after``."""
+    return {field: getattr(row, field) for field in fields}
+
+
 async def record(
     session: AsyncSession,
     action: str,
@@ -49,4 +54,30 @@ async def record(
             reason=reason,
             created_at=at or utcnow(),
         )
+    )
+
+
+async def change(
+    session: AsyncSession,
+    action: str,
+    target: tuple[str, object],
+    field: str,
+    values: tuple[Any, Any],
+    *,
+    actor_id: int | None,
+    at: datetime | None = None,
+) -> None:
+    """The entry for one field of one row that changed: ``target`` is (type, id), ``values``
+    is (before, after). Switches, single edits and role changes are all this shape; one
+    place writes it so every such entry reads the same in the audit log."""
+    before, after = values
+    await record(
+        session,
+        action,
+        actor_id=actor_id,
+        target_type=target[0],
+        target_id=target[1],
+        before={field: before},
+        after={field: after},
+        at=at,
     )

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.db.models import BotConfig, utcnow
 from lucien.db.upsert import insert_ignore
+from lucien.runtime import Runtime
 
 CONFIG_ID = 1
 
@@ -22,6 +23,13 @@ async def get_config(session: AsyncSession) -> BotConfig:
             await session.execute(select(BotConfig).where(BotConfig.id == CONFIG_ID))
         ).scalar_one()
     return config
+
+
+async def stored_config(runtime: Runtime) -> BotConfig:
+    """The configuration as stored now, in its own short transaction (an update's ``config``
+    may come from the cache; a screen that edits a setting shows the stored value)."""
+    async with runtime.sessions.begin() as session:
+        return await get_config(session)
 
 
 async def update_config(session: AsyncSession, **values: Any) -> BotConfig:

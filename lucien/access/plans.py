@@ -1,5 +1,8 @@
 """Subscription plans: what an invitation grants (a number of days, sold at a price).
 
+A plan may also carry a price in Telegram Stars (``price_stars``): then members can buy it
+inside the bot. None means it is sold only outside Telegram (by invitation).
+
 The panel and the command line use these same functions. Validation errors carry a
 ``code`` and the ``limit`` so the caller can ask the voice layer for the right sentence.
 """
@@ -23,11 +26,22 @@ DAYS_MIN = 1
 DAYS_MAX = 3650
 PRICE_MAX = Decimal("9999999999.99")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+#: Stars are whole numbers; 10000 is the most Telegram lets a chat subscription cost, and a
+#: plan priced above it would be a typing slip rather than a price.
+STARS_MIN = 1
+STARS_MAX = 10000
+
+
+class _Unset:
+    """``edit_plan(stars=…)`` not given (None is a value there: stop selling in the bot)."""
+
+
+UNSET = _Unset()
 
 
 class PlanError(ValueError):
     """``code``: name_empty, name_too_long, days_range, price_invalid, price_range,
-    currency_invalid, duplicate, not_found, in_use."""
+    currency_invalid, stars_range, duplicate, not_found, in_use."""
 
     def __init__(self, code: str, limit: object = None) -> None:
         super().__init__(code if limit is None else f"{code} (limit {limit})")
@@ -41,6 +55,7 @@ class PlanValues:
     days: int
     price: Decimal
     currency: str
+    stars: int | None = None
 
 
 def clean_name(name: str) -> str:
@@ -81,9 +96,26 @@ def clean_currency(currency: str) -> str:
     return value
 
 
-def validate(name: str, days: object, price: object, currency: str = "USD") -> PlanValues:
+def clean_stars(stars: object) -> int:
+    """A price in Stars: a whole number in ``STARS_MIN..STARS_MAX``."""
+    try:
+        value = int(str(stars).strip())
+    except ValueError:
+        raise PlanError("stars_range", (STARS_MIN, STARS_MAX)) from None
+    if not STARS_MIN <= value <= STARS_MAX:
+        raise PlanError("stars_range", (STARS_MIN, STARS_MAX))
+    return value
+
+
+def validate(
+    name: str, days: object, price: object, currency: str = "USD", stars: object = None
+) -> PlanValues:
     return PlanValues(
-        clean_name(name), clean_days(days), clean_price(price), clean_currency(currency)
+        clean_name(name),
+        clean_days(days),
+        clean_price(price),
+        clean_currency(currency),
+        None if stars is None else clean_stars(stars),
     )
 
 
@@ -94,9 +126,11 @@ async def create_plan(
     price: object,
     currency: str = "USD",
     *,
+    stars: object = None,
     actor_id: int | None = None,
 ) -> Plan:
-    values = validate(name, days, price, currency)
+    """A new active plan; ``stars`` (a price in Telegram Stars) sells it in the bot too."""
+    values = validate(name, days, price, currency, stars)
     result = await session.execute(
         insert_ignore(
             session,
@@ -106,6 +140,7 @@ async def create_plan(
                 "days": values.days,
                 "price": values.price,
                 "currency": values.currency,
+                "price_stars": values.stars,
                 "active": True,
                 "created_at": utcnow(),
             },
@@ -126,6 +161,7 @@ async def create_plan(
             "days": values.days,
             "price": values.price,
             "currency": values.currency,
+            "price_stars": values.stars,
         },
     )
     plan = await session.get(Plan, plan_id)
@@ -168,13 +204,7 @@ async def plan_in_use(session: AsyncSession, plan_id: int) -> bool:
 
 
 def _snapshot(plan: Plan) -> dict[str, object]:
-    return {
-        "name": plan.name,
-        "days": plan.days,
-        "price": plan.price,
-        "currency": plan.currency,
-        "active": plan.active,
-    }
+    return audit.snapshot(plan, "name", "days", "price", "currency", "price_stars", "active")
 
 
 async def edit_plan(
@@ -186,8 +216,13 @@ async def edit_plan(
     days: object = None,
     price: object = None,
     currency: str | None = None,
+    stars: int | str | _Unset | None = UNSET,
 ) -> Plan:
-    """Change some fields; existing subscriptions keep their end dates (days apply from now on)."""
+    """Change some fields; existing subscriptions keep their end dates (days apply from now on).
+
+    ``stars=None`` stops selling the plan in the bot; an invoice already sent at the old
+    price is then refused at checkout (the price is checked there).
+    """
     plan = await get_plan(session, plan_id)
     if plan is None:
         raise PlanError("not_found")
@@ -201,6 +236,8 @@ async def edit_plan(
         values["price"] = clean_price(price)
     if currency is not None:
         values["currency"] = clean_currency(currency)
+    if not isinstance(stars, _Unset):
+        values["price_stars"] = None if stars is None else clean_stars(stars)
     if not values:
         return plan
     if "name" in values and values["name"] != plan.name:
@@ -233,15 +270,9 @@ async def set_active(
     )
     changed = rowcount(result) == 1
     if changed:
-        await audit.record(
-            session,
-            "plan.activated" if active else "plan.deactivated",
-            actor_id=actor_id,
-            target_type="plan",
-            target_id=plan_id,
-            before={"active": not active},
-            after={"active": active},
-        )
+        action = "plan.activated" if active else "plan.deactivated"
+        values = (not active, active)
+        await audit.change(session, action, ("plan", plan_id), "active", values, actor_id=actor_id)
     return changed
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lucien.access import audit
 from lucien.access.invitations import looks_like_token
 from lucien.access.ratelimit import RateLimiter
-from lucien.access.subscriptions import ACTIVE, EXPIRED
+from lucien.access.subscriptions import ACTIVE, EXPIRED, move_end
 from lucien.db.models import Invitation, Plan, Subscription, User, utcnow
 from lucien.db.results import rowcount
 from lucien.journal import effect
@@ -61,7 +62,7 @@ class RedemptionConflict(RuntimeError):
     """The period changed under the user lock: cannot happen; roll back loudly."""
 
 
-async def _lock_user(session: AsyncSession, user_id: int) -> None:
+async def lock_user(session: AsyncSession, user_id: int) -> None:
     await session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
@@ -95,7 +96,7 @@ async def redeem_in(
 ) -> Redemption:
     """The redemption itself, inside the caller's transaction."""
     now = now or utcnow()
-    await _lock_user(session, user_id)
+    await lock_user(session, user_id)
     taken = (
         await session.execute(
             update(Invitation)
@@ -115,7 +116,65 @@ async def redeem_in(
     invitation_id, plan_id = taken
     plan = await session.get(Plan, plan_id)
     assert plan is not None
-    length = timedelta(days=plan.days)
+    return await grant_period(
+        session,
+        user_id,
+        Grant(plan.id, plan.name, plan.days),
+        now,
+        action="invitation.redeemed",
+        target_type="invitation",
+        target_id=invitation_id,
+    )
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a redemption or a payment grants: a plan's days (name and days as sold)."""
+
+    plan_id: int | None
+    plan_name: str
+    days: int
+
+
+async def grant_period(
+    session: AsyncSession,
+    user_id: int,
+    grant: Grant,
+    now: datetime,
+    *,
+    action: str,
+    target_type: str,
+    target_id: object,
+    details: dict[str, object] | None = None,
+) -> Redemption:
+    """Extend the member's active period by ``grant.days``, or open a new one (ritual 1).
+
+    The caller has locked the user's row (``lock_user``) in this transaction, so two grants
+    at once both count. Invitations and Stars payments share it: a new member always gets
+    the ritual, a renewing one the extension, whichever way they paid. ``action`` names the
+    audit entry (``target_type``/``target_id``: the invitation or the payment; ``details``
+    are added to what it records).
+    """
+    extra = details or {}
+    length = timedelta(days=grant.days)
+
+    async def record(
+        before: dict[str, Any] | None, renewal: bool | None = None, **done: Any
+    ) -> None:
+        """The grant's one audit entry: what it did to which period, and with which plan."""
+        after = {**done, "plan": grant.plan_name, "days": grant.days}
+        if renewal is not None:
+            after["renewal"] = renewal
+        await audit.record(
+            session,
+            action,
+            actor_id=user_id,
+            target_type=target_type,
+            target_id=target_id,
+            before=before,
+            after={**after, **extra},
+            at=now,
+        )
 
     periods = list(
         (
@@ -132,40 +191,17 @@ async def redeem_in(
 
     if current is not None:
         new_end = current.ends_at + length
-        moved = await session.execute(
-            update(Subscription)
-            .where(
-                Subscription.id == current.id,
-                Subscription.status == ACTIVE,
-                Subscription.ends_at == current.ends_at,
-            )
-            .values(ends_at=new_end)
-        )
-        if rowcount(moved) != 1:
+        if not await move_end(session, current, new_end):
             raise RedemptionConflict(f"subscription {current.id} changed during redemption")
-        await audit.record(
-            session,
-            "invitation.redeemed",
-            actor_id=user_id,
-            target_type="invitation",
-            target_id=invitation_id,
-            before={"subscription_id": current.id, "ends_at": current.ends_at},
-            after={
-                "mode": "extended",
-                "subscription_id": current.id,
-                "ends_at": new_end,
-                "plan": plan.name,
-                "days": plan.days,
-            },
-            at=now,
-        )
+        before = {"subscription_id": current.id, "ends_at": current.ends_at}
+        await record(before, mode="extended", subscription_id=current.id, ends_at=new_end)
         return Redemption(
             Outcome.EXTENDED,
             current.id,
             new_end,
             current.ends_at,
-            plan.name,
-            plan.days,
+            grant.plan_name,
+            grant.days,
             current.ritual_stage,
         )
 
@@ -199,7 +235,7 @@ async def redeem_in(
             insert(Subscription)
             .values(
                 user_id=user_id,
-                plan_id=plan.id,
+                plan_id=grant.plan_id,
                 started_at=now,
                 ends_at=ends_at,
                 status=ACTIVE,
@@ -210,23 +246,8 @@ async def redeem_in(
             .returning(Subscription.id)
         )
     ).scalar_one()
-    await audit.record(
-        session,
-        "invitation.redeemed",
-        actor_id=user_id,
-        target_type="invitation",
-        target_id=invitation_id,
-        after={
-            "mode": "new",
-            "subscription_id": sub_id,
-            "ends_at": ends_at,
-            "plan": plan.name,
-            "days": plan.days,
-            "renewal": bool(periods),
-        },
-        at=now,
-    )
-    return Redemption(Outcome.NEW, sub_id, ends_at, None, plan.name, plan.days, 1)
+    await record(None, mode="new", subscription_id=sub_id, ends_at=ends_at, renewal=bool(periods))
+    return Redemption(Outcome.NEW, sub_id, ends_at, None, grant.plan_name, grant.days, 1)
 
 
 async def redeem(

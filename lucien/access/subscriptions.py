@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.db.models import Subscription, utcnow
+from lucien.db.results import rowcount
 
 ACTIVE = "active"
 EXPIRED = "expired"
@@ -51,3 +52,19 @@ async def current_subscription(
         .execution_options(populate_existing=True)
     )
     return found.scalar_one_or_none()
+
+
+async def move_end(session: AsyncSession, sub: Subscription, new_end: datetime) -> bool:
+    """Move a running period's end to ``new_end``, only if it is still active and still ends
+    where ``sub`` says (a concurrent change wins; the caller reads again or gives up).
+    True when this call moved it."""
+    moved = await session.execute(
+        update(Subscription)
+        .where(
+            Subscription.id == sub.id,
+            Subscription.status == ACTIVE,
+            Subscription.ends_at == sub.ends_at,
+        )
+        .values(ends_at=new_end)
+    )
+    return rowcount(moved) == 1

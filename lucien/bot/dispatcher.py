@@ -16,6 +16,7 @@ from lucien.bot import errors
 from lucien.bot.middlewares.context import ContextMiddleware
 from lucien.bot.routers import build_routers
 from lucien.bot.storage_scope import RequestStorage
+from lucien.bot.visit import VisitMiddleware
 
 _shared: Dispatcher | None = None
 
@@ -23,6 +24,8 @@ _shared: Dispatcher | None = None
 def build_dispatcher(storage: BaseStorage) -> Dispatcher:
     dispatcher = Dispatcher(storage=storage)
     dispatcher.update.outer_middleware(ContextMiddleware())
+    dispatcher.message.middleware(VisitMiddleware())
+    dispatcher.callback_query.middleware(VisitMiddleware())
     dispatcher.include_routers(*build_routers(), errors.build())
     return dispatcher
 

@@ -7,9 +7,10 @@ by someone who is not an admin fails :data:`ADMIN` before any of these are consu
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Collection
+from typing import Any, TypeVar
 
-from aiogram import F
+from aiogram import F, Router
 from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.types import Message, TelegramObject
@@ -31,16 +32,58 @@ VIP = RoleIs(Role.VIP)
 FREE = RoleIs(Role.FREE)
 
 
-def admin(section: AdminSection, *actions: AdminAction) -> CallbackQueryFilter:
-    """An admin button of ``section`` whose action is one of ``actions`` (any when none).
+def admin(
+    section: AdminSection, *actions: AdminAction, arg_in: Collection[str] = ()
+) -> CallbackQueryFilter:
+    """An admin button of ``section`` whose action is one of ``actions`` (any when none) and,
+    given ``arg_in``, whose argument is one of those (a filter, a field, a channel kind).
 
-    One handler per action, picked by the router: an action nobody registered falls to the
-    panel's last handler, which says the button is no longer available.
+    One handler per action, picked by the router: an action nobody registered, or an
+    argument the handler does not take, falls to the panel's last handler, which says the
+    button is no longer available.
     """
     rule = F.section == section
     if actions:
         rule = rule & F.action.in_(set(actions))
+    if arg_in:
+        rule = rule & F.arg.in_(set(arg_in))
     return AdminCB.filter(rule)
+
+
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+class Presses:
+    """One admin section's button handlers, each declared where it is defined::
+
+        at_notes = Presses(S.NOTES)
+
+        @at_notes.on(A.OPEN, A.LIST)
+        async def on_list(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None: ...
+
+    and registered on the section's router by ``at_notes.register(router)`` in ``build()``
+    (a fresh router each time: a router joins one dispatcher, and tests build many). Each
+    action of a section belongs to one handler, so the order of registration never decides
+    which handler a button reaches.
+    """
+
+    def __init__(self, section: AdminSection) -> None:
+        self.section = section
+        self._declared: list[tuple[Callable[..., Any], CallbackQueryFilter]] = []
+
+    def on(self, *actions: AdminAction, arg_in: Collection[str] = ()) -> Callable[[H], H]:
+        """Declare the handler of ``actions`` (and, given ``arg_in``, of those arguments)."""
+        rule = admin(self.section, *actions, arg_in=arg_in)
+
+        def declare(handler: H) -> H:
+            self._declared.append((handler, rule))
+            return handler
+
+        return declare
+
+    def register(self, router: Router) -> None:
+        for handler, rule in self._declared:
+            router.callback_query.register(handler, rule)
 
 
 def not_a_command(message: Message) -> bool:

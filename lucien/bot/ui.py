@@ -14,7 +14,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from lucien.voice import Alert
+from lucien.voice import Alert, Voice
 from lucien.voice.message import Message as VoiceMessage
 
 log = logging.getLogger(__name__)
@@ -79,3 +79,9 @@ async def open_screen(
         await state.clear()
     await answer(query)
     await show(query, shown)
+
+
+async def on_stale(query: CallbackQuery, voice: Voice) -> None:
+    """The last handler of a menu's buttons: one nobody handles (old, forged, from another
+    version) is answered "no longer available" and changes nothing."""
+    await answer(query, voice.common.stale())

@@ -6,29 +6,33 @@ request — maybe on another process — knows what is awaited) and takes the an
 ``/commands`` are never answers (the start router, consulted first, answers them and
 ``/cancel`` leaves any wizard), and a photo or sticker where a text is awaited gets "I need
 a text" while the step stays where it was. The handler receives the typed ``text``.
-:func:`whole_number` is the one reading of a typed number with its refusals.
+:func:`whole_number` is the one reading of a typed number with its refusals; :func:`kept`
+reads what the wizard kept from its earlier steps, and :func:`finish` is the last step.
 """
 
 from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.bot.filters import not_a_command
-from lucien.bot.ui import reply
+from lucien.bot.ui import open_screen, reply
+from lucien.bot.visit import Visit
 from lucien.callbacks import AdminSection
 from lucien.voice import Voice
 from lucien.voice.message import Message as VoiceMessage
 from lucien.voice.providers.validation import Field
 
 Step = Callable[..., Awaitable[Any]]
+Change = Callable[[AsyncSession], Awaitable[object]]
 
 _DIGITS = re.compile(r"^\d{1,9}$")
 
@@ -83,6 +87,45 @@ def whole_number(
             field=field, minimum=minimum, maximum=maximum, section=section
         )
     return number
+
+
+async def ask(
+    query: CallbackQuery,
+    visit: Visit,
+    step: State,
+    question: VoiceMessage,
+    *,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """A button that starts a wizard step: enter ``step`` (with ``data``, when the step needs
+    what the button named), then show the ``question`` in place."""
+    await visit.state.set_state(step)
+    if data is not None:
+        await visit.state.set_data(data)
+    await open_screen(query, question)
+
+
+async def kept(
+    message: Message, visit: Visit, key: str, allowed: Collection[str]
+) -> dict[str, Any] | None:
+    """The wizard's data while it still holds one of ``allowed`` under ``key``. Otherwise the
+    data is gone (expired, from another version): the wizard is left, the admin is told to
+    start again, and None is returned."""
+    data = await visit.state.get_data()
+    if str(data.get(key, "")) in allowed:
+        return data
+    await visit.state.clear()
+    await reply(message, visit.voice.common.stale_message())
+    return None
+
+
+async def finish(message: Message, visit: Visit, change: Change, done: VoiceMessage) -> None:
+    """A wizard's last step: make the ``change`` in one transaction, leave the wizard, and
+    confirm with ``done``."""
+    async with visit.runtime.sessions.begin() as session:
+        await change(session)
+    await visit.state.clear()
+    await reply(message, done)
 
 
 def digits(arg: str) -> int | None:

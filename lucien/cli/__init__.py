@@ -167,8 +167,23 @@ def cmd_import(args: argparse.Namespace) -> int:
         summary = asyncio.run(import_archive(settings.database_url, args.file, force=args.force))
     except (DataError, OSError, zipfile.BadZipFile) as exc:
         return _data_failed("import", exc)
+    asyncio.run(_forget_cached(settings))
     print(json.dumps(summary, ensure_ascii=False))
     return 0
+
+
+async def _forget_cached(settings: Any) -> None:
+    """A restore rewrote every table behind the cache's back: no update may read a
+    configuration or a role cached before it (write-through invalidation only sees the
+    runtime's own sessions), so every cached group moves to a new generation."""
+    from lucien.cache import GROUPS
+    from lucien.runtime import Runtime
+
+    runtime = Runtime(settings)
+    try:
+        await runtime.cache().bump(set(GROUPS.values()))
+    finally:
+        await runtime.aclose()
 
 
 def _with_runtime(work: Callable[[Any, argparse.Namespace], Any]) -> Command:

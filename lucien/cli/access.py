@@ -1,6 +1,6 @@
 """Command-line tools for the access lifecycle (the same services as the admin panel).
 
-    lucien plans add --name NAME --days D --price P [--currency C]
+    lucien plans add --name NAME --days D [--price P] [--currency C] [--stars S]
     lucien plans list
     lucien invitations issue --plan NAME --count N [--redeem-days R] [--csv]
     lucien cron [--dry-run]
@@ -53,11 +53,20 @@ async def _plans_add(runtime: Any, args: argparse.Namespace) -> int:
 
     try:
         async with runtime.sessions.begin() as session:
-            plan = await create_plan(session, args.name, args.days, args.price, args.currency)
+            plan = await create_plan(
+                session, args.name, args.days, args.price, args.currency, stars=args.stars
+            )
     except PlanError as exc:
         return _fail("plans", str(exc))
-    print(f"{plan.id}\t{plan.name}\t{plan.days} days\t{plan.price} {plan.currency}\tactive")
+    print(_plan_line(plan))
     return 0
+
+
+def _plan_line(p: Any) -> str:
+    """One plan as a tab-separated line; its Stars price only when it is sold in the bot."""
+    state = "active" if p.active else "inactive"
+    stars = f"\t{p.price_stars} stars" if p.price_stars is not None else ""
+    return f"{p.id}\t{p.name}\t{p.days} days\t{p.price} {p.currency}{stars}\t{state}"
 
 
 async def _plans_list(runtime: Any, args: argparse.Namespace) -> int:
@@ -75,6 +84,7 @@ async def _plans_list(runtime: Any, args: argparse.Namespace) -> int:
                         "days": p.days,
                         "price": str(p.price),
                         "currency": p.currency,
+                        "price_stars": p.price_stars,
                         "active": p.active,
                     }
                     for p in plans
@@ -84,8 +94,7 @@ async def _plans_list(runtime: Any, args: argparse.Namespace) -> int:
         )
         return 0
     for p in plans:
-        state = "active" if p.active else "inactive"
-        print(f"{p.id}\t{p.name}\t{p.days} days\t{p.price} {p.currency}\t{state}")
+        print(_plan_line(p))
     return 0
 
 
@@ -139,8 +148,11 @@ def add_commands(sub: Any) -> None:
     p = plans_sub.add_parser("add", help="create a plan")
     p.add_argument("--name", required=True)
     p.add_argument("--days", required=True, help="length of a period, 1-3650")
-    p.add_argument("--price", required=True, help="e.g. 19.99")
+    p.add_argument("--price", default="0", help="e.g. 19.99 (the price outside Telegram)")
     p.add_argument("--currency", default="USD", help="ISO code, default USD")
+    p.add_argument(
+        "--stars", help="price in Telegram Stars, 1-10000: members can buy it in the bot"
+    )
     p.set_defaults(func=_run(_plans_add))
     p = plans_sub.add_parser("list", help="list plans")
     p.add_argument("--json", action="store_true")

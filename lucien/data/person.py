@@ -8,7 +8,11 @@ limit counters (``rate_limits``; ``…rl:`` keys), and columns that name an admi
 (``created_by``, ``attended_by``, ``granted_by``, ``revoked_by``), and dead letters
 whose stored update came from or was about them. The audit log keeps its
 events but loses what identifies the person: the actor, and the target, before, after and
-reason of entries about them, their periods, interests or invitations.
+reason of entries about them, their periods, interests, invitations or payments.
+
+Payments are financial records: erasure keeps each row (date, plan, days, Stars, refund)
+but without the person — ``user_id`` emptied (its foreign key's ``SET NULL``) and the
+invoice payload scrubbed of their id (:func:`_scrub_payments`).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from lucien.db.models import (
     FSMRecord,
     Interest,
     Invitation,
+    Payment,
     RateLimit,
     Subscription,
     UpdateEffect,
@@ -51,12 +56,14 @@ ACTOR_COLUMNS = (
     Interest.attended_by,
     AdminGrant.granted_by,
     AdminGrant.revoked_by,
+    Payment.refunded_by,
 )
 # Audit targets that are the person's own rows: (target type, id column, owner column).
 OWN_TARGETS: dict[str, tuple[Any, Any]] = {
     "subscription": (Subscription.id, Subscription.user_id),
     "interest": (Interest.id, Interest.user_id),
     "invitation": (Invitation.id, Invitation.used_by),
+    "payment": (Payment.id, Payment.user_id),
 }
 
 
@@ -143,6 +150,25 @@ def _about(user_id: int, own: dict[str, list[str]]) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
+def scrub_payload(payload: str, user_id: int) -> str:
+    """An invoice payload without the person's id (the plan and the nonce stay)."""
+    return payload.replace(str(user_id), "-")
+
+
+async def _scrub_payments(session: AsyncSession, user_id: int) -> int:
+    """Their payments lose the id from the payload; ``user_id`` goes with the foreign keys."""
+    found = (
+        await session.execute(select(Payment.id, Payment.payload).where(Payment.user_id == user_id))
+    ).all()
+    for payment_id, payload in found:
+        await session.execute(
+            update(Payment)
+            .where(Payment.id == payment_id)
+            .values(payload=scrub_payload(payload, user_id))
+        )
+    return len(found)
+
+
 def _rows(table: Table, found: Iterable[Any]) -> list[dict[str, Any]]:
     specs = [spec_of(c) for c in table.columns]
     return [{s.name: canonical(s, row._mapping[s.name]) for s in specs} for row in found]
@@ -203,6 +229,7 @@ async def erase(
         await session.execute(
             update(column.table).where(column == user_id).values({column.name: None})
         )
+    removed["payments (anonymised)"] = await _scrub_payments(session, user_id)
     fsm = await _fsm_keys(session, user_id)
     for model, condition in (
         (VoiceHistory, VoiceHistory.user_id == user_id),

@@ -35,6 +35,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from lucien import clock
 
 
+def unique_where(name: str, *columns: str, where: str) -> Index:
+    """A partial unique index: at most one row per ``columns`` among the rows ``where`` holds
+    (the same predicate for SQLite and PostgreSQL, so both enforce the same rule)."""
+    condition = text(where)
+    return Index(name, *columns, unique=True, sqlite_where=condition, postgresql_where=condition)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp that is always aware and in UTC on the way in and out.
 
@@ -106,13 +113,7 @@ class AdminGrant(Base):
     revoked_by: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
-        Index(
-            "uq_admin_grants_active",
-            "user_id",
-            unique=True,
-            sqlite_where=text("revoked_at IS NULL"),
-            postgresql_where=text("revoked_at IS NULL"),
-        ),
+        unique_where("uq_admin_grants_active", "user_id", where="revoked_at IS NULL"),
     )
 
 
@@ -261,14 +262,7 @@ class JoinRequest(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
-        Index(
-            "uq_join_requests_pending",
-            "user_id",
-            "chat_id",
-            unique=True,
-            sqlite_where=text("status = 'pending'"),
-            postgresql_where=text("status = 'pending'"),
-        ),
+        unique_where("uq_join_requests_pending", "user_id", "chat_id", where="status = 'pending'"),
     )
 
 

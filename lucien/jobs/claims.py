@@ -23,10 +23,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from lucien.jobs.context import CronContext
+from lucien.db.models import User
+from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext
+
+
+def takeable(model: Any, retry_at: Any, now: datetime) -> ColumnElement[bool]:
+    """No run holds the row (never claimed, or its lease ran out) and its next attempt, if
+    one was put off (``retry_at``), is due."""
+    return and_(
+        or_(model.claimed_until.is_(None), model.claimed_until < now),
+        or_(retry_at.is_(None), retry_at <= now),
+    )
 
 
 async def claim_rows(
@@ -49,3 +59,48 @@ async def claim_rows(
             .returning(model.id)
         )
         return sorted(claimed.scalars())
+
+
+async def claim_due(
+    ctx: CronContext, step: str, due: ColumnElement[bool], order: Any, limit: int, now: datetime
+) -> list[int]:
+    """A cron step's claim: up to ``limit`` rows ``due`` selects, first by ``order`` (columns
+    of the step's table), leaving out the rows this run has set aside for the step."""
+    model = order[0].class_
+    pick = select(model.id).where(due)
+    if skipped := ctx.skipped(step):
+        pick = pick.where(model.id.not_in(skipped))
+    return await claim_rows(ctx, model, pick.order_by(*order).limit(limit), due, now + ctx.lease)
+
+
+async def release_claim(
+    ctx: CronContext, model: Any, row_id: int, still: ColumnElement[bool]
+) -> None:
+    """Give a claimed row back (its lease ends now) while ``still`` holds for it."""
+    async with ctx.runtime.sessions.begin() as session:
+        await session.execute(
+            update(model).where(model.id == row_id, still).values(claimed_until=None)
+        )
+
+
+async def plan_due(
+    ctx: CronContext, step: str, due: ColumnElement[bool], when: Any, counter: str, action: str
+) -> None:
+    """A dry run's account of a step: how many rows ``due`` selects (counted as ``counter``)
+    and the first of them by ``when`` (a column of the step's table, whose rows name a
+    ``user_id``), each planned as ``action``. Nothing is claimed or changed."""
+    model = when.class_
+    async with ctx.runtime.sessions() as session:
+        would = await session.scalar(select(func.count()).select_from(model).where(due))
+        first = (
+            await session.execute(
+                select(model.user_id, User.first_name, when)
+                .join(User, User.id == model.user_id)
+                .where(due)
+                .order_by(when)
+                .limit(MAX_PLANNED_KEPT)
+            )
+        ).all()
+    ctx.count(step, counter, int(would or 0))
+    for user_id, first_name, at in first:
+        ctx.plan(action, user_id, first_name, at)

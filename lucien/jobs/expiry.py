@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -50,8 +50,8 @@ from lucien.access.subscriptions import ACTIVE, EXPIRED, STUCK_ATTEMPTS
 from lucien.access.users import mark_unreachable
 from lucien.db.models import AlertOptOut, Subscription, User
 from lucien.db.results import rowcount
-from lucien.jobs.claims import claim_rows
-from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext, backoff
+from lucien.jobs.claims import claim_due, plan_due, release_claim, takeable
+from lucien.jobs.context import CronContext, backoff
 from lucien.jobs.pool import drain
 from lucien.telegram.errors import (
     description,
@@ -66,29 +66,33 @@ STEP = "expiry"
 
 
 def due(now: datetime, sub: Any = Subscription) -> ColumnElement[bool]:
-    return and_(
-        sub.status == ACTIVE,
-        sub.ends_at <= now,
-        or_(sub.claimed_until.is_(None), sub.claimed_until < now),
-        or_(sub.removal_next_at.is_(None), sub.removal_next_at <= now),
+    return and_(sub.status == ACTIVE, sub.ends_at <= now, takeable(sub, sub.removal_next_at, now))
+
+
+async def _record_expired(
+    session: AsyncSession, sub_id: int, at: datetime, before: dict[str, Any], **after: Any
+) -> None:
+    """The audit entry of a period the cron closed, removed from the channel or kept."""
+    after = {"status": EXPIRED, **after}
+    await audit.record(
+        session,
+        "subscription.expired",
+        target_type="subscription",
+        target_id=sub_id,
+        before=before,
+        after=after,
+        at=at,
     )
 
 
 async def claim(ctx: CronContext, limit: int) -> list[int]:
     now = ctx.now()
-    pick = select(Subscription.id).where(due(now)).order_by(Subscription.ends_at, Subscription.id)
-    if skipped := ctx.skipped(STEP):
-        pick = pick.where(Subscription.id.not_in(skipped))
-    return await claim_rows(ctx, Subscription, pick.limit(limit), due(now), now + ctx.lease)
+    order = (Subscription.ends_at, Subscription.id)
+    return await claim_due(ctx, STEP, due(now), order, limit, now)
 
 
 async def release(ctx: CronContext, sub_id: int) -> None:
-    async with ctx.runtime.sessions.begin() as session:
-        await session.execute(
-            update(Subscription)
-            .where(Subscription.id == sub_id, Subscription.status == ACTIVE)
-            .values(claimed_until=None)
-        )
+    await release_claim(ctx, Subscription, sub_id, Subscription.status == ACTIVE)
 
 
 @dataclass(frozen=True)
@@ -139,19 +143,9 @@ async def _load(ctx: CronContext, sub_id: int) -> Due | str:
                 )
             )
             if rowcount(closed) == 1:
-                await audit.record(
-                    session,
-                    "subscription.expired",
-                    target_type="subscription",
-                    target_id=sub.id,
-                    before={"status": ACTIVE},
-                    after={
-                        "status": EXPIRED,
-                        "removed": False,
-                        "why": "renewed" if renewed else "admin",
-                    },
-                    at=now,
-                )
+                why = "renewed" if renewed else "admin"
+                before = {"status": ACTIVE}
+                await _record_expired(session, sub.id, now, before, removed=False, why=why)
             return "renewed" if renewed else "admin"
         return Due(
             sub.id,
@@ -413,20 +407,9 @@ async def process(ctx: CronContext, sub_id: int) -> None:
             )
         )
         if rowcount(done) == 1:
-            await audit.record(
-                session,
-                "subscription.expired",
-                target_type="subscription",
-                target_id=item.id,
-                before={"status": ACTIVE, "ends_at": item.ends_at},
-                after={
-                    "status": EXPIRED,
-                    "removed": note is None,
-                    "note": note,
-                    "user_id": item.user_id,
-                },
-                at=now,
-            )
+            before = {"status": ACTIVE, "ends_at": item.ends_at}
+            after = {"removed": note is None, "note": note, "user_id": item.user_id}
+            await _record_expired(session, item.id, now, before, **after)
         else:
             await session.execute(
                 update(Subscription)
@@ -452,22 +435,6 @@ async def process(ctx: CronContext, sub_id: int) -> None:
 
 async def run_expiry(ctx: CronContext) -> None:
     if ctx.dry_run:
-        now = ctx.now()
-        async with ctx.runtime.sessions() as session:
-            would = await session.scalar(
-                select(func.count()).select_from(Subscription).where(due(now))
-            )
-            first = (
-                await session.execute(
-                    select(Subscription.user_id, User.first_name, Subscription.ends_at)
-                    .join(User, User.id == Subscription.user_id)
-                    .where(due(now))
-                    .order_by(Subscription.ends_at)
-                    .limit(MAX_PLANNED_KEPT)
-                )
-            ).all()
-        ctx.count(STEP, "would_expire", int(would or 0))
-        for user_id, first_name, ends_at in first:
-            ctx.plan("remove", user_id, first_name, ends_at)
+        await plan_due(ctx, STEP, due(ctx.now()), Subscription.ends_at, "would_expire", "remove")
         return
     await drain(ctx, STEP, claim, process, release)

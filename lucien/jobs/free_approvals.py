@@ -23,15 +23,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from lucien.access.free_link import LINK_NAME, free_way_in
 from lucien.access.join_requests import APPROVED, CLOSED, FAILED, PENDING
 from lucien.access.users import mark_unreachable
 from lucien.db.models import JoinRequest, User
-from lucien.jobs.claims import claim_rows
-from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext, backoff
+from lucien.jobs.claims import claim_due, plan_due, release_claim, takeable
+from lucien.jobs.context import CronContext, backoff
 from lucien.jobs.pool import drain
 from lucien.journal import once
 from lucien.telegram.errors import description, is_forbidden, is_outage, join_request_closed
@@ -43,30 +43,18 @@ MAX_ATTEMPTS = 6
 
 def ready(ctx: CronContext, now: datetime, req: Any = JoinRequest) -> ColumnElement[bool]:
     waited = now - timedelta(minutes=max(0, ctx.config.free_wait_minutes))
-    return and_(
-        req.status == PENDING,
-        req.requested_at <= waited,
-        or_(req.claimed_until.is_(None), req.claimed_until < now),
-        or_(req.next_attempt_at.is_(None), req.next_attempt_at <= now),
-    )
+    ripe = and_(req.status == PENDING, req.requested_at <= waited)
+    return and_(ripe, takeable(req, req.next_attempt_at, now))
 
 
 async def claim(ctx: CronContext, limit: int) -> list[int]:
     now = ctx.now()
-    pick = select(JoinRequest.id).where(ready(ctx, now))
-    if skipped := ctx.skipped(STEP):
-        pick = pick.where(JoinRequest.id.not_in(skipped))
-    pick = pick.order_by(JoinRequest.requested_at, JoinRequest.id).limit(limit)
-    return await claim_rows(ctx, JoinRequest, pick, ready(ctx, now), now + ctx.lease)
+    order = (JoinRequest.requested_at, JoinRequest.id)
+    return await claim_due(ctx, STEP, ready(ctx, now), order, limit, now)
 
 
 async def release(ctx: CronContext, request_id: int) -> None:
-    async with ctx.runtime.sessions.begin() as session:
-        await session.execute(
-            update(JoinRequest)
-            .where(JoinRequest.id == request_id, JoinRequest.status == PENDING)
-            .values(claimed_until=None)
-        )
+    await release_claim(ctx, JoinRequest, request_id, JoinRequest.status == PENDING)
 
 
 async def finish(ctx: CronContext, request_id: int, **values: Any) -> None:
@@ -225,22 +213,7 @@ async def _welcome(
 
 async def run_free_approvals(ctx: CronContext) -> None:
     if ctx.dry_run:
-        now = ctx.now()
-        async with ctx.runtime.sessions() as session:
-            would = await session.scalar(
-                select(func.count()).select_from(JoinRequest).where(ready(ctx, now))
-            )
-            first = (
-                await session.execute(
-                    select(JoinRequest.user_id, User.first_name, JoinRequest.requested_at)
-                    .join(User, User.id == JoinRequest.user_id)
-                    .where(ready(ctx, now))
-                    .order_by(JoinRequest.requested_at)
-                    .limit(MAX_PLANNED_KEPT)
-                )
-            ).all()
-        ctx.count(STEP, "would_approve", int(would or 0))
-        for user_id, first_name, requested_at in first:
-            ctx.plan("approve", user_id, first_name, requested_at)
+        ready_now = ready(ctx, ctx.now())
+        await plan_due(ctx, STEP, ready_now, JoinRequest.requested_at, "would_approve", "approve")
         return
     await drain(ctx, STEP, claim, process, release)

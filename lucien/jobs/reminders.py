@@ -24,6 +24,7 @@ from lucien.jobs.context import MAX_PLANNED_KEPT, CronContext
 from lucien.jobs.pool import run_pool
 from lucien.telegram.errors import is_forbidden
 from lucien.telegram.limiter import BudgetExhausted, CallTimedOut
+from lucien.voice.data import StarsOffer
 
 STEP = "reminders"
 
@@ -59,6 +60,10 @@ async def _candidates(ctx: CronContext, limit: int, skip: set[int]) -> list[tupl
             User.first_name,
             User.last_name,
             Plan.name,
+            Plan.id,
+            Plan.days,
+            Plan.price_stars,
+            Plan.active,
         )
         .join(User, User.id == Subscription.user_id)
         .outerjoin(Plan, Plan.id == Subscription.plan_id)
@@ -72,8 +77,17 @@ async def _candidates(ctx: CronContext, limit: int, skip: set[int]) -> list[tupl
         return [tuple(row) for row in (await session.execute(stmt)).all()]
 
 
+def _offer(
+    name: str | None, plan_id: int | None, days: int | None, stars: int | None, active: bool | None
+) -> StarsOffer | None:
+    """The member's plan as a pay button, when it is sold for Stars right now."""
+    if plan_id is None or not active or not stars or name is None or days is None:
+        return None
+    return StarsOffer(plan_id=plan_id, name=name, days=days, stars=stars)
+
+
 async def _remind(ctx: CronContext, row: tuple) -> None:  # type: ignore[type-arg]
-    sub_id, user_id, ends_at, first_name, _last_name, plan_name = row
+    sub_id, user_id, ends_at, first_name, _last_name, plan_name, *plan = row
     now = ctx.now()
     applicable = [h for h in ctx.config.reminder_offsets if ends_at <= now + timedelta(hours=h)]
     claimed: list[int] = []
@@ -113,6 +127,7 @@ async def _remind(ctx: CronContext, row: tuple) -> None:  # type: ignore[type-ar
         ends_at=ends_at,
         plan_name=plan_name,
         creator_username=ctx.config.creator_username,
+        offer=_offer(plan_name, *plan),
     )
     try:
         await ctx.limiter.run(

@@ -18,7 +18,6 @@ once, through Redis or the database.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -33,7 +32,6 @@ from lucien.jobs.expiry import run_expiry
 from lucien.jobs.free_approvals import run_free_approvals
 from lucien.jobs.pacing import shared_limiter
 from lucien.jobs.reminders import run_reminders
-from lucien.jobs.switches import parse_switch
 from lucien.runtime import Runtime
 from lucien.telegram.limiter import Budget, Limiter
 
@@ -48,13 +46,6 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("free", run_free_approvals),
     ("cleanup", run_cleanup),
 )
-
-
-def dry_run_from_env() -> bool:
-    """``LUCIEN_CRON_DRY_RUN`` (unset or empty: off); a value that is not yes or no raises
-    :class:`~lucien.jobs.switches.BadSwitch`."""
-    raw = os.environ.get("LUCIEN_CRON_DRY_RUN", "").strip()
-    return bool(raw) and bool(parse_switch(raw, "LUCIEN_CRON_DRY_RUN"))
 
 
 async def _start_heartbeat(runtime: Runtime, started: datetime, dry_run: bool) -> int:
@@ -97,7 +88,11 @@ async def run_cron(
     started = utcnow()
     budget = Budget(budget_seconds or runtime.settings.cron_time_budget_seconds)
     config = await read_config(runtime)
-    dry = bool(dry_run) if dry_run is not None else (config.dry_run or dry_run_from_env())
+    dry = (
+        bool(dry_run)
+        if dry_run is not None
+        else (config.dry_run or runtime.settings.lucien_cron_dry_run)
+    )
     if limiter is None:
         limiter = shared_limiter(runtime, budget)
     else:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select, text
 
 from lucien.db.models import ProcessedUpdate, utcnow
+from lucien.telegram.updates import missing_updates
 from lucien.voice.data import CheckCard
 
 if TYPE_CHECKING:
@@ -124,6 +125,12 @@ async def check_webhook(runtime: Runtime) -> CheckCard:
             problem = "no_public_url"
     elif info.url != expected:
         problem = "url_mismatch"
+    # A version that handles a new update type needs the webhook registered again
+    # (``lucien set-webhook``); until then Telegram never sends those updates.
+    missing = missing_updates(info.allowed_updates) if info.url else []
+    if missing:
+        facts["missing_updates"] = missing
+        problem = problem or "updates_missing"
     return CheckCard("webhook", problem is None, None, problem, facts)
 
 

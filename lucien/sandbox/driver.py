@@ -52,6 +52,9 @@ class Transcript:
             if "forward_origin" in message:
                 origin = message["forward_origin"]["chat"]
                 self.lines.append(f"{who} › (forwards a post from {origin.get('title')})")
+            elif "successful_payment" in message:
+                paid = message["successful_payment"]
+                self.lines.append(f"{who} › (pays {paid['total_amount']} ⭐)")
             else:
                 self.lines.append(f"{who} › {message.get('text', '')}")
         elif "callback_query" in update:
@@ -66,6 +69,9 @@ class Transcript:
                 query["data"],
             )
             self.lines.append(f"{query['from']['first_name']} › [{label}]")
+        elif "pre_checkout_query" in update:
+            query = update["pre_checkout_query"]
+            self.lines.append(f"{query['from']['first_name']} › [Pay {query['total_amount']} ⭐]")
         elif "chat_join_request" in update:
             req = update["chat_join_request"]
             self.lines.append(
@@ -87,7 +93,10 @@ class Transcript:
         double = self.world.double
         for message in double.sent_messages():
             key = (int(message["chat"]["id"]), int(message["message_id"]))
+            invoice = message.get("invoice")
             body = message.get("text") or message.get("caption") or ""
+            if invoice is not None:
+                body = f"(invoice) {invoice['title']}: {invoice['total_amount']} ⭐"
             buttons = [b["text"] for row in button_rows(message) for b in row]
             signature = body + "|" + "|".join(buttons)
             previous = self._seen.get(key)
@@ -158,6 +167,15 @@ class Driver:
         """Press the newest button in this person's chat whose label contains ``label``."""
         message_id, data = self.find_button(who, label, "callback_data")
         await self.deliver(self.world.press(who, message_id, data))
+
+    async def pay(self, who: str) -> None:
+        """Press "Pay" on the newest invoice in this person's chat, as Telegram walks it:
+        the checkout question first, then (if Lucien said yes) the payment."""
+        invoices = [m for m in self.world.conversation(who) if "invoice" in m]
+        if not invoices:
+            raise SandboxError(f"no invoice in {who}'s chat")
+        await self.deliver(self.world.checkout(who, int(invoices[-1]["message_id"])))
+        await self.deliver(self.world.charge(who))
 
     def find_button(self, who: str, label: str, kind: str = "callback_data") -> tuple[int, str]:
         for message in reversed(self.world.conversation(who)):

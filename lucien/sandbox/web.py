@@ -38,20 +38,20 @@ def _int(body: JSON, name: str) -> int:
     try:
         return int(body[name])
     except (KeyError, TypeError, ValueError):
-        raise SandboxError(f"{name} must be a number") from None
+        raise SandboxError(f"{name} debe ser un número") from None
 
 
 def _text(body: JSON, name: str) -> str:
     value = body.get(name)
     if not isinstance(value, str):
-        raise SandboxError(f"{name} must be text")
+        raise SandboxError(f"{name} debe ser texto")
     return value
 
 
 def _rights(body: JSON) -> dict[str, bool]:
     given = body.get("rights") or {}
     if not isinstance(given, dict):
-        raise SandboxError("rights must be an object")
+        raise SandboxError("rights debe ser un objeto")
     return {str(k): bool(v) for k, v in given.items()}
 
 
@@ -72,6 +72,8 @@ ACTIONS: dict[str, Action] = {
     "leave": lambda w, b: w.leave(_text(b, "persona"), _int(b, "chat_id")),
     "post": lambda w, b: _no_update(w.post(_int(b, "chat_id"), _text(b, "text"))),
     "pending": lambda w, b: w.pending(),
+    "checkout": lambda w, b: w.checkout(_text(b, "persona"), _int(b, "message_id")),
+    "charge": lambda w, b: w.charge(_text(b, "persona")),
 }
 
 
@@ -84,15 +86,15 @@ class SandboxApp:
     async def _body(self, request: Request) -> JSON:
         raw = await request.body()
         if len(raw) > MAX_BODY:
-            raise SandboxError("request too large")
+            raise SandboxError("petición demasiado grande")
         if not raw:
             return {}
         try:
             body = json.loads(raw)
         except ValueError:
-            raise SandboxError("invalid JSON") from None
+            raise SandboxError("JSON no válido") from None
         if not isinstance(body, dict):
-            raise SandboxError("send a JSON object")
+            raise SandboxError("envía un objeto JSON")
         return body
 
     def _guard(
@@ -110,7 +112,7 @@ class SandboxApp:
         name = str(request.path_params["name"])
         act = ACTIONS.get(name)
         if act is None:
-            raise SandboxError(f"unknown action {name!r}")
+            raise SandboxError(f"acción desconocida: {name!r}")
         result = act(self.world, await self._body(request))
         return {"ok": True, "updates": result}
 
@@ -119,7 +121,7 @@ class SandboxApp:
         try:
             seconds = float(body.get("seconds", 0))
         except (TypeError, ValueError):
-            raise SandboxError("seconds must be a number") from None
+            raise SandboxError("seconds debe ser un número") from None
         return {"ok": True, "shift_seconds": self.world.advance(seconds)}
 
     async def cron(self, request: Request) -> JSON:

@@ -48,10 +48,10 @@ class Persona:
 def personas(owner_id: int | None) -> list[Persona]:
     """The owner and three people who arrive with no history: what they become is the story."""
     return [
-        Persona("owner", TgUser(owner_id or SANDBOX_OWNER_ID, "Diana", username="diana"), "owner"),
-        Persona("visitor", TgUser(5001, "Ana", username="ana"), "new visitor"),
-        Persona("vip", TgUser(5002, "Bruno", username="bruno"), "future VIP member"),
-        Persona("free", TgUser(5003, "Carla", username="carla"), "future Free member"),
+        Persona("owner", TgUser(owner_id or SANDBOX_OWNER_ID, "Diana", username="diana"), "dueña"),
+        Persona("visitor", TgUser(5001, "Ana", username="ana"), "visitante nueva"),
+        Persona("vip", TgUser(5002, "Bruno", username="bruno"), "futuro miembro VIP"),
+        Persona("free", TgUser(5003, "Carla", username="carla"), "futura miembro Free"),
     ]
 
 
@@ -71,7 +71,7 @@ class World:
         for persona in self.people.values():
             if ref in (persona.key, persona.user.id, str(persona.user.id)):
                 return persona.user
-        raise SandboxError(f"unknown persona {ref!r}")
+        raise SandboxError(f"no conozco a la persona {ref!r}")
 
     # ----------------------------------------------------------------- channels
 
@@ -114,7 +114,7 @@ class World:
         """Diana posts in her channel (no update: the bot does not ask for channel posts)."""
         chat = self._channel(chat_id)
         if not text.strip():
-            raise SandboxError("a post needs some text")
+            raise SandboxError("una publicación necesita algo de texto")
         message: JSON = {
             "message_id": self.double.allocate_message_id(chat.id),
             "date": self.double.date(),
@@ -146,16 +146,16 @@ class World:
         chat = self._channel(chat_id)
         user = self.person(who)
         if self.double.is_participant(chat.id, user.id):
-            raise SandboxError(f"{user.first_name} is already in {chat.title}")
+            raise SandboxError(f"{user.first_name} ya está en {chat.title}")
         if self.double.member_status(chat.id, user.id) == "kicked":
-            raise SandboxError(f"{user.first_name} is banned from {chat.title}")
+            raise SandboxError(f"{user.first_name} tiene vetada la entrada a {chat.title}")
         if link is None:
             return [self.double.join_request(chat.id, user)]
         known = chat.invite_links.get(link)
         if known is None:
-            raise SandboxError("this invite link does not belong to this channel")
+            raise SandboxError("este enlace de invitación no es de este canal")
         if not known.usable(self.double.date()):
-            raise SandboxError("this invite link has expired or has been used up")
+            raise SandboxError("este enlace de invitación ha caducado o ya se ha usado")
         if known.creates_join_request:
             return [self.double.join_request(chat.id, user, invite_link=link)]
         return [self.double.member_joins(chat.id, user, invite_link=link)]
@@ -164,14 +164,14 @@ class World:
         """Open a ``t.me/+…`` link wherever it was shown (a button, a message)."""
         link = self.double.find_invite_link(url)
         if link is None:
-            raise SandboxError("Telegram does not know this invite link")
+            raise SandboxError("Telegram no conoce este enlace de invitación")
         return self.join(who, link.chat_id, url)
 
     def leave(self, who: str | int, chat_id: int) -> list[JSON]:
         chat = self._channel(chat_id)
         user = self.person(who)
         if not self.double.is_participant(chat.id, user.id):
-            raise SandboxError(f"{user.first_name} is not in {chat.title}")
+            raise SandboxError(f"{user.first_name} no está en {chat.title}")
         return [self.double.member_leaves(chat.id, user)]
 
     def pending(self) -> list[JSON]:
@@ -182,7 +182,7 @@ class World:
 
     def say(self, who: str | int, text: str) -> list[JSON]:
         if not text.strip():
-            raise SandboxError("an empty message cannot be sent")
+            raise SandboxError("no se puede enviar un mensaje vacío")
         return [self.double.updates.message(self.person(who), text.strip())]
 
     def press(self, who: str | int, message_id: int, data: str) -> list[JSON]:
@@ -190,22 +190,45 @@ class World:
         user = self.person(who)
         stored = self.double.find_message(user.id, message_id)
         if stored is None or not stored.from_bot:
-            raise SandboxError("that message is gone")
+            raise SandboxError("ese mensaje ya no existe")
         offered = [
             b.get("callback_data")
             for row in (stored.message.get("reply_markup") or {}).get("inline_keyboard", [])
             for b in row
         ]
         if data not in offered:
-            raise SandboxError("that message has no such button (any more)")
+            raise SandboxError("ese mensaje no tiene ese botón (o ya no lo tiene)")
         return [self.double.updates.callback(user, data, message_id=message_id)]
+
+    # ----------------------------------------------------------------- Stars payments
+
+    def checkout(self, who: str | int, message_id: int) -> list[JSON]:
+        """Press "Pay" on an invoice Lucien sent: Telegram asks the bot to confirm."""
+        user = self.person(who)
+        stored = self.double.find_message(user.id, message_id)
+        if stored is None or not stored.from_bot or "invoice" not in stored.message:
+            raise SandboxError("ese mensaje no es una factura")
+        return [self.double.checkout(user, stored.message)]
+
+    def charge(self, who: str | int) -> list[JSON]:
+        """Telegram charges the Stars of this person's latest checkout, if Lucien said yes."""
+        user = self.person(who)
+        mine = [c for c in self.double.stars.checkouts.values() if int(c.user["id"]) == user.id]
+        if not mine or mine[-1].charge_id is not None:
+            raise SandboxError("primero pulsa Pagar en una factura")
+        checkout = mine[-1]
+        paid = self.double.complete_checkout(checkout.id)
+        if paid is None:
+            reason = checkout.error_message or "Lucien did not answer in time"
+            raise SandboxError(f"Telegram canceló el pago: {reason}")
+        return [paid]
 
     # ----------------------------------------------------------------- clock
 
     @staticmethod
     def advance(seconds: float) -> float:
         if seconds <= 0 or seconds > 400 * 86400:
-            raise SandboxError("move the clock forward by 1 second to 400 days")
+            raise SandboxError("adelanta el reloj entre 1 segundo y 400 días")
         return clock.advance(timedelta(seconds=seconds)).total_seconds()
 
     # ----------------------------------------------------------------- reading
@@ -275,8 +298,8 @@ class World:
         try:
             wanted = int(chat_id)
         except (TypeError, ValueError):
-            raise SandboxError("a channel id is a number") from None
+            raise SandboxError("el id de un canal es un número") from None
         chat = self.double.chats.get(wanted)
         if chat is None or chat.type != "channel":
-            raise SandboxError("set up the channels first")
+            raise SandboxError("primero prepara los canales")
         return chat

@@ -31,7 +31,7 @@ from lucien.access.join_requests import APPROVED, CLOSED, DECLINED, FAILED, PEND
 from lucien.db.models import BotConfig, JoinRequest, User, utcnow
 from lucien.jobs import on_demand
 from lucien.jobs.on_demand import Bulk
-from lucien.journal import once
+from lucien.journal import done_before, once
 from lucien.runtime import Runtime
 from lucien.services.admin_vip import user_card
 from lucien.voice.data import JoinRequestCard, Network, Page
@@ -165,6 +165,9 @@ async def queue_page(
 # -- approve all / reject all -------------------------------------------------------------
 
 
+REJECT_ALL = "free.reject_all"
+
+
 async def count_pending(session: AsyncSession) -> int:
     stmt = select(func.count()).select_from(JoinRequest).where(JoinRequest.status == PENDING)
     return int(await session.scalar(stmt) or 0)
@@ -203,10 +206,15 @@ async def approve_all(runtime: Runtime, *, actor_id: int | None) -> Bulk:
     return await _audited(runtime, "free.approve_all", actor_id, result)
 
 
+async def rejections_resumed() -> bool:
+    """Whether an earlier attempt of this update's «reject all» already finished it."""
+    return await done_before(REJECT_ALL)
+
+
 async def reject_all(runtime: Runtime, *, actor_id: int | None) -> Bulk:
     """Decline every pending request (explicit admin action; no message to the requester)."""
     result = await on_demand.decline_pending(runtime)
-    return await _audited(runtime, "free.reject_all", actor_id, result)
+    return await _audited(runtime, REJECT_ALL, actor_id, result)
 
 
 # -- settings -------------------------------------------------------------------------------
@@ -218,15 +226,8 @@ async def _set(session: AsyncSession, actor_id: int | None, field: str, value: A
     if before == value:
         return config
     config = await update_config(session, **{field: value})
-    await audit.record(
-        session,
-        "config.updated",
-        actor_id=actor_id,
-        target_type="config",
-        target_id=field,
-        before={field: before},
-        after={field: value},
-    )
+    target = ("config", field)
+    await audit.change(session, "config.updated", target, field, (before, value), actor_id=actor_id)
     return config
 
 

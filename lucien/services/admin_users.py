@@ -369,15 +369,9 @@ async def grant_admin(
     )
     if rowcount(inserted) != 1:
         return Result.UNCHANGED
-    await audit.record(
-        session,
-        "admin.grant",
-        actor_id=actor_id,
-        target_type="user",
-        target_id=user_id,
-        before={"role": before},
-        after={"role": "admin"},
-        at=now,
+    values = (before, "admin")
+    await audit.change(
+        session, "admin.grant", ("user", user_id), "role", values, actor_id=actor_id, at=now
     )
     return Result.DONE
 
@@ -402,15 +396,9 @@ async def revoke_admin(
     )
     if rowcount(revoked) == 0:
         return Result.UNCHANGED if await _exists(session, user_id) else Result.NOT_FOUND
-    await audit.record(
-        session,
-        "admin.revoke",
-        actor_id=actor_id,
-        target_type="user",
-        target_id=user_id,
-        before={"role": "admin"},
-        after={"role": await _role_of(session, settings, user_id, now)},
-        at=now,
+    values = ("admin", await _role_of(session, settings, user_id, now))
+    await audit.change(
+        session, "admin.revoke", ("user", user_id), "role", values, actor_id=actor_id, at=now
     )
     return Result.DONE
 
@@ -442,16 +430,9 @@ async def set_blocked(
         if blocked and await is_admin(session, settings, user_id):
             return Result.PROTECTED
         return Result.UNCHANGED
-    await audit.record(
-        session,
-        "user.block" if blocked else "user.unblock",
-        actor_id=actor_id,
-        target_type="user",
-        target_id=user_id,
-        before={"is_blocked": not blocked},
-        after={"is_blocked": blocked},
-        at=now,
-    )
+    action = "user.block" if blocked else "user.unblock"
+    target, values = ("user", user_id), (not blocked, blocked)
+    await audit.change(session, action, target, "is_blocked", values, actor_id=actor_id, at=now)
     return Result.DONE
 
 

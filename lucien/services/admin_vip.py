@@ -21,7 +21,7 @@ from lucien.access import audit
 from lucien.access.invitations import Status as TokenStatus
 from lucien.access.invitations import status_filter, status_of
 from lucien.access.plans import plan_in_use
-from lucien.access.subscriptions import ACTIVE, shown_status
+from lucien.access.subscriptions import ACTIVE, move_end, shown_status
 from lucien.db.models import Invitation, Plan, Subscription, User, utcnow
 from lucien.db.results import rowcount
 from lucien.jobs import on_demand
@@ -70,6 +70,7 @@ def plan_card(plan: Plan, in_use: bool = False) -> PlanCard:
         currency=plan.currency,
         active=plan.active,
         in_use=in_use,
+        stars=plan.price_stars,
     )
 
 
@@ -327,15 +328,7 @@ async def extend(
         running = sub.status == ACTIVE and sub.ends_at > now
         if running:
             new_end = sub.ends_at + length
-            result = await session.execute(
-                update(Subscription)
-                .where(
-                    Subscription.id == sub.id,
-                    Subscription.status == ACTIVE,
-                    Subscription.ends_at == sub.ends_at,
-                )
-                .values(ends_at=new_end)
-            )
+            moved = await move_end(session, sub, new_end)
         else:
             current = (
                 await session.execute(
@@ -367,7 +360,7 @@ async def extend(
             }
             if left_channel and sub.ritual_stage != 3:
                 values["ritual_stage"] = 3  # /start hands them a personal link again
-            result = await session.execute(
+            reopened = await session.execute(
                 update(Subscription)
                 .where(
                     Subscription.id == sub.id,
@@ -379,7 +372,8 @@ async def extend(
                 )
                 .values(**values)
             )
-        if rowcount(result) == 1:
+            moved = rowcount(reopened) == 1
+        if moved:
             await audit.record(
                 session,
                 "subscription.extended",

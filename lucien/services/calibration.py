@@ -65,15 +65,8 @@ async def _set(session: AsyncSession, field: str, value: Any, *, actor_id: int) 
     config = await get_config(session)
     before = getattr(config, field)
     updated = await update_config(session, **{field: value})
-    await audit.record(
-        session,
-        "config.update",
-        actor_id=actor_id,
-        target_type="config",
-        target_id=field,
-        before={field: before},
-        after={field: value},
-    )
+    target = ("config", field)
+    await audit.change(session, "config.update", target, field, (before, value), actor_id=actor_id)
     return updated
 
 
@@ -107,14 +100,9 @@ async def toggle(session: AsyncSession, field: str, *, actor_id: int) -> bool:
             .returning(column)
         )
     ).scalar_one()
-    await audit.record(
-        session,
-        "config.update",
-        actor_id=actor_id,
-        target_type="config",
-        target_id=field,
-        before={field: not new},
-        after={field: bool(new)},
+    values = (not new, bool(new))
+    await audit.change(
+        session, "config.update", ("config", field), field, values, actor_id=actor_id
     )
     return bool(new)
 

@@ -159,13 +159,8 @@ async def save_channel(
     if before == chat_id:
         return "unchanged"
     await update_config(session, **{COLUMN[kind]: chat_id})
-    await audit.record(
-        session,
-        "config.update",
-        actor_id=actor_id,
-        target_type="config",
-        target_id=COLUMN[kind],
-        before={COLUMN[kind]: before},
-        after={COLUMN[kind]: chat_id},
+    field = COLUMN[kind]
+    await audit.change(
+        session, "config.update", ("config", field), field, (before, chat_id), actor_id=actor_id
     )
     return "saved"

@@ -3,7 +3,9 @@
 Everything the database can tell comes from three statements: the configuration row, one
 ``SELECT`` of scalar sub-queries (every count at once, no N+1) and the last cron
 heartbeat. Whether the bot really administers each channel is asked from Telegram only
-when ``check_channels`` is set (the dashboard screen), always with no transaction open.
+when ``check_channels`` is set (the dashboard screen), always with no transaction open;
+the same screen pings Redis, because a Redis outage is otherwise invisible: every reader
+falls back to the database and the bot only gets slower.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from redis.exceptions import RedisError
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -191,6 +194,8 @@ def warnings_for(
         found.append("approvals_stuck")
     if flags.get("unreachable_admins"):
         found.append("unreachable_admins")
+    if flags.get("redis_down"):
+        found.append("redis_down")
     if config.dry_run:
         found.append("dry_run")
     return tuple(found)
@@ -206,6 +211,18 @@ async def _unreachable_admins(session: AsyncSession, runtime: Runtime) -> bool:
     return bool(found)
 
 
+async def _redis_down(runtime: Runtime) -> bool:
+    """Configured and not answering (no Redis configured is a choice, not a fault)."""
+    client = runtime.redis()
+    if client is None:
+        return False
+    try:
+        await client.ping()
+    except (RedisError, OSError):
+        return True
+    return False
+
+
 async def collect(
     runtime: Runtime, *, check_channels: bool = False, now: datetime | None = None
 ) -> DashboardData:
@@ -219,9 +236,11 @@ async def collect(
         rehearsal = await last_run(session, dry_run=True)
         unreachable = await _unreachable_admins(session, runtime)
     vip = free = None
+    redis_down = False
     if check_channels:
         vip = await channel_card(runtime, "vip", config.vip_channel_id)
         free = await channel_card(runtime, "free", config.free_channel_id)
+        redis_down = await _redis_down(runtime)
     card = config_card(config, vip, free)
     return DashboardData(
         config=card,
@@ -236,6 +255,11 @@ async def collect(
         last_rehearsal=rehearsal if newest(run, rehearsal) is rehearsal else None,
         # Whether the cron is alive and well: any heartbeat, rehearsals included.
         warnings=warnings_for(
-            card, numbers, newest(run, rehearsal), now, unreachable_admins=unreachable
+            card,
+            numbers,
+            newest(run, rehearsal),
+            now,
+            unreachable_admins=unreachable,
+            redis_down=redis_down,
         ),
     )

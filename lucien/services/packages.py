@@ -52,22 +52,22 @@ class InvalidValue(ValueError):
 # -- validation ---------------------------------------------------------------------------
 
 
-def clean_name(text: str | None) -> str:
+def _clean_text(field: str, text: str | None, limit: int) -> str:
+    """A required text of at most ``limit`` characters, trimmed."""
     value = (text or "").strip()
     if not value:
-        raise InvalidValue("name", "empty", limit=NAME_MAX)
-    if len(value) > NAME_MAX:
-        raise InvalidValue("name", "too_long", limit=NAME_MAX, length=len(value))
+        raise InvalidValue(field, "empty", limit=limit)
+    if len(value) > limit:
+        raise InvalidValue(field, "too_long", limit=limit, length=len(value))
     return value
+
+
+def clean_name(text: str | None) -> str:
+    return _clean_text("name", text, NAME_MAX)
 
 
 def clean_description(text: str | None) -> str:
-    value = (text or "").strip()
-    if not value:
-        raise InvalidValue("description", "empty", limit=DESCRIPTION_MAX)
-    if len(value) > DESCRIPTION_MAX:
-        raise InvalidValue("description", "too_long", limit=DESCRIPTION_MAX, length=len(value))
-    return value
+    return _clean_text("description", text, DESCRIPTION_MAX)
 
 
 def parse_price(text: str | None) -> Decimal | None:
@@ -180,13 +180,7 @@ async def list_packages(
 
 
 def _snapshot(package: Package) -> dict[str, Any]:
-    return {
-        "name": package.name,
-        "description": package.description,
-        "price": package.price,
-        "category": package.category,
-        "active": package.active,
-    }
+    return audit.snapshot(package, "name", "description", "price", "category", "active")
 
 
 async def claim_once(session: AsyncSession, key: str, now: datetime | None = None) -> bool:
@@ -279,16 +273,9 @@ async def edit_package(
     await session.execute(
         update(Package).where(Package.id == package_id).values({field: clean, "updated_at": now})
     )
-    await audit.record(
-        session,
-        "package.edit",
-        actor_id=actor_id,
-        target_type="package",
-        target_id=package_id,
-        before={field: before[0]},
-        after={field: clean},
-        at=now,
-    )
+    target = ("package", package_id)
+    values = (before[0], clean)
+    await audit.change(session, "package.edit", target, field, values, actor_id=actor_id, at=now)
     return await get_package(session, package_id)
 
 
@@ -312,14 +299,7 @@ async def set_active(
     ).first()
     if changed is None:
         return False
-    await audit.record(
-        session,
-        "package.reactivate" if active else "package.deactivate",
-        actor_id=actor_id,
-        target_type="package",
-        target_id=package_id,
-        before={"active": not active},
-        after={"active": active},
-        at=now,
-    )
+    action = "package.reactivate" if active else "package.deactivate"
+    target, values = ("package", package_id), (not active, active)
+    await audit.change(session, action, target, "active", values, actor_id=actor_id, at=now)
     return True

@@ -10,6 +10,8 @@
   ``decided_at - requested_at`` averaged in SQL (``julianday`` on SQLite, ``EXTRACT(EPOCH)``
   on PostgreSQL).
 - Interests: total, pending, attended, and by category (``circle`` for the VIP circle).
+- Stars: payments, Stars paid and refunded, Stars paid in 30 days
+  (:func:`lucien.services.payments.stats_figures`; the breakdown is its own screen).
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lucien.access.join_requests import APPROVED, PENDING
 from lucien.access.subscriptions import ACTIVE
 from lucien.db.models import Interest, Invitation, JoinRequest, Package, Subscription, utcnow
+from lucien.services.payments import stats_figures
 from lucien.voice.data import StatsData
+
+
+def _named(names: str, *counts: Any) -> dict[str, Any]:
+    """A query's counts by name, the names listed in the order the query selects them."""
+    return dict(zip(names.split(), (int(c) for c in counts), strict=True))
 
 
 def _count_if(condition: Any) -> Any:
@@ -68,14 +76,9 @@ async def _vip(session: AsyncSession, now: datetime) -> dict[str, int]:
             )
         )
     ).one()
-    return {
-        "vip_active": int(row[0]),
-        "vip_expired": int(row[1]),
-        "vip_expiring_7d": int(row[2]),
-        "vip_new_1d": int(new[0]),
-        "vip_new_7d": int(new[1]),
-        "vip_new_30d": int(new[2]),
-    }
+    return _named(
+        "vip_active vip_expired vip_expiring_7d vip_new_1d vip_new_7d vip_new_30d", *row, *new
+    )
 
 
 async def _tokens(session: AsyncSession, now: datetime) -> dict[str, int]:
@@ -91,13 +94,7 @@ async def _tokens(session: AsyncSession, now: datetime) -> dict[str, int]:
             )
         )
     ).one()
-    return {
-        "tokens_issued": int(row[0]),
-        "tokens_used": int(row[1]),
-        "tokens_expired": int(row[2]),
-        "tokens_revoked": int(row[3]),
-        "tokens_available": int(row[4]),
-    }
+    return _named("tokens_issued tokens_used tokens_expired tokens_revoked tokens_available", *row)
 
 
 def _wait_seconds(session: AsyncSession) -> Any:
@@ -120,11 +117,7 @@ async def _free(session: AsyncSession) -> dict[str, Any]:
         )
     ).one()
     average = None if row[2] is None else max(0.0, float(row[2]) / 60)
-    return {
-        "free_pending": int(row[0]),
-        "free_approved": int(row[1]),
-        "free_avg_wait_minutes": average,
-    }
+    return {**_named("free_pending free_approved", *row[:2]), "free_avg_wait_minutes": average}
 
 
 async def _interests(session: AsyncSession) -> dict[str, Any]:
@@ -148,12 +141,8 @@ async def _interests(session: AsyncSession) -> dict[str, Any]:
     by_kind = dict(
         sorted(((str(k), int(n)) for k, n in grouped.all()), key=lambda kv: order.get(kv[0], 9))
     )
-    return {
-        "interests_total": int(row[0]),
-        "interests_pending": int(row[1]),
-        "interests_attended": int(row[2]),
-        "interests_by_category": by_kind,
-    }
+    counts = _named("interests_total interests_pending interests_attended", *row)
+    return {**counts, "interests_by_category": by_kind}
 
 
 async def collect(session: AsyncSession, now: datetime | None = None) -> StatsData:
@@ -163,4 +152,5 @@ async def collect(session: AsyncSession, now: datetime | None = None) -> StatsDa
     values.update(await _tokens(session, now))
     values.update(await _free(session))
     values.update(await _interests(session))
+    values.update(await stats_figures(session, now))
     return StatsData(**values)

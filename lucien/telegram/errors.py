@@ -14,6 +14,9 @@ instead of silently dropping work on a guess.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from types import UnionType
+
 from aiogram.exceptions import (
     ClientDecodeError,
     TelegramAPIError,
@@ -68,61 +71,76 @@ def is_forbidden(exc: BaseException) -> bool:
     return isinstance(exc, TelegramForbiddenError)
 
 
-def member_already_gone(exc: BaseException) -> bool:
-    """A ban/unban answer meaning "nobody to remove": counts as done."""
-    return isinstance(exc, TelegramBadRequest | TelegramNotFound) and _has(
-        exc,
+@dataclass(frozen=True)
+class Refusal:
+    """One kind of refusal, read the one way: the exception aiogram raised is one of
+    ``kinds`` and Telegram's description carries one of ``words`` (case folded)."""
+
+    kinds: type[BaseException] | UnionType
+    words: tuple[str, ...]
+
+    def __call__(self, exc: BaseException) -> bool:
+        return isinstance(exc, self.kinds) and _has(exc, *self.words)
+
+
+_GONE = TelegramBadRequest | TelegramNotFound
+
+#: A ban/unban answer meaning "nobody to remove": counts as done.
+member_already_gone = Refusal(
+    _GONE,
+    (
         "user not found",
         "USER_NOT_PARTICIPANT",
         "PARTICIPANT_ID_INVALID",
         "user is not a member",
         "member not found",
         "USER_ID_INVALID",
-    )
+    ),
+)
 
-
-def member_cannot_be_removed(exc: BaseException) -> bool:
-    """The user is the owner or an administrator of the channel: nothing to retry."""
-    return isinstance(exc, TelegramBadRequest) and _has(
-        exc,
+#: The user is the owner or an administrator of the channel: nothing to retry.
+member_cannot_be_removed = Refusal(
+    TelegramBadRequest,
+    (
         "can't remove chat owner",
         "user is an administrator",
         "USER_ADMIN_INVALID",
         "CHAT_ADMIN_INVITE_REQUIRED",
-    )
+    ),
+)
 
-
-def join_request_closed(exc: BaseException) -> bool:
-    """Terminal answers to approveChatJoinRequest: the request no longer needs us."""
-    return isinstance(exc, TelegramBadRequest | TelegramNotFound) and _has(
-        exc,
+#: Terminal answers to approveChatJoinRequest: the request no longer needs us.
+join_request_closed = Refusal(
+    _GONE,
+    (
         "USER_ALREADY_PARTICIPANT",
         "HIDE_REQUESTER_MISSING",
         "request not found",
         "REQUEST_NOT_FOUND",
         "user not found",
         "USER_CHANNELS_TOO_MUCH",
-    )
+    ),
+)
 
-
-def invite_link_gone(exc: BaseException) -> bool:
-    """Revoking a link that expired or no longer exists: already as good as revoked."""
-    return isinstance(exc, TelegramBadRequest | TelegramNotFound) and _has(
-        exc,
+#: Revoking a link that expired or no longer exists: already as good as revoked.
+invite_link_gone = Refusal(
+    _GONE,
+    (
         "INVITE_HASH_EXPIRED",
         "INVITE_HASH_INVALID",
         "invite link not found",
         "link not found",
         "LINK_NOT_MODIFIED",
         "INVITE_REVOKED_MISSING",
-    )
+    ),
+)
 
+#: answerCallbackQuery refused because the query is too old (a redelivered press).
+callback_query_expired = Refusal(TelegramBadRequest, ("query is too old", "query id is invalid"))
 
-def callback_query_expired(exc: BaseException) -> bool:
-    """answerCallbackQuery refused because the query is too old (a redelivered press)."""
-    return isinstance(exc, TelegramBadRequest) and _has(
-        exc, "query is too old", "query id is invalid"
-    )
+#: refundStarPayment for a charge Telegram has already given back: the refund is done
+#: (an earlier attempt whose answer was lost, or another custodian's press).
+charge_already_refunded = Refusal(TelegramBadRequest, ("CHARGE_ALREADY_REFUNDED",))
 
 
 def permanent_reason(exc: BaseException) -> str | None:

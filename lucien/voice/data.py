@@ -7,7 +7,7 @@ Timestamps are aware datetimes (UTC); the voice converts them to the display tim
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -82,6 +82,7 @@ class PlanCard:
     currency: str = "USD"
     active: bool = True
     in_use: bool = False  # invitations or subscriptions point at it (cannot be deleted)
+    stars: int | None = None  # price in Telegram Stars; None: not sold in the bot
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,7 @@ class PlanDraft:
     days: int | None = None
     price: Decimal | None = None
     currency: str = "USD"
+    stars: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +265,11 @@ class StatsData:
     interests_pending: int = 0
     interests_attended: int = 0
     interests_by_category: Mapping[str, int] = field(default_factory=dict)  # + "circle"
+    #: Telegram Stars: what was paid, what went back, how many payments (all time / 30 days)
+    stars_paid: int = 0
+    stars_refunded: int = 0
+    payments: int = 0
+    stars_paid_30d: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,3 +329,52 @@ class ProfileReport:
     profiled: int = 0
     hot_spots: tuple[tuple[str, float], ...] = ()
     slowest: tuple[tuple[str, float, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentCard:
+    """One Stars payment as the admin sees it (plan, days and price as they were sold)."""
+
+    id: int
+    user_id: int | None  # None once the person's data was erased
+    plan_name: str
+    days: int
+    stars: int
+    paid_at: datetime
+    kind: Literal["new", "renewal"] = "new"
+    refunded_at: datetime | None = None
+    refunded_days: int | None = None
+    subscription_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RevenueLine:
+    """Payments grouped by a plan (``label``: its name) or a month (``label``: ``YYYY-MM``)."""
+
+    label: str
+    payments: int = 0
+    stars: int = 0  # paid
+    refunded: int = 0  # paid and given back
+
+    @property
+    def net(self) -> int:
+        return self.stars - self.refunded
+
+
+@dataclass(frozen=True, slots=True)
+class RevenueData:
+    total: RevenueLine
+    by_plan: Sequence[RevenueLine] = ()
+    by_month: Sequence[RevenueLine] = ()
+    plans_more: int = 0  # plans beyond the ones listed
+    page: Page = field(default_factory=Page)  # of the months
+
+
+@dataclass(frozen=True, slots=True)
+class StarsOffer:
+    """A plan sold inside the bot for Telegram Stars: one pay button, one invoice."""
+
+    plan_id: int
+    name: str
+    days: int
+    stars: int

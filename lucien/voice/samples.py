@@ -27,13 +27,17 @@ from lucien.voice.data import (
     PackageCard,
     PackageDraft,
     Page,
+    PaymentCard,
     PlanCard,
     PlanDraft,
     PlannedAction,
     ProfileReport,
+    RevenueData,
+    RevenueLine,
     Role,
     RoleCounts,
     SocialLinks,
+    StarsOffer,
     StatsData,
     SubscriptionCard,
     TokenCard,
@@ -99,7 +103,7 @@ BRUNO = UserCard(
 CARLA = UserCard(id=555, first_name="Carla", username="carla", role=Role.ADMIN, is_owner=True)
 BLOCKED = UserCard(id=777, first_name="Dario", role=Role.FREE, is_blocked=True, unreachable=True)
 
-PLAN = PlanCard(id=1, name="Mensual", days=30, price=Decimal("19.99"), currency="USD")
+PLAN = PlanCard(id=1, name="Mensual", days=30, price=Decimal("19.99"), currency="USD", stars=250)
 PLAN_OFF = PlanCard(
     id=2, name="Trimestral", days=90, price=Decimal("49"), active=False, in_use=True
 )
@@ -144,6 +148,10 @@ TOK = TokenCard(
 TOK_USED = dataclasses.replace(TOK, id=71, status="used", used_by=ANA, used_at=_h(-2))
 TOK_EXPIRED = dataclasses.replace(TOK, id=72, status="expired", redeem_by=_h(-1))
 TOK_REVOKED = dataclasses.replace(TOK, id=73, status="revoked", revoked_at=_h(-4))
+OFFERS = (
+    StarsOffer(plan_id=1, name="Mensual", days=30, stars=250),
+    StarsOffer(plan_id=3, name="Anual", days=365, stars=2400),
+)
 SOCIAL = SocialLinks(instagram="https://instagram.com/diana", tiktok="https://tiktok.com/@diana")
 INTEREST = InterestCard(id=90, user=ANA, package=PKG_VIP, created_at=_h(0, -1))
 INTEREST_CIRCLE = InterestCard(
@@ -231,9 +239,12 @@ def _admin_cases() -> dict[str, list[dict[str, Any]]]:
             {"field": "days", "current": "30"},
             {"field": "price", "step": 3, "total": 4},
             {"field": "currency", "current": "USD"},
+            {"field": "stars", "step": 5, "total": 5},
+            {"field": "stars", "current": "—"},
         ],
         "admin_vip.plan_confirm": [
-            {"draft": PlanDraft(name="Mensual", days=30, price=Decimal("19.99"))}
+            {"draft": PlanDraft(name="Mensual", days=30, price=Decimal("19.99"))},
+            {"draft": PlanDraft(name="Mensual", days=30, price=Decimal("19.99"), stars=1250)},
         ],
         "admin_vip.plan_saved": [
             {"plan": PLAN, "created": True},
@@ -476,8 +487,16 @@ def _member_cases() -> dict[str, list[dict[str, Any]]]:
             {"plan_name": "Mensual", "started_at": _h(-25), "ends_at": _h(5)},
             {"plan_name": None, "started_at": _h(-25), "ends_at": _h(1), "days_left": 1},
         ],
-        "menus.vip_renew": [{"ends_at": _h(5), "creator_username": "diana"}, {"ends_at": _h(5)}],
-        "menus.circle": [{"plans": [PLAN, PLAN_OFF], "creator_username": "diana"}, {}],
+        "menus.vip_renew": [
+            {"ends_at": _h(5), "creator_username": "diana"},
+            {"ends_at": _h(5)},
+            {"ends_at": _h(5), "creator_username": "diana", "offers": OFFERS},
+        ],
+        "menus.circle": [
+            {"plans": [PLAN, PLAN_OFF], "creator_username": "diana"},
+            {},
+            {"plans": [PLAN], "offers": OFFERS[:1]},
+        ],
         "menus.social": [{"links": SOCIAL}, {"links": SocialLinks(), "audience": "vip"}],
         "ritual.stage1": [
             {"name": "Ana", "plan_name": "Mensual", "ends_at": _h(30), "days": 30, "sub_id": 41},
@@ -510,6 +529,31 @@ def _member_cases() -> dict[str, list[dict[str, Any]]]:
             {"name": "Ana"},
         ],
         "flows.interest_too_soon": [{}],
+        "payments.invoice_title": [{"plan_name": "Mensual"}],
+        "payments.invoice_description": [
+            {"plan_name": "Mensual", "days": 30},
+            {"plan_name": "Un día", "days": 1},
+        ],
+        "payments.invoice_label": [{"days": 30}, {"days": 1}],
+        "payments.invoice_sent": [{}],
+        "payments.not_on_sale": [{}],
+        "payments.checkout_refused": [
+            {"why": why} for why in ("withdrawn", "changed", "blocked", "not_yours", "invalid")
+        ],
+        "payments.received": [
+            {"name": "Ana", "plan_name": "Mensual", "days": 30, "stars": 250},
+            {"name": "Ana", "plan_name": "Un día", "days": 1, "stars": 1},
+        ],
+        "payments.renewed": [
+            {
+                "name": "Ana",
+                "plan_name": "Mensual",
+                "added_days": 30,
+                "ends_at": _h(35),
+                "stars": 250,
+            }
+        ],
+        "payments.unmatched": [{"name": "Ana", "stars": 250}],
         "reminders.before_end": [
             {
                 "name": "Bruno",
@@ -519,6 +563,7 @@ def _member_cases() -> dict[str, list[dict[str, Any]]]:
             },
             {"name": "Bruno", "ends_at": _h(1)},
             {"name": "Bruno", "ends_at": _h(0, 5)},
+            {"name": "Bruno", "ends_at": _h(1), "plan_name": "Mensual", "offer": OFFERS[0]},
         ],
         "expiry.farewell": [
             {"name": "Bruno", "ended_at": _h(0), "creator_username": "diana"},
@@ -714,6 +759,89 @@ SMOKE_BAD = [
 ]
 
 
+PAY = PaymentCard(
+    id=300,
+    user_id=BRUNO.id,
+    plan_name="Mensual",
+    days=30,
+    stars=250,
+    paid_at=_h(-20),
+    subscription_id=SUB.id,
+)
+PAY_BACK = dataclasses.replace(
+    PAY, id=301, kind="renewal", refunded_at=_h(-1), refunded_days=30, paid_at=_h(-10)
+)
+PAY_ERASED = dataclasses.replace(PAY, id=302, user_id=None, refunded_at=_h(-2), refunded_days=0)
+REVENUE = RevenueData(
+    total=RevenueLine("", payments=14, stars=3750, refunded=250),
+    by_plan=[
+        RevenueLine("Mensual", payments=12, stars=3000, refunded=250),
+        RevenueLine("Anual", payments=2, stars=750),
+    ],
+    plans_more=3,
+    by_month=[RevenueLine("2026-03", 5, 1250), RevenueLine("2026-02", 9, 2500, 250)],
+    page=PAGE,
+)
+
+
+def _payment_cases() -> dict[str, list[dict[str, Any]]]:
+    return {
+        "admin_payments.member": [
+            {
+                "user": BRUNO,
+                "payments": [PAY_BACK, PAY],
+                "page": PAGE,
+                "total": RevenueLine("", 2, 500, 250),
+            },
+            {"user": ANA, "payments": [], "page": Page(), "total": RevenueLine("")},
+        ],
+        "admin_payments.payment": [
+            {"payment": PAY, "back_page": 1},
+            {"payment": PAY_BACK},
+            {"payment": PAY_ERASED},
+        ],
+        "admin_payments.refund_confirm": [{"payment": PAY, "back_page": 2}],
+        "admin_payments.refunded": [
+            {"payment": PAY_BACK, "ends_at": _h(3), "ended": False},
+            {"payment": PAY_BACK, "ends_at": _h(0), "ended": True},
+            {"payment": PAY_ERASED, "ends_at": None, "ended": False},
+            {"payment": PAY_BACK, "ends_at": _h(3), "ended": False, "already": True},
+        ],
+        "admin_payments.refund_refused": [
+            {"payment": PAY, "reason": "Bad Request: CHARGE_NOT_FOUND"}
+        ],
+        "admin_payments.refund_anonymous": [{}],
+        "admin_payments.payment_gone": [{}],
+        "admin_payments.revenue": [
+            {"data": REVENUE},
+            {"data": RevenueData(total=RevenueLine(""))},
+        ],
+        "admin_payments.member_refunded": [
+            {
+                "name": "Bruno",
+                "stars_back": 250,
+                "plan_name": "Mensual",
+                "ends_at": _h(3),
+                "ended": False,
+            },
+            {
+                "name": "Bruno",
+                "stars_back": 1,
+                "plan_name": "Mensual",
+                "ends_at": _h(0),
+                "ended": True,
+            },
+            {
+                "name": "Bruno",
+                "stars_back": 250,
+                "plan_name": "Mensual",
+                "ends_at": _h(-2),
+                "ended": False,
+            },
+        ],
+    }
+
+
 _CACHE: dict[str, list[dict[str, Any]]] = {}
 
 
@@ -722,6 +850,7 @@ def registry() -> dict[str, list[dict[str, Any]]]:
     if not _CACHE:
         _CACHE.update(_member_cases())
         _CACHE.update(_admin_cases())
+        _CACHE.update(_payment_cases())
     return _CACHE
 
 

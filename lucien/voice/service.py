@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from lucien.voice.providers.admin_free import AdminFreeProvider
     from lucien.voice.providers.admin_interests import AdminInterestsProvider
     from lucien.voice.providers.admin_main import AdminMainProvider
+    from lucien.voice.providers.admin_payments import AdminPaymentsProvider
     from lucien.voice.providers.admin_users import AdminUsersProvider
     from lucien.voice.providers.admin_vip import AdminVipProvider
     from lucien.voice.providers.broadcast import BroadcastProvider
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from lucien.voice.providers.expiry import ExpiryProvider
     from lucien.voice.providers.flows import FlowsProvider
     from lucien.voice.providers.menus import MenusProvider
+    from lucien.voice.providers.payments import PaymentsProvider
     from lucien.voice.providers.reminders import RemindersProvider
     from lucien.voice.providers.ritual import RitualProvider
     from lucien.voice.providers.start import StartProvider
@@ -191,6 +193,12 @@ class Voice:
         return AdminMainProvider(self)
 
     @cached_property
+    def admin_payments(self) -> AdminPaymentsProvider:
+        from lucien.voice.providers.admin_payments import AdminPaymentsProvider
+
+        return AdminPaymentsProvider(self)
+
+    @cached_property
     def admin_vip(self) -> AdminVipProvider:
         from lucien.voice.providers.admin_vip import AdminVipProvider
 
@@ -262,6 +270,12 @@ class Voice:
 
         return DiagnosticsProvider(self)
 
+    @cached_property
+    def payments(self) -> PaymentsProvider:
+        from lucien.voice.providers.payments import PaymentsProvider
+
+        return PaymentsProvider(self)
+
 
 PROVIDERS: tuple[str, ...] = (
     "common",
@@ -277,10 +291,12 @@ PROVIDERS: tuple[str, ...] = (
     "admin_interests",
     "admin_users",
     "admin_config",
+    "admin_payments",
     "reminders",
     "expiry",
     "broadcast",
     "stats",
     "dashboard",
     "diagnostics",
+    "payments",
 )

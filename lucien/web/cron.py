@@ -19,9 +19,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from lucien.jobs.switches import BadSwitch, parse_switch
 from lucien.ops.seam import observed_cron
 from lucien.runtime import Runtime, runtime_provider
+from lucien.switches import BadSwitch, parse_switch
 from lucien.web.health import health_endpoint
 from lucien.web.scheduled import MARK, SCHEDULED_PATH
 

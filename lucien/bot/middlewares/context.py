@@ -49,6 +49,14 @@ async def _restore_conversation(data: dict[str, Any]) -> None:
             data["raw_state"] = await state.get_state()
 
 
+def _payment(event: TelegramObject) -> bool:
+    """A Stars checkout or payment (``pre_checkout_query`` / ``successful_payment``)."""
+    message = getattr(event, "message", None)
+    return getattr(event, "pre_checkout_query", None) is not None or (
+        message is not None and getattr(message, "successful_payment", None) is not None
+    )
+
+
 class ContextMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         runtime: Runtime = data["runtime"]
@@ -60,8 +68,9 @@ class ContextMiddleware(BaseMiddleware):
             return await handler(event, data)
 
         # A chat_member update is about the VIP channel's door, not a conversation: a
-        # blocked person who slips in must still be removed, so it is never ignored.
-        door = getattr(event, "chat_member", None) is not None
+        # blocked person who slips in must still be removed, so it is never ignored. Nor
+        # is a payment: its checkout is refused in words, and charged Stars are recorded.
+        door = getattr(event, "chat_member", None) is not None or _payment(event)
         settings = runtime.settings
         cache = runtime.cache()
         cached_config, cached_facts = await cache.lookup(tg_user.id)

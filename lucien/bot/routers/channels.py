@@ -22,22 +22,17 @@ from aiogram.exceptions import (
 from aiogram.types import ChatJoinRequest, ChatMemberUpdated
 from aiogram.types import User as TgUser
 
-from lucien.access.config import get_config
+from lucien.access.config import stored_config
 from lucien.access.join_requests import pending_request, record_request
 from lucien.access.membership import JoinKind, handle_vip_join, is_join
 from lucien.access.users import TelegramIdentity, mark_unreachable, touch_user
-from lucien.db.models import BotConfig, utcnow
+from lucien.db.models import utcnow
 from lucien.runtime import Runtime
 from lucien.voice import Voice
 from lucien.voice.data import SocialLinks, UserCard
 from lucien.voice.message import Message as VoiceMessage
 
 log = logging.getLogger(__name__)
-
-
-async def _config(runtime: Runtime) -> BotConfig:
-    async with runtime.sessions.begin() as session:
-        return await get_config(session)
 
 
 async def _dm(runtime: Runtime, chat_id: int, message: VoiceMessage, user_id: int) -> bool:
@@ -62,7 +57,7 @@ def _card(user: TgUser) -> UserCard:
 
 
 async def on_chat_member(event: ChatMemberUpdated, runtime: Runtime) -> None:
-    config = await _config(runtime)
+    config = await stored_config(runtime)
     if config.vip_channel_id is None or event.chat.id != config.vip_channel_id:
         return
     old, new = event.old_chat_member, event.new_chat_member
@@ -74,16 +69,7 @@ async def on_chat_member(event: ChatMemberUpdated, runtime: Runtime) -> None:
     if member.is_bot:
         return
     async with runtime.sessions.begin() as session:
-        await touch_user(
-            session,
-            TelegramIdentity(
-                id=member.id,
-                first_name=member.first_name,
-                last_name=member.last_name,
-                username=member.username,
-                language_code=member.language_code,
-            ),
-        )
+        await touch_user(session, _identity(member))
     outcome = await handle_vip_join(
         runtime,
         chat_id=event.chat.id,
@@ -106,23 +92,25 @@ async def on_chat_member(event: ChatMemberUpdated, runtime: Runtime) -> None:
             await _dm(runtime, admin_id, notice, admin_id)
 
 
+def _identity(person: TgUser) -> TelegramIdentity:
+    """Who Telegram says joined or asked to join, as the users table keeps them."""
+    return TelegramIdentity(
+        id=person.id,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        username=person.username,
+        language_code=person.language_code,
+    )
+
+
 async def on_join_request(request: ChatJoinRequest, runtime: Runtime) -> None:
-    config = await _config(runtime)
+    config = await stored_config(runtime)
     if config.free_channel_id is None or request.chat.id != config.free_channel_id:
         return  # not ours: left alone, never declined
     requester = request.from_user
     asked_at = request.date.astimezone(UTC) if request.date else utcnow()
     async with runtime.sessions.begin() as session:
-        await touch_user(
-            session,
-            TelegramIdentity(
-                id=requester.id,
-                first_name=requester.first_name,
-                last_name=requester.last_name,
-                username=requester.username,
-                language_code=requester.language_code,
-            ),
-        )
+        await touch_user(session, _identity(requester))
         inserted = await record_request(session, requester.id, request.chat.id, asked_at)
         pending = await pending_request(session, requester.id, request.chat.id)
     # A redelivery of the very request that created the row is still "new".

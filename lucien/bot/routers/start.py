@@ -18,23 +18,14 @@ from lucien.access.roles import Role
 from lucien.bot.filters import PRIVATE_MESSAGE
 from lucien.bot.routers.members.ui import admin_home, menu_for
 from lucien.bot.ui import open_screen, reply
+from lucien.bot.visit import Visit
 from lucien.callbacks import HomeCB
-from lucien.db.models import BotConfig, User
-from lucien.runtime import Runtime
 from lucien.voice import Voice
 
 
-async def on_start(
-    message: Message,
-    runtime: Runtime,
-    user: User,
-    role: Role,
-    config: BotConfig,
-    voice: Voice,
-) -> None:
-    first_visit = user.first_seen_at == user.last_seen_at
-    shown = await menu_for(runtime, user, role, config, voice, first_visit=first_visit)
-    await reply(message, shown)
+async def on_start(message: Message, visit: Visit) -> None:
+    first_visit = visit.user.first_seen_at == visit.user.last_seen_at
+    await reply(message, await menu_for(visit, first_visit=first_visit))
 
 
 async def on_help(message: Message, role: Role, voice: Voice) -> None:
@@ -49,32 +40,16 @@ async def on_cancel(message: Message, state: FSMContext, voice: Voice) -> None:
     await reply(message, voice.common.cancelled())
 
 
-async def on_admin(
-    message: Message,
-    state: FSMContext,
-    runtime: Runtime,
-    user: User,
-    role: Role,
-    config: BotConfig,
-    voice: Voice,
-) -> None:
-    if role is not Role.ADMIN:
-        await reply(message, voice.common.not_authorized_message())
+async def on_admin(message: Message, state: FSMContext, visit: Visit) -> None:
+    if visit.role is not Role.ADMIN:
+        await reply(message, visit.voice.common.not_authorized_message())
         return
     await state.clear()  # opening the panel anew leaves any half-done wizard
-    shown = await admin_home(runtime, user, config, voice)
-    await reply(message, shown)
+    await reply(message, await admin_home(visit.runtime, visit.user, visit.config, visit.voice))
 
 
-async def on_home(
-    query: CallbackQuery,
-    runtime: Runtime,
-    user: User,
-    role: Role,
-    config: BotConfig,
-    voice: Voice,
-) -> None:
-    await open_screen(query, await menu_for(runtime, user, role, config, voice))
+async def on_home(query: CallbackQuery, visit: Visit) -> None:
+    await open_screen(query, await menu_for(visit))
 
 
 def build() -> Router:

@@ -22,7 +22,7 @@ const LucienRender = (() => {
       case "italic": return `<i>${inner}</i>`;
       case "underline": return `<u>${inner}</u>`;
       case "strikethrough": return `<s>${inner}</s>`;
-      case "spoiler": return `<span class="spoiler" title="Spoiler: click to reveal">${inner}</span>`;
+      case "spoiler": return `<span class="spoiler" title="Spoiler: clic para mostrar">${inner}</span>`;
       case "code": return `<code>${inner}</code>`;
       case "pre": {
         const lang = entity.language ? ` data-lang="${escapeHtml(entity.language)}"` : "";
@@ -43,7 +43,7 @@ const LucienRender = (() => {
       case "hashtag": case "cashtag": return `<span class="tag">${inner}</span>`;
       case "blockquote": return `<blockquote>${inner}</blockquote>`;
       case "expandable_blockquote":
-        return `<blockquote class="expandable" title="Click to expand">${inner}</blockquote>`;
+        return `<blockquote class="expandable" title="Clic para desplegar">${inner}</blockquote>`;
       default: return inner;
     }
   }

@@ -90,6 +90,10 @@
 
   function keyboard(message) {
     const rows = (message.reply_markup && message.reply_markup.inline_keyboard) || [];
+    if (message.invoice && !rows.length) {  // Telegram's own Pay button
+      return `<div class="keyboard"><div class="row"><button class="kb pay" data-pay="${message.message_id}"
+        data-message="${message.message_id}">Pagar ⭐ ${message.invoice.total_amount}</button></div></div>`;
+    }
     if (!rows.length) return "";
     return `<div class="keyboard">${rows.map((row) => `<div class="row">${row.map((b) => {
       const kind = b.url ? "url" : "callback";
@@ -102,13 +106,18 @@
     const body = message.text !== undefined
       ? LucienRender.render(message.text, message.entities)
       : LucienRender.render(message.caption || "", message.caption_entities);
-    const media = message.photo ? '<div class="media">🖼 photo</div>'
-      : message.document ? `<div class="media">📄 ${esc(message.document.file_name || "document")}</div>`
-      : message.video ? '<div class="media">🎬 video</div>' : "";
+    const invoice = message.invoice
+      ? `<div class="media">🧾 <b>${esc(message.invoice.title)}</b><br>${esc(message.invoice.description)}<br>⭐ ${message.invoice.total_amount}</div>`
+      : "";
+    const paid = message.successful_payment
+      ? `<div class="media">⭐ ${message.successful_payment.total_amount} pagadas</div>` : "";
+    const media = invoice || paid || (message.photo ? '<div class="media">🖼 foto</div>'
+      : message.document ? `<div class="media">📄 ${esc(message.document.file_name || "documento")}</div>`
+      : message.video ? '<div class="media">🎬 vídeo</div>' : "");
     const forwarded = message.forward_origin && message.forward_origin.chat
-      ? `<div class="forwarded">Forwarded from ${esc(message.forward_origin.chat.title || "")}</div>` : "";
+      ? `<div class="forwarded">Reenviado desde ${esc(message.forward_origin.chat.title || "")}</div>` : "";
     const time = new Date(message.date * 1000).toISOString().slice(5, 16).replace("T", " ");
-    const edited = message.edit_date ? " · edited" : "";
+    const edited = message.edit_date ? " · editado" : "";
     return `<div class="msg ${outgoing ? "out" : "in"}" data-id="${message.message_id}">
       <div class="bubble">${forwarded}${media}<div class="text">${body}</div>
       <div class="meta">${time}${edited}</div></div>${keyboard(message)}</div>`;
@@ -162,7 +171,7 @@
     if (!c) { state.view = "chat"; return; }
     const persona = state.data.personas.find((p) => p.key === state.persona);
     $("channel-title").textContent = `${c.kind === "vip" ? "👑" : "🌿"} ${c.title}`;
-    $("channel-sub").textContent = ` · channel ${c.id} · ${c.participants} members`;
+    $("channel-sub").textContent = ` · canal ${c.id} · ${c.participants} miembros`;
     $("posts").innerHTML = c.posts.map((m) => bubble(m, false)).join("")
       || '<p class="muted empty">No posts yet.</p>';
     $("rights").innerHTML = Object.entries(c.bot.rights).map(([name, on]) =>
@@ -171,18 +180,18 @@
     const inside = ["member", "creator", "administrator"].includes(persona.in[c.kind]);
     const links = c.links.filter((l) => l.usable);
     $("channel-actions").innerHTML = [
-      inside ? `<button data-leave="${c.id}">🚪 Leave</button>` : "",
-      !inside ? `<button data-request="${c.id}">✋ Ask to join</button>` : "",
-      ...(!inside ? links.map((l) => `<button data-join-link="${esc(l.invite_link)}">🔗 Join via ${esc(l.name || l.invite_link.slice(-8))}${l.creates_join_request ? " (request)" : ""}</button>`) : []),
-      `<button data-forward="${c.id}">↪️ Forward the latest post to Lucien</button>`,
+      inside ? `<button data-leave="${c.id}">🚪 Salir</button>` : "",
+      !inside ? `<button data-request="${c.id}">✋ Pedir entrada</button>` : "",
+      ...(!inside ? links.map((l) => `<button data-join-link="${esc(l.invite_link)}">🔗 Entrar con ${esc(l.name || l.invite_link.slice(-8))}${l.creates_join_request ? " (solicitud)" : ""}</button>`) : []),
+      `<button data-forward="${c.id}">↪️ Reenviar a Lucien la última publicación</button>`,
     ].join("");
     $("members").innerHTML = c.members.map((m) =>
       `<li>${m.is_bot ? "🎩" : "👤"} ${esc(m.name || String(m.id))} <span class="muted">${esc(m.status)}</span></li>`).join("");
     $("requests").innerHTML = c.join_requests.map((r) => `<li>✋ ${esc(r.name)}</li>`).join("")
-      || '<li class="muted">none</li>';
+      || '<li class="muted">ninguno</li>';
     $("links").innerHTML = c.links.map((l) =>
-      `<li><code>${esc(l.invite_link)}</code> <span class="muted">${l.usable ? "usable" : "used up / revoked"}${l.creates_join_request ? " · join request" : ""}${l.member_limit ? ` · limit ${l.member_limit}` : ""}</span></li>`).join("")
-      || '<li class="muted">none</li>';
+      `<li><code>${esc(l.invite_link)}</code> <span class="muted">${l.usable ? "utilizable" : "agotado / revocado"}${l.creates_join_request ? " · solicitud de entrada" : ""}${l.member_limit ? ` · límite ${l.member_limit}` : ""}</span></li>`).join("")
+      || '<li class="muted">ninguno</li>';
   }
 
   function draw() {
@@ -218,6 +227,13 @@
     const button = event.target.closest("button.kb");
     if (!button) return;
     if (button.dataset.urlButton) return openUrl(button.dataset.urlButton);
+    if (button.dataset.pay) {  // Telegram asks Lucien first, then charges if he says yes
+      const persona = state.persona;
+      return run(async () => {
+        await deliver((await api("checkout", { persona, message_id: Number(button.dataset.pay) })).updates);
+        await deliver((await api("charge", { persona })).updates);
+      });
+    }
     act("press", { persona: state.persona, message_id: Number(button.dataset.message), data: button.dataset.callback });
   });
 
@@ -264,9 +280,9 @@
   function showInvitation(invitation) {
     const box = $("invitation");
     box.classList.remove("hidden");
-    box.innerHTML = `<h3>🎟 Invitation</h3><code class="wrap">${esc(invitation.link)}</code>
+    box.innerHTML = `<h3>🎟 Invitación</h3><code class="wrap">${esc(invitation.link)}</code>
       <div class="open-as">${state.data.personas.filter((p) => p.key !== "owner").map((p) =>
-        `<button data-open-as="${p.key}" data-link="${esc(invitation.link)}">Open as ${esc(p.name)}</button>`).join("")}</div>`;
+        `<button data-open-as="${p.key}" data-link="${esc(invitation.link)}">Abrir como ${esc(p.name)}</button>`).join("")}</div>`;
   }
 
   $("invitation").addEventListener("click", (event) => {

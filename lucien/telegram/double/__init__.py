@@ -22,6 +22,7 @@ Modules: ``state`` (the world), ``methods`` (the Bot API method table), ``update
 from lucien.telegram.double.errors import BotApiError
 from lucien.telegram.double.methods import METHODS, Handler, method
 from lucien.telegram.double.objects import TgUser
+from lucien.telegram.double.payments import PaymentResult
 from lucien.telegram.double.server import (
     BadGatewayError,
     Call,
@@ -44,6 +45,7 @@ __all__ = [
     "InviteLink",
     "Member",
     "NetworkFailureError",
+    "PaymentResult",
     "TelegramDouble",
     "TgUser",
     "UpdateFactory",

@@ -49,19 +49,13 @@ UNAUTHORIZED: Final = "Unauthorized"
 class BotApiError(Exception):
     """An answer with ``"ok": false``; raised by handlers and by injected faults."""
 
-    def __init__(
-        self,
-        error_code: int,
-        description: str,
-        *,
-        retry_after: int | None = None,
-        migrate_to_chat_id: int | None = None,
-    ) -> None:
+    def __init__(self, error_code: int, description: str, **parameters: int | None) -> None:
+        """``parameters`` are Telegram's ResponseParameters (``retry_after``,
+        ``migrate_to_chat_id``); a ``None`` one is left out, as Telegram leaves it out."""
         super().__init__(f"{error_code} {description}")
         self.error_code = error_code
         self.description = description
-        self.retry_after = retry_after
-        self.migrate_to_chat_id = migrate_to_chat_id
+        self.parameters = {k: v for k, v in parameters.items() if v is not None}
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON body Telegram sends for this error."""
@@ -70,13 +64,8 @@ class BotApiError(Exception):
             "error_code": self.error_code,
             "description": self.description,
         }
-        parameters: dict[str, int] = {}
-        if self.retry_after is not None:
-            parameters["retry_after"] = self.retry_after
-        if self.migrate_to_chat_id is not None:
-            parameters["migrate_to_chat_id"] = self.migrate_to_chat_id
-        if parameters:
-            payload["parameters"] = parameters
+        if self.parameters:
+            payload["parameters"] = dict(self.parameters)
         return payload
 
 

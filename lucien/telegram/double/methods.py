@@ -401,42 +401,46 @@ def send_chat_action(state: DoubleState, params: Params) -> bool:
     return True
 
 
-@method("editMessageText")
-def edit_message_text(state: DoubleState, params: Params) -> JSON | bool:
+def _edit(state: DoubleState, params: Params, changes: Callable[[JSON], JSON]) -> JSON | bool:
+    """The edit methods' one path: an inline message is accepted as is; a chat message
+    must be the bot's and editable, ``changes`` checks it has what is edited and says
+    what changes, and an edit that changes nothing is refused."""
     if _present(params, "inline_message_id"):
         return True
     _, message = _editable(state, params)
-    if "text" not in message:
-        raise bad_request(errors.NO_TEXT_TO_EDIT)
-    content = _text_content(params)
+    edited = changes(message)
     inline, _ = _markup(params)
-    changes = {"text": content["text"], "entities": content.get("entities")}
-    return _apply_edit(state, message, changes, inline)
+    return _apply_edit(state, message, edited, inline)
+
+
+@method("editMessageText")
+def edit_message_text(state: DoubleState, params: Params) -> JSON | bool:
+    def changes(message: JSON) -> JSON:
+        if "text" not in message:
+            raise bad_request(errors.NO_TEXT_TO_EDIT)
+        content = _text_content(params)
+        return {"text": content["text"], "entities": content.get("entities")}
+
+    return _edit(state, params, changes)
 
 
 @method("editMessageCaption")
 def edit_message_caption(state: DoubleState, params: Params) -> JSON | bool:
-    if _present(params, "inline_message_id"):
-        return True
-    _, message = _editable(state, params)
-    if not any(key in message for key in _MEDIA_KEYS):
-        raise bad_request(errors.NO_CAPTION_TO_EDIT)
-    content = _caption_content(params)
-    inline, _ = _markup(params)
-    changes = {
-        "caption": content.get("caption"),
-        "caption_entities": content.get("caption_entities"),
-    }
-    return _apply_edit(state, message, changes, inline)
+    def changes(message: JSON) -> JSON:
+        if not any(key in message for key in _MEDIA_KEYS):
+            raise bad_request(errors.NO_CAPTION_TO_EDIT)
+        content = _caption_content(params)
+        return {
+            "caption": content.get("caption"),
+            "caption_entities": content.get("caption_entities"),
+        }
+
+    return _edit(state, params, changes)
 
 
 @method("editMessageReplyMarkup")
 def edit_message_reply_markup(state: DoubleState, params: Params) -> JSON | bool:
-    if _present(params, "inline_message_id"):
-        return True
-    _, message = _editable(state, params)
-    inline, _ = _markup(params)
-    return _apply_edit(state, message, {}, inline)
+    return _edit(state, params, lambda message: {})
 
 
 @method("deleteMessage")
@@ -539,13 +543,10 @@ def set_webhook(state: DoubleState, params: Params) -> bool:
 
 @method("deleteWebhook")
 def delete_webhook(state: DoubleState, params: Params) -> bool:
-    webhook = state.webhook
-    webhook.url = ""
-    webhook.secret_token = None
-    webhook.has_custom_certificate = False
-    if _bool(params, "drop_pending_updates"):
-        webhook.pending_update_count = 0
-    return True
+    """Telegram's own equivalence: ``setWebhook`` with an empty URL (``allowed_updates`` is
+    kept; what else it resets is not shown while no URL is set)."""
+    kept = {k: v for k, v in params.items() if k == "drop_pending_updates"}
+    return set_webhook(state, kept)
 
 
 @method("getWebhookInfo")

@@ -32,6 +32,7 @@ from lucien.telegram.double.errors import BotApiError
 from lucien.telegram.double.methods import METHODS, Handler, canonical_name
 from lucien.telegram.double.objects import JSON, TgUser, short_user
 from lucien.telegram.double.params import read_params
+from lucien.telegram.double.payments import PaymentsMixin
 from lucien.telegram.double.state import DoubleState, MemberChange
 from lucien.telegram.double.updates import UpdateFactory
 
@@ -109,7 +110,7 @@ class HangingCallError(Exception):
 BAD_GATEWAY_BODY = "<html><body><h1>502 Bad Gateway</h1></body></html>"
 
 
-class TelegramDouble(DoubleState):
+class TelegramDouble(PaymentsMixin, DoubleState):
     """An in-memory Telegram for one bot, speaking the Bot API over ASGI.
 
     Create one per test (or one per sandbox process). ``token`` is optional: when set,

@@ -33,6 +33,7 @@ from lucien.telegram.double.objects import (
     placeholder_user,
     short_user,
 )
+from lucien.telegram.double.stars import StarsState
 
 UserRef = TgUser | Mapping[str, Any] | int
 MemberStatus = Literal["creator", "administrator", "member", "restricted", "left", "kicked"]
@@ -219,6 +220,8 @@ class DoubleState:
         self._sent: list[tuple[int, int]] = []
         #: Updates waiting for ``getUpdates`` (long polling), oldest first.
         self.update_queue: list[JSON] = []
+        #: Invoices, checkouts, charges and Stars transactions (``payments.py``).
+        self.stars_state = StarsState()
 
     # ----------------------------------------------------------------- time and users
 

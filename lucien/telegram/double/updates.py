@@ -18,7 +18,8 @@ import copy
 import itertools
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from functools import partialmethod
+from typing import TYPE_CHECKING, Any, Literal
 
 from lucien.telegram.double.formatting import utf16_len
 from lucien.telegram.double.objects import (
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 UserLike = TgUser | Mapping[str, Any]
 ChatLike = int | Mapping[str, Any]
+MediaKind = Literal["photo", "document", "video"]
 
 DEFAULT_BOT = TgUser(777000001, "Lucien", username="LucienBot", language_code=None, is_bot=True)
 
@@ -174,65 +176,37 @@ class UpdateFactory:
         entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(name)}]
         return self.message(user, text, chat=chat, entities=entities)
 
-    def photo_message(
+    def media_message(
         self,
+        kind: MediaKind,
         user: UserLike,
         file_id: str,
         caption: str | None = None,
         caption_entities: list[JSON] | None = None,
         *,
         chat: ChatLike | None = None,
-    ) -> JSON:
-        content: JSON = {"photo": photo_sizes(file_id)}
-        return self.wrap(
-            "message", self._media_message(user, chat, content, caption, caption_entities)
-        )
-
-    def document_message(
-        self,
-        user: UserLike,
-        file_id: str,
-        caption: str | None = None,
-        caption_entities: list[JSON] | None = None,
-        *,
         file_name: str = "documento.pdf",
         mime_type: str = "application/pdf",
-        chat: ChatLike | None = None,
     ) -> JSON:
-        content: JSON = {
-            "document": document_object(file_id, file_name=file_name, mime_type=mime_type)
-        }
-        return self.wrap(
-            "message", self._media_message(user, chat, content, caption, caption_entities)
-        )
-
-    def video_message(
-        self,
-        user: UserLike,
-        file_id: str,
-        caption: str | None = None,
-        caption_entities: list[JSON] | None = None,
-        *,
-        chat: ChatLike | None = None,
-    ) -> JSON:
-        content: JSON = {"video": video_object(file_id)}
-        return self.wrap(
-            "message", self._media_message(user, chat, content, caption, caption_entities)
-        )
-
-    def _media_message(
-        self,
-        user: UserLike,
-        chat: ChatLike | None,
-        content: JSON,
-        caption: str | None,
-        caption_entities: list[JSON] | None,
-    ) -> JSON:
+        """A photo, document or video from ``user``; ``file_name`` and ``mime_type`` name a
+        document. ``photo_message``, ``document_message`` and ``video_message`` fix ``kind``."""
+        media: JSON | list[JSON]
+        if kind == "photo":
+            media = photo_sizes(file_id)
+        elif kind == "video":
+            media = video_object(file_id)
+        else:
+            media = document_object(file_id, file_name=file_name, mime_type=mime_type)
+        content: JSON = {kind: media}
         if caption:
             content["caption"] = caption
             if caption_entities:
                 content["caption_entities"] = caption_entities
-        return self._user_message(user, chat, content)
+        return self.wrap("message", self._user_message(user, chat, content))
+
+    photo_message = partialmethod(media_message, "photo")
+    document_message = partialmethod(media_message, "document")
+    video_message = partialmethod(media_message, "video")
 
     def forwarded_channel_post(
         self,
@@ -394,3 +368,49 @@ class UpdateFactory:
                 member, new_status, chat_type=chat_type, rights=rights
             ),
         }
+
+    # ------------------------------------------------------------------ payments
+
+    def pre_checkout_query(
+        self,
+        user: UserLike,
+        query_id: str,
+        invoice_payload: str,
+        total_amount: int,
+        *,
+        currency: str = "XTR",
+    ) -> JSON:
+        """Telegram asks the bot to confirm a checkout (it must answer within 10 s)."""
+        payload: JSON = {
+            "id": query_id,
+            "from": self._remember(user),
+            "currency": currency,
+            "total_amount": total_amount,
+            "invoice_payload": invoice_payload,
+        }
+        return self.wrap("pre_checkout_query", payload)
+
+    def successful_payment(
+        self,
+        user: UserLike,
+        invoice_payload: str,
+        total_amount: int,
+        charge_id: str,
+        *,
+        currency: str = "XTR",
+        subscription_period: int | None = None,
+    ) -> JSON:
+        """The service message in the payer's private chat once the Stars are charged."""
+        payment: JSON = {
+            "currency": currency,
+            "total_amount": total_amount,
+            "invoice_payload": invoice_payload,
+            "telegram_payment_charge_id": charge_id,
+            "provider_payment_charge_id": "",
+        }
+        if subscription_period is not None:
+            payment["subscription_expiration_date"] = self._now() + subscription_period
+            payment["is_recurring"] = True
+            payment["is_first_recurring"] = True
+        content: JSON = {"successful_payment": payment}
+        return self.wrap("message", self._user_message(user, None, content))

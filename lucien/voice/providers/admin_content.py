@@ -41,31 +41,25 @@ class AdminContentProvider(Provider):
             f"{money(p.price, p.currency)}" + ("" if p.active else f" · {i('inactivo')}")
             for p in packages
         ]
+        filter = "" if category == "all" else category
         rows = [
-            [
-                self.admin_button(
-                    ("" if p.active else "💤 ") + label_value(p.name, 40),
-                    S.CONTENT,
-                    A.VIEW,
-                    id=p.id,
-                    page=page.page,
-                    arg="" if category == "all" else category,
-                )
-            ]
+            self.opens(
+                ("" if p.active else "💤 ") + label_value(p.name, 40), S.CONTENT, p.id, page, filter
+            )
             for p in packages
         ]
-        return self.message(
+        return self.paged(
             "packages",
             f"🎁 <b>Catálogo</b> ({page.total})",
-            "\n".join(lines) if lines else i("El catálogo está vacío por ahora."),
-            self.page_line(page),
-            keyboard=keyboard(
-                *rows,
-                self.filter_row(S.CONTENT, CATEGORY_FILTERS, category),
-                self.pager(page, lambda n: self.cb(S.CONTENT, A.LIST, page=n, arg=category)),
+            lines,
+            "El catálogo está vacío por ahora.",
+            page,
+            lambda n: self.cb(S.CONTENT, A.LIST, page=n, arg=category),
+            above=[*rows, self.filter_row(S.CONTENT, CATEGORY_FILTERS, category)],
+            below=[
                 [self.admin_button("➕ Nuevo contenido", S.CONTENT, A.NEW)],
                 [self.back_to(S.MAIN)],
-            ),
+            ],
         )
 
     def package(

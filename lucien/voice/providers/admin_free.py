@@ -80,17 +80,18 @@ class AdminFreeProvider(Provider):
             elif r.state == "failed":
                 line += f" · {plural(r.attempts, 'intento', 'intentos')}"
             lines.append(line)
-        return self.message(
+        return self.paged(
             "queue",
             f"📋 <b>Solicitudes · {label.lower()}</b> ({page.total})",
-            "\n".join(lines) if lines else i("Nadie en este apartado."),
-            self.page_line(page),
-            keyboard=keyboard(
+            lines,
+            "Nadie en este apartado.",
+            page,
+            lambda n: self.cb(S.FREE, A.LIST, page=n, arg=filter),
+            above=[
                 self.filter_row(S.FREE, QUEUE_FILTERS[:2], filter, counts),
                 self.filter_row(S.FREE, QUEUE_FILTERS[2:], filter, counts),
-                self.pager(page, lambda n: self.cb(S.FREE, A.LIST, page=n, arg=filter)),
-                [self.back_to(S.FREE)],
-            ),
+            ],
+            below=[[self.back_to(S.FREE)]],
         )
 
     def approve_all_confirm(self, *, count: int) -> Message:

@@ -95,30 +95,21 @@ class AdminInterestsProvider(Provider):
                 f"{self.short(it.created_at)}"
             )
             label = "Círculo" if it.package is None else label_value(it.package.name, 20)
-            rows.append(
-                [
-                    self.admin_button(
-                        f"{mark} {label_value(it.user.full_name, 20)} · {label}",
-                        S.INTERESTS,
-                        A.VIEW,
-                        id=it.id,
-                        page=page.page,
-                        arg=filter,
-                    )
-                ]
-            )
-        return self.message(
+            who = label_value(it.user.full_name, 20)
+            rows.append(self.opens(f"{mark} {who} · {label}", S.INTERESTS, it.id, page, filter))
+        return self.paged(
             "interests",
             f"✨ <b>Intereses · {_FILTER_LABEL.get(filter, '').lower()}</b> ({page.total})",
-            "\n".join(lines) if lines else i("Ningún interés en este apartado."),
-            self.page_line(page),
-            keyboard=keyboard(
+            lines,
+            "Ningún interés en este apartado.",
+            page,
+            lambda n: self.cb(S.INTERESTS, A.LIST, page=n, arg=filter),
+            above=[
                 *rows,
                 self.filter_row(S.INTERESTS, STATE_FILTERS, filter, counts),
                 self.filter_row(S.INTERESTS, KIND_FILTERS, filter, counts),
-                self.pager(page, lambda n: self.cb(S.INTERESTS, A.LIST, page=n, arg=filter)),
-                [self.back_to(S.MAIN)],
-            ),
+            ],
+            below=[[self.back_to(S.MAIN)]],
         )
 
     def interest(

@@ -147,16 +147,15 @@ class AdminUsersProvider(Provider):
 
     def users(self, *, users: Sequence[UserCard], role: RoleFilter, page: Page) -> Message:
         label = dict(ROLE_FILTERS).get(role, "")
-        return self.message(
+        return self.paged(
             "users",
             f"👥 <b>{label}</b> ({page.total})",
-            "\n".join(self._line(u) for u in users) or i("Nadie en este apartado."),
-            self.page_line(page),
-            keyboard=keyboard(
-                *self._rows(users),
-                self.pager(page, lambda n: self.cb(S.USERS, A.LIST, page=n, arg=role)),
-                [self.back_to(S.USERS)],
-            ),
+            [self._line(u) for u in users],
+            "Nadie en este apartado.",
+            page,
+            lambda n: self.cb(S.USERS, A.LIST, page=n, arg=role),
+            above=self._rows(users),
+            below=[[self.back_to(S.USERS)]],
         )
 
     # -- profile ------------------------------------------------------------------------
@@ -188,6 +187,7 @@ class AdminUsersProvider(Provider):
             else:
                 manage.append(self.admin_button("🗝 Dar la custodia", S.USERS, A.GRANT, id=u.id))
         rows: list[list[InlineKeyboardButton] | None] = [manage]
+        rows.append([self.admin_button("⭐ Pagos en estrellas", S.PAYMENTS, A.LIST, id=u.id)])
         if not is_self and not u.is_owner:
             rows.append(
                 [
@@ -229,6 +229,28 @@ class AdminUsersProvider(Provider):
             ),
         )
 
+    def _profile_page(
+        self,
+        name: str,
+        tab_title: str,
+        user: UserCard,
+        lines: Sequence[str],
+        empty: str,
+        page: Page,
+        tab: Tab,
+    ) -> Message:
+        """A paged profile tab (history, interests): the tabs above, back to the profile."""
+        return self.paged(
+            name,
+            f"👤 {b(person(user.full_name, 'sin nombre'))} · {tab_title}",
+            lines,
+            empty,
+            page,
+            lambda n: self.cb(S.USERS, A.VIEW, id=user.id, page=n, arg=tab),
+            above=[self._tabs(user.id, tab)],
+            below=[self._profile_back(user.id)],
+        )
+
     def profile_audit(self, *, user: UserCard, entries: Sequence[AuditCard], page: Page) -> Message:
         lines = []
         for e in entries:
@@ -237,16 +259,14 @@ class AdminUsersProvider(Provider):
             by = f" · por {esc(e.actor_name, 40)}" if e.actor_name else ""
             why = f"\n  {i(esc(e.reason, 200))}" if e.reason else ""
             lines.append(f"• {self.short(e.created_at)} · {text}{by}{why}")
-        return self.message(
+        return self._profile_page(
             "profile_audit",
-            f"👤 {b(person(user.full_name, 'sin nombre'))} · historial",
-            "\n".join(lines) or i("Sin anotaciones en el registro."),
-            self.page_line(page),
-            keyboard=keyboard(
-                self._tabs(user.id, "aud"),
-                self.pager(page, lambda n: self.cb(S.USERS, A.VIEW, id=user.id, page=n, arg="aud")),
-                self._profile_back(user.id),
-            ),
+            "historial",
+            user,
+            lines,
+            "Sin anotaciones en el registro.",
+            page,
+            "aud",
         )
 
     def profile_interests(
@@ -258,16 +278,14 @@ class AdminUsersProvider(Provider):
             f"{self.short(it.created_at)}"
             for it in interests
         ]
-        return self.message(
+        return self._profile_page(
             "profile_interests",
-            f"👤 {b(person(user.full_name, 'sin nombre'))} · intereses",
-            "\n".join(lines) or i("Aún no ha mostrado interés por nada."),
-            self.page_line(page),
-            keyboard=keyboard(
-                self._tabs(user.id, "int"),
-                self.pager(page, lambda n: self.cb(S.USERS, A.VIEW, id=user.id, page=n, arg="int")),
-                self._profile_back(user.id),
-            ),
+            "intereses",
+            user,
+            lines,
+            "Aún no ha mostrado interés por nada.",
+            page,
+            "int",
         )
 
     # -- actions ------------------------------------------------------------------------

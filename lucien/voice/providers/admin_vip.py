@@ -16,11 +16,12 @@ from lucien.voice.limits import TEXT_LIMIT, chunk_blocks
 from lucien.voice.markup import b, code, esc, i, label_value, money, number, plural
 from lucien.voice.markup import name as person
 from lucien.voice.message import Alert, Message, columns, keyboard
+from lucien.voice.providers.admin_payments import stars
 from lucien.voice.providers.base import Provider
 
 TokenFilter = Literal["unused", "used", "expired", "revoked"]
 SubFilter = Literal["active", "expiring", "expired"]
-PlanField = Literal["name", "days", "price", "currency"]
+PlanField = Literal["name", "days", "price", "currency", "stars"]
 
 TOKEN_FILTERS: tuple[tuple[str, str], ...] = (
     ("unused", "Sin usar"),
@@ -44,8 +45,21 @@ _PLAN_PROMPT: dict[str, str] = {
     "days": "¿Cuántos días de acceso concede? (un número entre 1 y {limit})",
     "price": "¿Qué precio tiene? (un número, por ejemplo 19.99; hasta {limit})",
     "currency": "¿En qué moneda? (tres letras, por ejemplo USD o MXN)",
+    "stars": "¿Lo vendo también aquí mismo, en estrellas de Telegram? Escriba el precio en "
+    "estrellas (un número entero, hasta {limit}), o 0 si solo se ofrece con invitación.",
 }
-PLAN_LIMITS: dict[str, int] = {"name": 64, "days": 3650, "price": 1_000_000, "currency": 3}
+PLAN_LIMITS: dict[str, int] = {
+    "name": 64,
+    "days": 3650,
+    "price": 1_000_000,
+    "currency": 3,
+    "stars": 10_000,
+}
+
+
+def _in_bot(value: int | None) -> str:
+    """A plan's price in Stars, or that it is sold only by invitation."""
+    return stars(value) if value else "no, solo con invitación"
 
 
 class AdminVipProvider(Provider):
@@ -211,19 +225,19 @@ class AdminVipProvider(Provider):
             elif t.revoked_at:
                 line += f"\n  revocada el {self.short(t.revoked_at)}"
             lines.append(line)
-        body = "\n".join(lines) if lines else i("No hay invitaciones en este apartado.")
-        return self.message(
+        return self.paged(
             "tokens",
             f"📜 <b>Invitaciones · {label.lower()}</b> ({page.total})",
-            body,
-            self.page_line(page),
-            keyboard=keyboard(
+            lines,
+            "No hay invitaciones en este apartado.",
+            page,
+            lambda n: self.cb(S.TOKENS, A.LIST, page=n, arg=filter),
+            above=[
                 *columns(revoke, 2),
                 self.filter_row(S.TOKENS, TOKEN_FILTERS[:2], filter, counts),
                 self.filter_row(S.TOKENS, TOKEN_FILTERS[2:], filter, counts),
-                self.pager(page, lambda n: self.cb(S.TOKENS, A.LIST, page=n, arg=filter)),
-                [self.back_to(S.VIP)],
-            ),
+            ],
+            below=[[self.back_to(S.VIP)]],
         )
 
     def token_revoke_confirm(self, *, token: TokenCard) -> Message:
@@ -277,31 +291,17 @@ class AdminVipProvider(Provider):
                 else f"concluyó {self.short_day(s.ends_at)}"
             )
             lines.append(f"• {b(who)} · {esc(s.plan_name or 'plan personal', 40)} · {tail}")
-            rows.append(
-                [
-                    self.admin_button(
-                        f"{label_value(s.user.full_name or s.user.username, 30)} · "
-                        f"{self.short_day(s.ends_at)}",
-                        S.SUBS,
-                        A.VIEW,
-                        id=s.id,
-                        page=page.page,
-                        arg=filter,
-                    )
-                ]
-            )
-        body = "\n".join(lines) if lines else i("Nadie en este apartado por ahora.")
-        return self.message(
+            name = f"{label_value(s.user.full_name or s.user.username, 30)} · "
+            rows.append(self.opens(name + self.short_day(s.ends_at), S.SUBS, s.id, page, filter))
+        return self.paged(
             "subscribers",
             f"👑 <b>Miembros · {label.lower()}</b> ({page.total})",
-            body,
-            self.page_line(page),
-            keyboard=keyboard(
-                *rows,
-                self.filter_row(S.SUBS, SUB_FILTERS, filter, counts),
-                self.pager(page, lambda n: self.cb(S.SUBS, A.LIST, page=n, arg=filter)),
-                [self.back_to(S.VIP)],
-            ),
+            lines,
+            "Nadie en este apartado por ahora.",
+            page,
+            lambda n: self.cb(S.SUBS, A.LIST, page=n, arg=filter),
+            above=[*rows, self.filter_row(S.SUBS, SUB_FILTERS, filter, counts)],
+            below=[[self.back_to(S.VIP)]],
         )
 
     def subscriber(
@@ -334,7 +334,10 @@ class AdminVipProvider(Provider):
                 [self.admin_button("🚪 Retirar del círculo", S.SUBS, A.REMOVE, id=sub.id)]
                 if active
                 else None,
-                [self.admin_button("👤 Perfil", S.USERS, A.VIEW, id=u.id, arg="sum")],
+                [
+                    self.admin_button("👤 Perfil", S.USERS, A.VIEW, id=u.id, arg="sum"),
+                    self.admin_button("⭐ Pagos", S.PAYMENTS, A.LIST, id=u.id),
+                ],
                 [self.admin_button("⬅️ Volver", S.SUBS, A.LIST, page=back_page, arg=back_filter)],
             ),
         )
@@ -406,6 +409,7 @@ class AdminVipProvider(Provider):
     def plans(self, *, plans: Sequence[PlanCard], page: Page) -> Message:
         lines = [
             f"• {b(esc(p.name, 64))} · {p.days} días · {money(p.price, p.currency)}"
+            + (f" · {stars(p.stars)}" if p.stars else "")
             + ("" if p.active else f" · {i('inactivo')}")
             for p in plans
         ]
@@ -417,17 +421,15 @@ class AdminVipProvider(Provider):
             ]
             for p in plans
         ]
-        return self.message(
+        return self.paged(
             "plans",
             f"🗂 <b>Planes</b> ({page.total})",
-            "\n".join(lines) if lines else i("Aún no hay planes."),
-            self.page_line(page),
-            keyboard=keyboard(
-                *rows,
-                self.pager(page, lambda n: self.cb(S.PLANS, A.LIST, page=n)),
-                [self.admin_button("➕ Nuevo plan", S.PLANS, A.NEW)],
-                [self.back_to(S.VIP)],
-            ),
+            lines,
+            "Aún no hay planes.",
+            page,
+            lambda n: self.cb(S.PLANS, A.LIST, page=n),
+            above=rows,
+            below=[[self.admin_button("➕ Nuevo plan", S.PLANS, A.NEW)], [self.back_to(S.VIP)]],
         )
 
     def plan(self, *, plan: PlanCard) -> Message:
@@ -437,6 +439,7 @@ class AdminVipProvider(Provider):
             f"🗂 {b(esc(plan.name, 64))}",
             f"Duración: {b(plural(plan.days, 'día', 'días'))}\n"
             f"Precio: {b(money(plan.price, plan.currency))}\n"
+            f"Con estrellas: {b(_in_bot(plan.stars))}\n"
             f"Estado: {state}",
             keyboard=keyboard(
                 [
@@ -447,6 +450,7 @@ class AdminVipProvider(Provider):
                     self.admin_button("✏️ Precio", S.PLANS, A.EDIT, id=plan.id, arg="price"),
                     self.admin_button("✏️ Moneda", S.PLANS, A.EDIT, id=plan.id, arg="currency"),
                 ],
+                [self.admin_button("⭐ Estrellas", S.PLANS, A.EDIT, id=plan.id, arg="stars")],
                 [
                     self.admin_button(
                         "💤 Desactivar" if plan.active else "✅ Activar",
@@ -487,7 +491,8 @@ class AdminVipProvider(Provider):
             "¿Creo este plan?",
             f"Nombre: {b(esc(draft.name or '—', 64))}\n"
             f"Duración: {draft.days or '—'} días\n"
-            f"Precio: {price}",
+            f"Precio: {price}\n"
+            f"Con estrellas: {_in_bot(draft.stars)}",
             keyboard=keyboard(
                 [self.admin_button("✅ Crear", S.PLANS, A.SAVE), self.cancel(S.PLANS)]
             ),
@@ -498,7 +503,9 @@ class AdminVipProvider(Provider):
         return self.message(
             "plan_saved",
             f"Plan {b(esc(plan.name, 64))} {verb}: {plan.days} días · "
-            f"{money(plan.price, plan.currency)}.",
+            f"{money(plan.price, plan.currency)}"
+            + (f" · {stars(plan.stars)}" if plan.stars else "")
+            + ".",
             keyboard=keyboard(
                 [self.admin_button("🗂 Ver plan", S.PLANS, A.VIEW, id=plan.id)],
                 [self.admin_button("🎟 Emitir invitaciones", S.TOKENS, A.ISSUE_PLAN, id=plan.id)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypedDict, Unpack
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -13,13 +13,16 @@ from lucien.callbacks import AdminAction, AdminCB, AdminSection, HomeCB
 from lucien.voice import dates
 from lucien.voice.data import Page
 from lucien.voice.limits import TEXT_LIMIT, fit
+from lucien.voice.markup import i
 from lucien.voice.message import (
     DIANA_SIGNATURE,
     LUCIEN_SIGNATURE,
     Alert,
     Message,
+    Row,
     Speaker,
     button,
+    keyboard,
 )
 
 if TYPE_CHECKING:
@@ -28,6 +31,14 @@ if TYPE_CHECKING:
 #: A variant is its text, or ``(weight, text)`` when it should come up more (or less) often.
 Variant = str | tuple[float, str]
 Variants = Sequence[Variant]
+
+
+class Where(TypedDict, total=False):
+    """Which item, page and argument an admin button points at (see :meth:`Provider.cb`)."""
+
+    id: int
+    page: int
+    arg: str
 
 
 class Provider:
@@ -113,17 +124,26 @@ class Provider:
     ) -> AdminCB:
         return AdminCB(section=section, action=action, id=id, page=page, arg=arg)
 
-    @staticmethod
+    @classmethod
     def admin_button(
+        cls,
         label: str,
         section: AdminSection,
         action: AdminAction | str = AdminAction.OPEN,
-        *,
-        id: int = 0,
-        page: int = 0,
-        arg: str = "",
+        **where: Unpack[Where],
     ) -> InlineKeyboardButton:
-        return button(label, AdminCB(section=section, action=action, id=id, page=page, arg=arg))
+        """A button carrying :meth:`cb` (``id``, ``page``, ``arg`` as there)."""
+        return button(label, cls.cb(section, action, **where))
+
+    @classmethod
+    def opens(
+        cls, label: str, section: AdminSection, id: int, page: Page, filter: str = ""
+    ) -> list[InlineKeyboardButton]:
+        """A list item's row: it opens the item and carries the list's page and filter, so
+        the item's "Volver" returns to the page it came from."""
+        return [
+            cls.admin_button(label, section, AdminAction.VIEW, id=id, page=page.page, arg=filter)
+        ]
 
     @classmethod
     def back_to(cls, section: AdminSection, label: str = "⬅️ Volver") -> InlineKeyboardButton:
@@ -142,6 +162,29 @@ class Provider:
         if page.has_next:
             row.append(button("Siguiente ›", make(page.page + 1)))
         return row
+
+    def paged(
+        self,
+        name: str,
+        title: str,
+        lines: Sequence[str],
+        empty: str,
+        page: Page,
+        turn: Callable[[int], CallbackData],
+        *,
+        above: Sequence[Row | None] = (),
+        below: Sequence[Row | None] = (),
+    ) -> Message:
+        """Every paged list screen, one layout: the title, the page's lines (``empty`` in
+        italics when there are none) and "Página x de y"; buttons: the ``above`` rows (items,
+        filters), the pager (``turn`` makes a page's callback), the ``below`` rows (back)."""
+        return self.message(
+            name,
+            title,
+            "\n".join(lines) or i(empty),
+            self.page_line(page),
+            keyboard=keyboard(*above, self.pager(page, turn), *below),
+        )
 
     @staticmethod
     def page_line(page: Page) -> str | None:

@@ -301,6 +301,9 @@ _PROBLEMS: dict[str, str] = {
     "behind": "le faltan reformas: aplique las migraciones antes de servir",
     "down": "@redis_down",
     "url_mismatch": "no apunta a mi dirección pública",
+    "updates_missing": (
+        "no me entrega todo lo que atiendo: regístrelo de nuevo (lucien set-webhook)"
+    ),
     "no_public_url": "falta la dirección pública (PUBLIC_URL)",
     "last_error": "Telegram tuvo un tropiezo al entregarme mensajes",
     "missing": "sin definir",
@@ -337,6 +340,8 @@ def _facts(card: CheckCard) -> str:
             )
         elif f.get("url"):
             bits.append(f"apunta a {code(f.get('url'))}")
+        if f.get("missing_updates"):
+            bits.append("no llegan " + ", ".join(code(u) for u in f["missing_updates"]))
         if f.get("pending"):
             bits.append(plural(int(f["pending"]), "mensaje en espera", "mensajes en espera"))
         if "last_error_minutes" in f:

@@ -8,12 +8,13 @@ from datetime import datetime
 from aiogram.filters.callback_data import CallbackData
 
 from lucien.callbacks import FreeAction, FreeCB, VipAction, VipCB
-from lucien.voice.data import Audience, PackageCard, Page, PlanCard, Role, SocialLinks
+from lucien.voice.data import Audience, PackageCard, Page, PlanCard, Role, SocialLinks, StarsOffer
 from lucien.voice.markup import b, esc, i, label_value, money, tme
 from lucien.voice.message import Message, button, keyboard, url_button
 from lucien.voice.providers import words
 from lucien.voice.providers.base import Provider
 from lucien.voice.providers.keyboards import free_menu, social_buttons, vip_menu
+from lucien.voice.providers.payments import pay_buttons, pay_line
 
 DESCRIPTION_LIMIT = 2500
 
@@ -178,7 +179,14 @@ class MenusProvider(Provider):
             ),
         )
 
-    def vip_renew(self, *, ends_at: datetime, creator_username: str | None = None) -> Message:
+    def vip_renew(
+        self,
+        *,
+        ends_at: datetime,
+        creator_username: str | None = None,
+        offers: Sequence[StarsOffer] = (),
+    ) -> Message:
+        """How to renew; with plans sold for Stars, a pay button for each (``offers``)."""
         url = tme(creator_username)
         contact = "escríbale directamente o pulse «Me interesa»" if url else "pulse «Me interesa»"
         return self.message(
@@ -189,7 +197,9 @@ class MenusProvider(Provider):
             f"{contact}: avisaré a los custodios y le escribirán con los detalles. "
             "Al canjear la nueva invitación, el tiempo se suma a partir de su fecha actual; "
             "no perderá ni un día.",
+            pay_line(offers, renewing=True),
             keyboard=keyboard(
+                *pay_buttons(offers),
                 [url_button("💬 Escribir a Diana", url)] if url else None,
                 [button("✨ Me interesa", VipCB(action=VipAction.RENEW_INTEREST))],
                 [button("⬅️ Volver", VipCB(action=VipAction.MENU))],
@@ -197,9 +207,14 @@ class MenusProvider(Provider):
         )
 
     def circle(
-        self, *, plans: Sequence[PlanCard] = (), creator_username: str | None = None
+        self,
+        *,
+        plans: Sequence[PlanCard] = (),
+        creator_username: str | None = None,
+        offers: Sequence[StarsOffer] = (),
     ) -> Message:
-        """What the VIP circle offers, with "Me interesa" for the subscription itself."""
+        """What the VIP circle offers, with "Me interesa" for the subscription itself (and a
+        pay button per plan sold for Stars: ``offers``)."""
         url = tme(creator_username)
         offer = (
             "El círculo es el espacio íntimo de Diana: el <b>Diván</b> 👑\n"
@@ -229,7 +244,9 @@ class MenusProvider(Provider):
                     "«Me interesa» basta.",
                 ),
             ),
+            pay_line(offers),
             keyboard=keyboard(
+                *pay_buttons(offers),
                 [button("✨ Me interesa", FreeCB(action=FreeAction.CIRCLE_INTEREST))],
                 [url_button("💬 Escribir a Diana", url)] if url else None,
                 [button("⬅️ Volver", FreeCB(action=FreeAction.MENU))],

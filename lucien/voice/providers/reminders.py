@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from lucien.callbacks import VipAction, VipCB
+from lucien.voice.data import StarsOffer
 from lucien.voice.dates import duration
 from lucien.voice.markup import b, esc, tme
 from lucien.voice.markup import name as person
 from lucien.voice.message import Message, button, keyboard, url_button
 from lucien.voice.providers.base import Provider
+from lucien.voice.providers.payments import pay_buttons
 
 _FAR = (
     "{name}, le escribo con tiempo: su estancia en el Diván concluye en {left}.",
@@ -32,8 +34,10 @@ class RemindersProvider(Provider):
         ends_at: datetime,
         plan_name: str | None = None,
         creator_username: str | None = None,
+        offer: StarsOffer | None = None,
     ) -> Message:
-        """Sent once per offset per period; says when it ends and how to renew."""
+        """Sent once per offset per period; says when it ends and how to renew (with a pay
+        button when the member's plan is sold for Stars: ``offer``)."""
         minutes = max(0.0, (ends_at - self.now()).total_seconds() / 60)
         left = b(duration(minutes))
         near = minutes <= 36 * 60
@@ -48,6 +52,7 @@ class RemindersProvider(Provider):
             f"Fecha de término{plan}: {b(self.when(ends_at))}.",
             "Si renueva antes, el tiempo nuevo se suma a esa fecha: no pierde un solo día.",
             keyboard=keyboard(
+                *pay_buttons([offer] if offer is not None else []),
                 [button("🔁 Renovar mi lugar", VipCB(action=VipAction.RENEW))],
                 [url_button("💬 Escribir a Diana", url)] if url else None,
             ),

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from aiogram.types import InlineKeyboardButton
-
 from lucien.voice.data import Role
 from lucien.voice.markup import b, esc, tme
 from lucien.voice.markup import name as person
@@ -73,9 +71,12 @@ class StartProvider(Provider):
 
     # -- invitation redemption (/start <token>) ---------------------------------------
 
-    def _contact(self, creator_username: str | None) -> list[InlineKeyboardButton]:
+    def _closed_door(self, name: str, *parts: str, creator_username: str | None) -> Message:
+        """An invitation that opens nothing: what happened and what to do, a way to write to
+        Diana (when her username is known) and the way back to the menu."""
         url = tme(creator_username)
-        return [url_button("💬 Escribir a Diana", url)] if url else []
+        contact = [url_button("💬 Escribir a Diana", url)] if url else []
+        return self.message(name, *parts, keyboard=keyboard(contact, [self.home_button()]))
 
     def invitation_unknown(self) -> Message:
         """The payload is not an invitation Diana issued (the Free menu follows)."""
@@ -87,42 +88,38 @@ class StartProvider(Provider):
         )
 
     def invitation_used(self, *, creator_username: str | None = None) -> Message:
-        contact = self._contact(creator_username)
-        return self.message(
+        return self._closed_door(
             "invitation_used",
             "Esta invitación ya fue utilizada. Cada invitación abre la puerta una sola vez.",
             "Si la adquirió usted y no llegó a entrar, escriba a Diana y lo aclararemos con gusto.",
-            keyboard=keyboard(contact, [self.home_button()]),
+            creator_username=creator_username,
         )
 
     def invitation_expired(
         self, *, redeem_by: datetime, creator_username: str | None = None
     ) -> Message:
-        contact = self._contact(creator_username)
-        return self.message(
+        return self._closed_door(
             "invitation_expired",
             f"Esta invitación caducó el {b(self.when(redeem_by))}… "
             "las puertas no esperan para siempre.",
             "Si aún desea entrar al círculo, Diana puede enviarle una nueva.",
-            keyboard=keyboard(contact, [self.home_button()]),
+            creator_username=creator_username,
         )
 
     def invitation_revoked(self, *, creator_username: str | None = None) -> Message:
-        contact = self._contact(creator_username)
-        return self.message(
+        return self._closed_door(
             "invitation_revoked",
             "La casa de Diana retiró esta invitación y ya no abre ninguna puerta.",
             "Si cree que se trata de un malentendido, escriba a Diana.",
-            keyboard=keyboard(contact, [self.home_button()]),
+            creator_username=creator_username,
         )
 
     def invitation_plan_inactive(self, *, creator_username: str | None = None) -> Message:
-        contact = self._contact(creator_username)
-        return self.message(
+        return self._closed_door(
             "invitation_plan_inactive",
             "El plan al que pertenece esta invitación ya no está disponible.",
             "Diana sabrá ofrecerle una alternativa; escríbale cuando guste.",
-            keyboard=keyboard(contact, [self.home_button()]),
+            creator_username=creator_username,
         )
 
     def invitation_rate_limited(self, *, retry_minutes: int) -> Message:

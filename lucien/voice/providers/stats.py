@@ -49,7 +49,14 @@ class StatsProvider(Provider):
             "✨ <b>Intereses</b>\n"
             f"En total: {_n(d.interests_total)} · sin atender: {_n(d.interests_pending)} · "
             f"atendidos: {_n(d.interests_attended)}" + (f"\n{by_kind}" if by_kind else ""),
+            "⭐ <b>Estrellas</b>\n"
+            f"Pagos: {_n(d.payments)} · pagadas: {_n(d.stars_paid)} · "
+            f"devueltas: {_n(d.stars_refunded)} · en 30 días: {_n(d.stars_paid_30d)}",
             keyboard=keyboard(
-                [self.admin_button("🔄 Actualizar", S.STATS, A.OPEN)], [self.back_to(S.MAIN)]
+                [
+                    self.admin_button("🔄 Actualizar", S.STATS, A.OPEN),
+                    self.admin_button("⭐ Ingresos", S.PAYMENTS, A.OPEN),
+                ],
+                [self.back_to(S.MAIN)],
             ),
         )

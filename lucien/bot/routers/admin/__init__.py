@@ -2,7 +2,7 @@
 
 Each section registers one handler per action (``lucien.bot.filters.admin``). An admin
 button whose action no section handles (an old button, a forged one) reaches
-:func:`on_unknown` — "no longer available" — and changes nothing. A non-admin's admin
+:func:`lucien.bot.ui.on_stale` — "no longer available" — and changes nothing. A non-admin's admin
 callback never reaches these handlers; it falls through to the fallback router, which
 answers politely and changes nothing. Only private chats reach the panel: an admin typing
 or pressing in a group gets no screen there.
@@ -11,7 +11,6 @@ or pressing in a group gets no screen there.
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.types import CallbackQuery
 
 from lucien.bot.filters import ADMIN, PRIVATE_MESSAGE, PRIVATE_PRESS
 from lucien.bot.routers.admin import (
@@ -22,20 +21,28 @@ from lucien.bot.routers.admin import (
     free,
     home,
     interests,
+    payments,
     stats,
     users,
     vip,
 )
-from lucien.bot.ui import answer
+from lucien.bot.ui import on_stale
 from lucien.callbacks import AdminCB
-from lucien.voice import Voice
 
 # diagnostics first: its commands are never taken for a wizard's typed input.
-SECTIONS = (diagnostics, home, vip, free, content, interests, users, config, stats, broadcast)
-
-
-async def on_unknown(query: CallbackQuery, voice: Voice) -> None:
-    await answer(query, voice.common.stale())
+SECTIONS = (
+    diagnostics,
+    home,
+    vip,
+    free,
+    content,
+    interests,
+    users,
+    config,
+    stats,
+    payments,
+    broadcast,
+)
 
 
 def build() -> Router:
@@ -44,6 +51,6 @@ def build() -> Router:
     router.callback_query.filter(PRIVATE_PRESS, ADMIN)
     router.include_routers(*(section.build() for section in SECTIONS))
     last = Router(name="admin.unknown")
-    last.callback_query.register(on_unknown, AdminCB.filter())
+    last.callback_query.register(on_stale, AdminCB.filter())
     router.include_router(last)
     return router

@@ -29,9 +29,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from lucien.access.config import get_config
-from lucien.bot.filters import admin, not_a_command
+from lucien.access.config import stored_config
+from lucien.bot.filters import Presses, not_a_command
 from lucien.bot.ui import answer, open_screen, reply
+from lucien.bot.visit import Visit
+from lucien.bot.wizard import ask, kept
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
@@ -39,7 +41,6 @@ from lucien.db.models import BotConfig
 from lucien.journal import once
 from lucien.runtime import Runtime
 from lucien.services import broadcast as svc
-from lucien.voice import Voice
 from lucien.voice.data import ChannelKind
 
 log = logging.getLogger(__name__)
@@ -54,14 +55,12 @@ class BroadcastWizard(StatesGroup):
     confirm = State()
 
 
+at_broadcast = Presses(S.BROADCAST)
+
+
 def _channel(config: BotConfig, target: str) -> int | None:
     value = config.vip_channel_id if target == "vip" else config.free_channel_id
     return int(value) if value is not None else None
-
-
-async def _fresh_config(runtime: Runtime) -> BotConfig:
-    async with runtime.sessions.begin() as session:
-        return await get_config(session)
 
 
 async def _leave_wizard(state: FSMContext) -> None:
@@ -73,73 +72,62 @@ async def _leave_wizard(state: FSMContext) -> None:
 # ----------------------------------------------------------------------------- buttons
 
 
-async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext) -> None:
-    await _leave_wizard(state)
-    config = await _fresh_config(runtime)
-    msg = voice.broadcast.choose(
+@at_broadcast.on(A.OPEN)
+async def on_open(query: CallbackQuery, visit: Visit) -> None:
+    await _leave_wizard(visit.state)
+    config = await stored_config(visit.runtime)
+    msg = visit.voice.broadcast.choose(
         vip_ready=config.vip_channel_id is not None,
         free_ready=config.free_channel_id is not None,
     )
     await open_screen(query, msg)
 
 
-async def on_target(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    runtime: Runtime,
-    voice: Voice,
-    state: FSMContext,
-) -> None:
+@at_broadcast.on(A.TARGET)
+async def on_target(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
     target = callback_data.arg
     if target not in TARGETS:
-        await answer(query, voice.common.stale())
+        await answer(query, visit.voice.common.stale())
         return
-    if _channel(await _fresh_config(runtime), target) is None:
-        await open_screen(query, voice.broadcast.target_missing(target=target))  # type: ignore[arg-type]
+    if _channel(await stored_config(visit.runtime), target) is None:
+        await open_screen(query, visit.voice.broadcast.target_missing(target=target))  # type: ignore[arg-type]
         return
-    await state.set_state(BroadcastWizard.content)
-    await state.set_data({"target": target})
-    await open_screen(query, voice.broadcast.ask_content(target=target))  # type: ignore[arg-type]
+    question = visit.voice.broadcast.ask_content(target=target)
+    await ask(query, visit, BroadcastWizard.content, question, data={"target": target})
 
 
-async def on_cancel(
-    query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext
-) -> None:
-    await _leave_wizard(state)
-    await open_screen(query, voice.broadcast.cancelled())
+@at_broadcast.on(A.CANCEL)
+async def on_cancel(query: CallbackQuery, visit: Visit) -> None:
+    await _leave_wizard(visit.state)
+    await open_screen(query, visit.voice.broadcast.cancelled())
 
 
-async def on_send(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    runtime: Runtime,
-    voice: Voice,
-    state: FSMContext,
-) -> None:
-    data = await state.get_data()
+@at_broadcast.on(A.SEND)
+async def on_send(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    data = await visit.state.get_data()
     target = str(data.get("target", ""))
     draft_chat, draft_id = data.get("chat_id"), data.get("message_id")
     if (
-        await state.get_state() != BroadcastWizard.confirm.state
+        await visit.state.get_state() != BroadcastWizard.confirm.state
         or target not in TARGETS
         or callback_data.arg != target
         or not isinstance(draft_chat, int)
         or not isinstance(draft_id, int)
     ):
-        await answer(query, voice.common.stale())
+        await answer(query, visit.voice.common.stale())
         return
-    channel_id = _channel(await _fresh_config(runtime), target)
+    channel_id = _channel(await stored_config(visit.runtime), target)
     if channel_id is None:
-        await open_screen(query, voice.broadcast.target_missing(target=target))  # type: ignore[arg-type]
+        await open_screen(query, visit.voice.broadcast.target_missing(target=target))  # type: ignore[arg-type]
         return
     key = svc.claim_key(target, draft_chat, draft_id)
-    async with runtime.sessions.begin() as session:
+    async with visit.runtime.sessions.begin() as session:
         claimed = await once(session, "broadcast.claim", bool, lambda: svc.claim(session, key))
     if not claimed:  # another tap is publishing (or has published) this very draft
-        await answer(query, voice.common.working())
+        await answer(query, visit.voice.common.working())
         return
     try:
-        posted = await runtime.bot.copy_message(
+        posted = await visit.runtime.bot.copy_message(
             chat_id=channel_id, from_chat_id=draft_chat, message_id=draft_id
         )
     except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter):
@@ -148,15 +136,15 @@ async def on_send(
         raise
     except TelegramAPIError as exc:
         log.warning("broadcast to %s refused: %s", channel_id, exc)
-        await _release(runtime, key)
+        await _release(visit.runtime, key)
         await query.answer()
         # A new message: the preview's buttons stay, to publish once the rights are fixed.
-        await runtime.bot.send_message(
+        await visit.runtime.bot.send_message(
             query.from_user.id,
-            **voice.broadcast.failed(target=target).as_send_kwargs(),  # type: ignore[arg-type]
+            **visit.voice.broadcast.failed(target=target).as_send_kwargs(),  # type: ignore[arg-type]
         )
         return
-    async with runtime.sessions.begin() as session:
+    async with visit.runtime.sessions.begin() as session:
         await once(
             session,
             "broadcast.record",
@@ -172,8 +160,8 @@ async def on_send(
                 kind=str(data.get("kind", "text")),
             ),
         )
-    await state.clear()
-    await open_screen(query, voice.broadcast.sent(target=target))  # type: ignore[arg-type]
+    await visit.state.clear()
+    await open_screen(query, visit.voice.broadcast.sent(target=target))  # type: ignore[arg-type]
 
 
 async def _release(runtime: Runtime, key: str) -> None:
@@ -184,34 +172,29 @@ async def _release(runtime: Runtime, key: str) -> None:
 # ----------------------------------------------------------------------------- the post
 
 
-async def on_content(message: Message, runtime: Runtime, voice: Voice, state: FSMContext) -> None:
-    data = await state.get_data()
-    target = str(data.get("target", ""))
-    if target not in TARGETS:
-        await state.clear()
-        await reply(message, voice.common.stale_message())
+async def on_content(message: Message, visit: Visit) -> None:
+    data = await kept(message, visit, "target", TARGETS)
+    if data is None:
         return
+    target = str(data["target"])
     content_type = message.content_type
     kind = str(getattr(content_type, "value", content_type))  # ContentType is a str Enum
     if kind not in SUPPORTED:
-        await reply(message, voice.broadcast.unsupported())
+        await reply(message, visit.voice.broadcast.unsupported())
         return
     chat_id = message.chat.id
-    await state.set_data(
+    await visit.state.set_data(
         {"target": target, "chat_id": chat_id, "message_id": message.message_id, "kind": kind}
     )
-    await state.set_state(BroadcastWizard.confirm)
-    bot = runtime.bot
-    await reply(message, voice.broadcast.preview_header(target=target))  # type: ignore[arg-type]
+    await visit.state.set_state(BroadcastWizard.confirm)
+    bot = visit.runtime.bot
+    await reply(message, visit.voice.broadcast.preview_header(target=target))  # type: ignore[arg-type]
     await bot.copy_message(chat_id=chat_id, from_chat_id=chat_id, message_id=message.message_id)
-    await reply(message, voice.broadcast.confirm(target=target, kind=kind))  # type: ignore[arg-type]
+    await reply(message, visit.voice.broadcast.confirm(target=target, kind=kind))  # type: ignore[arg-type]
 
 
 def build() -> Router:
     router = Router(name="admin.broadcast")
-    router.callback_query.register(on_open, admin(S.BROADCAST, A.OPEN))
-    router.callback_query.register(on_target, admin(S.BROADCAST, A.TARGET))
-    router.callback_query.register(on_cancel, admin(S.BROADCAST, A.CANCEL))
-    router.callback_query.register(on_send, admin(S.BROADCAST, A.SEND))
+    at_broadcast.register(router)
     router.message.register(on_content, BroadcastWizard(), not_a_command)
     return router

@@ -15,19 +15,22 @@ Each change is audited (``config.update``, value before and after).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import cast
+
 from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from lucien.access.config import get_config
-from lucien.bot.filters import admin, not_a_command
-from lucien.bot.ui import answer, open_screen, reply
-from lucien.bot.wizard import text_step
+from lucien.access.config import get_config, stored_config
+from lucien.bot.filters import Presses, not_a_command
+from lucien.bot.ui import open_screen, reply
+from lucien.bot.visit import Visit
+from lucien.bot.wizard import Change, ask, finish, kept, text_step
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
-from lucien.db.models import BotConfig
 from lucien.runtime import Runtime
 from lucien.services import calibration, channels
 from lucien.voice import Voice
@@ -40,6 +43,9 @@ class ConfigWizard(StatesGroup):
     timezone = State()
     offsets = State()
     creator = State()
+
+
+at_config = Presses(S.CONFIG)
 
 
 async def _leave_wizard(state: FSMContext) -> None:
@@ -81,66 +87,43 @@ def _kind(arg: str) -> ChannelKind | None:
 # ----------------------------------------------------------------------------- buttons
 
 
-async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext) -> None:
-    await _leave_wizard(state)
-    await open_screen(query, await menu_message(runtime, voice))
+@at_config.on(A.OPEN, A.CANCEL)
+async def on_open(query: CallbackQuery, visit: Visit) -> None:
+    await _leave_wizard(visit.state)
+    await open_screen(query, await menu_message(visit.runtime, visit.voice))
 
 
-async def on_channel(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    runtime: Runtime,
-    voice: Voice,
-    state: FSMContext,
-) -> None:
-    kind = _kind(callback_data.arg)
-    if kind is None:
-        await answer(query, voice.common.stale())
-        return
-    await state.set_state(ConfigWizard.channel)
-    await state.set_data({"kind": kind})
-    await open_screen(query, voice.admin_config.channel_ask(kind=kind))
+@at_config.on(A.CHANNEL, arg_in=channels.KINDS)
+async def on_channel(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    kind = cast(ChannelKind, callback_data.arg)
+    question = visit.voice.admin_config.channel_ask(kind=kind)
+    await ask(query, visit, ConfigWizard.channel, question, data={"kind": kind})
 
 
-async def on_check(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    runtime: Runtime,
-    voice: Voice,
-    state: FSMContext,
-) -> None:
-    kind = _kind(callback_data.arg)
-    if kind is None:
-        await answer(query, voice.common.stale())
-        return
-    async with runtime.sessions.begin() as session:
+@at_config.on(A.CHECK, arg_in=channels.KINDS)
+async def on_check(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    kind = cast(ChannelKind, callback_data.arg)
+    async with visit.runtime.sessions.begin() as session:
         chat_id = channels.configured(await get_config(session), kind)
     if chat_id is None:  # nothing to check yet: ask for the channel instead
-        await on_channel(query, callback_data, runtime, voice, state)
+        await on_channel(query, callback_data, visit)
         return
-    card = await channels.inspect(runtime.bot, kind, chat_id)
-    await open_screen(query, voice.admin_config.channel_report(channel=card, saved=False))
+    card = await channels.inspect(visit.runtime.bot, kind, chat_id)
+    await open_screen(query, visit.voice.admin_config.channel_report(channel=card, saved=False))
 
 
-async def _config(runtime: Runtime) -> BotConfig:
-    async with runtime.sessions.begin() as session:
-        return await get_config(session)
+@at_config.on(A.TIMEZONE)
+async def on_timezone(query: CallbackQuery, visit: Visit) -> None:
+    config = await stored_config(visit.runtime)
+    question = visit.voice.admin_config.timezone_ask(current=config.timezone)
+    await ask(query, visit, ConfigWizard.timezone, question)
 
 
-async def on_timezone(
-    query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext
-) -> None:
-    config = await _config(runtime)
-    await state.set_state(ConfigWizard.timezone)
-    await open_screen(query, voice.admin_config.timezone_ask(current=config.timezone))
-
-
-async def on_offsets(
-    query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext
-) -> None:
-    config = await _config(runtime)
-    await state.set_state(ConfigWizard.offsets)
-    shown = voice.admin_config.offsets_ask(
+@at_config.on(A.OFFSETS)
+async def on_offsets(query: CallbackQuery, visit: Visit) -> None:
+    config = await stored_config(visit.runtime)
+    await visit.state.set_state(ConfigWizard.offsets)
+    shown = visit.voice.admin_config.offsets_ask(
         current=calibration.offsets_of(config),
         max_count=calibration.OFFSETS_MAX_COUNT,
         max_hours=calibration.OFFSETS_MAX_HOURS,
@@ -148,130 +131,114 @@ async def on_offsets(
     await open_screen(query, shown)
 
 
-async def on_creator(
-    query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext
-) -> None:
-    config = await _config(runtime)
-    await state.set_state(ConfigWizard.creator)
-    await open_screen(query, voice.admin_config.creator_ask(current=config.creator_username))
+@at_config.on(A.CREATOR)
+async def on_creator(query: CallbackQuery, visit: Visit) -> None:
+    config = await stored_config(visit.runtime)
+    question = visit.voice.admin_config.creator_ask(current=config.creator_username)
+    await ask(query, visit, ConfigWizard.creator, question)
 
 
-async def on_dry_run(query: CallbackQuery, runtime: Runtime, voice: Voice) -> None:
-    async with runtime.sessions.begin() as session:
+@at_config.on(A.DRY_RUN)
+async def on_dry_run(query: CallbackQuery, visit: Visit) -> None:
+    async with visit.runtime.sessions.begin() as session:
         on = await calibration.toggle(session, "dry_run", actor_id=query.from_user.id)
-    await open_screen(query, voice.admin_config.dry_run_set(on=on))
+    await open_screen(query, visit.voice.admin_config.dry_run_set(on=on))
 
 
-async def on_notify_joins(query: CallbackQuery, runtime: Runtime, voice: Voice) -> None:
-    async with runtime.sessions.begin() as session:
+@at_config.on(A.NOTIFY_JOINS)
+async def on_notify_joins(query: CallbackQuery, visit: Visit) -> None:
+    async with visit.runtime.sessions.begin() as session:
         on = await calibration.toggle(
             session, "notify_unauthorized_joins", actor_id=query.from_user.id
         )
-    await open_screen(query, voice.admin_config.notify_joins_set(on=on))
+    await open_screen(query, visit.voice.admin_config.notify_joins_set(on=on))
 
 
 # ----------------------------------------------------------------------------- typed answers
 
 
-async def on_channel_input(
-    message: Message, runtime: Runtime, voice: Voice, state: FSMContext
-) -> None:
-    kind = _kind(str((await state.get_data()).get("kind", "")))
-    if kind is None:  # a state without its data: start again
-        await state.clear()
-        await reply(message, voice.common.stale_message())
+async def on_channel_input(message: Message, visit: Visit) -> None:
+    data = await kept(message, visit, "kind", channels.KINDS)
+    if data is None:  # a state without its data: start again
         return
+    kind = cast(ChannelKind, data["kind"])
     ref = channels.parse_reference(message)
     if ref is None:
-        await reply(message, voice.validation.invalid_channel(section=S.CONFIG))
+        await reply(message, visit.voice.validation.invalid_channel(section=S.CONFIG))
         return
     if ref.not_a_channel:
-        await reply(message, voice.admin_config.channel_not_a_channel())
+        await reply(message, visit.voice.admin_config.channel_not_a_channel())
         return
-    bot = runtime.bot
+    bot = visit.runtime.bot
     resolved = await channels.resolve(bot, ref)
     if resolved is None and not ref.forwarded:
-        await reply(message, voice.admin_config.channel_not_found(kind=kind, value=ref.shown))
+        await reply(message, visit.voice.admin_config.channel_not_found(kind=kind, value=ref.shown))
         return
     if resolved is not None and resolved.type != "channel":
-        await reply(message, voice.admin_config.channel_not_a_channel())
+        await reply(message, visit.voice.admin_config.channel_not_a_channel())
         return
     # A forwarded post proves the channel exists even when the bot cannot see it yet.
     chat_id = resolved.chat_id if resolved is not None else int(ref.chat_id or 0)
     title = resolved.title if resolved is not None else ref.title
     card = await channels.check_rights(bot, kind, chat_id, title=title)
-    async with runtime.sessions.begin() as session:
+    async with visit.runtime.sessions.begin() as session:
         outcome = await channels.save_channel(
             session, kind, chat_id, actor_id=message.from_user.id if message.from_user else 0
         )
     if outcome == "taken":
-        await reply(message, voice.admin_config.channel_taken(kind=kind))
+        await reply(message, visit.voice.admin_config.channel_taken(kind=kind))
         return
-    await state.clear()
-    await reply(message, voice.admin_config.channel_report(channel=card, saved=True))
+    await visit.state.clear()
+    await reply(message, visit.voice.admin_config.channel_report(channel=card, saved=True))
 
 
 def _actor(message: Message) -> int:
     return message.from_user.id if message.from_user else 0
 
 
-async def on_timezone_input(
-    message: Message, text: str, runtime: Runtime, voice: Voice, state: FSMContext
-) -> None:
+def _change(setter: Callable[..., Awaitable[object]], value: object, message: Message) -> Change:
+    """One calibration setting set to ``value`` by whoever sent ``message`` (audited)."""
+    return lambda session: setter(session, value, actor_id=_actor(message))
+
+
+async def on_timezone_input(message: Message, text: str, visit: Visit) -> None:
     zone = calibration.parse_timezone(text)
     if zone is None:
-        await reply(message, voice.validation.invalid_timezone(value=text.strip()[:64]))
+        await reply(message, visit.voice.validation.invalid_timezone(value=text.strip()[:64]))
         return
-    async with runtime.sessions.begin() as session:
-        await calibration.set_timezone(session, zone, actor_id=_actor(message))
-    await state.clear()
-    await reply(message, voice.admin_config.timezone_set(timezone=zone))
+    done = visit.voice.admin_config.timezone_set(timezone=zone)
+    await finish(message, visit, _change(calibration.set_timezone, zone, message), done)
 
 
-async def on_offsets_input(
-    message: Message, runtime: Runtime, voice: Voice, state: FSMContext
-) -> None:
+async def on_offsets_input(message: Message, visit: Visit) -> None:
     offsets = calibration.parse_offsets(message.text)
     if offsets is None:
         await reply(
             message,
-            voice.validation.invalid_offsets(
+            visit.voice.validation.invalid_offsets(
                 max_count=calibration.OFFSETS_MAX_COUNT,
                 max_hours=calibration.OFFSETS_MAX_HOURS,
                 section=S.CONFIG,
             ),
         )
         return
-    async with runtime.sessions.begin() as session:
-        await calibration.set_offsets(session, offsets, actor_id=_actor(message))
-    await state.clear()
-    await reply(message, voice.admin_config.offsets_set(offsets=offsets))
+    done = visit.voice.admin_config.offsets_set(offsets=offsets)
+    await finish(message, visit, _change(calibration.set_offsets, offsets, message), done)
 
 
-async def on_creator_input(
-    message: Message, runtime: Runtime, voice: Voice, state: FSMContext
-) -> None:
+async def on_creator_input(message: Message, visit: Visit) -> None:
     parsed = calibration.parse_username(message.text)
     if parsed is None:
-        await reply(message, voice.validation.invalid_username(section=S.CONFIG))
+        await reply(message, visit.voice.validation.invalid_username(section=S.CONFIG))
         return
     username = None if parsed is True else str(parsed)
-    async with runtime.sessions.begin() as session:
-        await calibration.set_creator(session, username, actor_id=_actor(message))
-    await state.clear()
-    await reply(message, voice.admin_config.creator_set(username=username))
+    done = visit.voice.admin_config.creator_set(username=username)
+    await finish(message, visit, _change(calibration.set_creator, username, message), done)
 
 
 def build() -> Router:
     router = Router(name="admin.config")
-    router.callback_query.register(on_open, admin(S.CONFIG, A.OPEN, A.CANCEL))
-    router.callback_query.register(on_channel, admin(S.CONFIG, A.CHANNEL))
-    router.callback_query.register(on_check, admin(S.CONFIG, A.CHECK))
-    router.callback_query.register(on_timezone, admin(S.CONFIG, A.TIMEZONE))
-    router.callback_query.register(on_offsets, admin(S.CONFIG, A.OFFSETS))
-    router.callback_query.register(on_creator, admin(S.CONFIG, A.CREATOR))
-    router.callback_query.register(on_dry_run, admin(S.CONFIG, A.DRY_RUN))
-    router.callback_query.register(on_notify_joins, admin(S.CONFIG, A.NOTIFY_JOINS))
+    at_config.register(router)
     router.message.register(on_channel_input, ConfigWizard.channel, not_a_command)
     text_step(router, ConfigWizard.timezone, on_timezone_input, field="timezone", section=S.CONFIG)
     router.message.register(on_offsets_input, ConfigWizard.offsets, not_a_command)

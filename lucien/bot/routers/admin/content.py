@@ -18,9 +18,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from lucien.bot.filters import admin, not_a_command
+from lucien.bot.filters import Presses, not_a_command
 from lucien.bot.ui import answer, open_screen, reply, show
-from lucien.bot.wizard import Step, from_data, text_step
+from lucien.bot.visit import Visit
+from lucien.bot.wizard import Step, ask, from_data, text_step
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
@@ -46,6 +47,9 @@ class ContentWizard(StatesGroup):
 
 class ContentEdit(StatesGroup):
     value = State()  # data: edit_id, edit_field
+
+
+at_content = Presses(S.CONTENT)
 
 
 def _draft(data: dict[str, Any]) -> PackageDraft:
@@ -91,35 +95,21 @@ async def _list(runtime: Runtime, voice: Voice, category: str, page: int) -> Voi
     )
 
 
-async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice) -> None:
-    await open_screen(query, await _list(runtime, voice, "all", 0))
+@at_content.on(A.OPEN, A.LIST)  # the menu's button opens the first page, unfiltered ("all")
+async def on_list(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    await open_screen(
+        query, await _list(visit.runtime, visit.voice, callback_data.arg, callback_data.page)
+    )
 
 
-async def on_list(
-    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
-) -> None:
-    await open_screen(query, await _list(runtime, voice, callback_data.arg, callback_data.page))
-
-
-async def _package_or_alert(
-    query: CallbackQuery, runtime: Runtime, voice: Voice, package_id: int
-) -> Package | None:
-    async with runtime.sessions() as session:
-        package = await packages.get_package(session, package_id)
-    if package is None:
-        await answer(query, voice.common.not_found_alert("package"))
-    return package
-
-
-async def on_view(
-    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
-) -> None:
-    package = await _package_or_alert(query, runtime, voice, callback_data.id)
+@at_content.on(A.VIEW)
+async def on_view(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    package = await visit.named(query, "package", packages.get_package, callback_data.id)
     if package is None:
         return
     await query.answer()
     back = callback_data.arg if callback_data.arg in CATEGORIES else ""
-    shown = voice.admin_content.package(
+    shown = visit.voice.admin_content.package(
         package=packages.card(package), back_category=back, back_page=callback_data.page
     )
     await show(query, shown)
@@ -128,11 +118,11 @@ async def on_view(
 # -- the create wizard --------------------------------------------------------------------
 
 
-async def on_new(query: CallbackQuery, state: FSMContext, voice: Voice) -> None:
-    await state.clear()
-    await state.set_state(ContentWizard.name)
-    await state.set_data({"draft": uuid.uuid4().hex})
-    await open_screen(query, voice.admin_content.ask(field="name", step=1, total=STEPS))
+@at_content.on(A.NEW)
+async def on_new(query: CallbackQuery, visit: Visit) -> None:
+    await visit.state.clear()
+    question = visit.voice.admin_content.ask(field="name", step=1, total=STEPS)
+    await ask(query, visit, ContentWizard.name, question, data={"draft": uuid.uuid4().hex})
 
 
 def _price(text: str) -> str | None:
@@ -151,17 +141,18 @@ def _step(field: str) -> Step:
     """The handler of one typed step of the create wizard (name → description → price)."""
     read, next_state, next_field, number = _STEPS[field]
 
-    async def step(message: Message, text: str, state: FSMContext, voice: Voice) -> None:
+    async def step(message: Message, text: str, visit: Visit) -> None:
         try:
             value = read(text)
         except packages.InvalidValue as exc:
-            await reply(message, _refusal(voice, exc))
+            await reply(message, _refusal(visit.voice, exc))
             return
-        await state.update_data(
+        await visit.state.update_data(
             {field: value, **({"free": value is None} if field == "price" else {})}
         )
-        await state.set_state(next_state)
-        await reply(message, voice.admin_content.ask(field=next_field, step=number, total=STEPS))  # type: ignore[arg-type]
+        await visit.state.set_state(next_state)
+        asked = visit.voice.admin_content.ask(field=next_field, step=number, total=STEPS)  # type: ignore[arg-type]
+        await reply(message, asked)
 
     step.__name__ = f"on_{field}"
     return step
@@ -172,35 +163,38 @@ async def _to_category(state: FSMContext, price: str | None) -> None:
     await state.set_state(ContentWizard.category)
 
 
-async def on_category_text(message: Message, state: FSMContext, voice: Voice) -> None:
+async def on_category_text(message: Message, visit: Visit) -> None:
     """The category is chosen with the buttons; a typed code is accepted too."""
     try:
         category = packages.clean_category(message.text)
     except packages.InvalidValue:
-        await reply(message, voice.admin_content.ask(field="category", step=4, total=STEPS))
+        await reply(message, visit.voice.admin_content.ask(field="category", step=4, total=STEPS))
         return
-    await state.update_data(category=category)
-    await state.set_state(ContentWizard.confirm)
-    await reply(message, voice.admin_content.draft_confirm(draft=_draft(await state.get_data())))
+    await visit.state.update_data(category=category)
+    await visit.state.set_state(ContentWizard.confirm)
+    await reply(
+        message, visit.voice.admin_content.draft_confirm(draft=_draft(await visit.state.get_data()))
+    )
 
 
-async def on_confirm_text(message: Message, state: FSMContext, voice: Voice) -> None:
-    await reply(message, voice.admin_content.draft_confirm(draft=_draft(await state.get_data())))
+async def on_confirm_text(message: Message, visit: Visit) -> None:
+    await reply(
+        message, visit.voice.admin_content.draft_confirm(draft=_draft(await visit.state.get_data()))
+    )
 
 
-async def on_save(
-    query: CallbackQuery, state: FSMContext, runtime: Runtime, user: User, voice: Voice
-) -> None:
-    if await state.get_state() != ContentWizard.confirm.state:
-        await answer(query, voice.common.stale())
+@at_content.on(A.SAVE)
+async def on_save(query: CallbackQuery, visit: Visit) -> None:
+    if await visit.state.get_state() != ContentWizard.confirm.state:
+        await answer(query, visit.voice.common.stale())
         return
-    data = await state.get_data()
+    data = await visit.state.get_data()
     draft = _draft(data)
     if not (draft.name and draft.description and draft.category and data.get("draft")):
-        await state.clear()
-        await answer(query, voice.common.stale())
+        await visit.state.clear()
+        await answer(query, visit.voice.common.stale())
         return
-    async with runtime.sessions.begin() as session:
+    async with visit.runtime.sessions.begin() as session:
         claimed = await packages.claim_once(session, f"pkgdraft:{data.get('draft')}")
         package = None
         if claimed:
@@ -210,31 +204,23 @@ async def on_save(
                 description=draft.description or "",
                 price=draft.price,
                 category=draft.category or "",
-                actor_id=user.id,
+                actor_id=visit.user.id,
             )
     if package is None:  # a second tap on the same draft
-        await answer(query, voice.common.unchanged())
+        await answer(query, visit.voice.common.unchanged())
         return
-    await state.clear()
-    await answer(query, voice.common.saved())
-    await show(query, voice.admin_content.created(package=packages.card(package)))
+    await visit.state.clear()
+    await answer(query, visit.voice.common.saved())
+    await show(query, visit.voice.admin_content.created(package=packages.card(package)))
 
 
 # -- single-field edits and the wizard's buttons -----------------------------------------
 
 
-async def on_edit(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    state: FSMContext,
-    runtime: Runtime,
-    voice: Voice,
-) -> None:
+@at_content.on(A.EDIT, arg_in=packages.FIELDS)
+async def on_edit(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
     field = callback_data.arg
-    if field not in packages.FIELDS:
-        await answer(query, voice.common.stale())
-        return
-    package = await _package_or_alert(query, runtime, voice, callback_data.id)
+    package = await visit.named(query, "package", packages.get_package, callback_data.id)
     if package is None:
         return
     current: dict[str, str] = {
@@ -243,14 +229,14 @@ async def on_edit(
         "price": "gratuito" if not package.price else str(package.price),
         "category": package.category,
     }
-    await state.clear()
+    await visit.state.clear()
     if field != "category":  # the category is chosen with buttons, no typing
-        await state.set_state(ContentEdit.value)
-        await state.set_data({"edit_id": package.id, "edit_field": field})
+        await visit.state.set_state(ContentEdit.value)
+        await visit.state.set_data({"edit_id": package.id, "edit_field": field})
     await query.answer()
     await show(
         query,
-        voice.admin_content.ask(
+        visit.voice.admin_content.ask(
             field=field,  # type: ignore[arg-type]
             package_id=package.id,
             current=current[field],
@@ -265,81 +251,72 @@ async def _apply_edit(
         return await packages.edit_package(session, package_id, field, value, actor_id=user.id)
 
 
-async def on_edit_value(
-    message: Message, text: str, state: FSMContext, runtime: Runtime, user: User, voice: Voice
-) -> None:
-    data = await state.get_data()
+async def on_edit_value(message: Message, text: str, visit: Visit) -> None:
+    data = await visit.state.get_data()
     field, package_id = data.get("edit_field"), data.get("edit_id")
     if field not in ("name", "description", "price") or not isinstance(package_id, int):
-        await state.clear()
-        await reply(message, voice.common.stale_message())
+        await visit.state.clear()
+        await reply(message, visit.voice.common.stale_message())
         return
     try:
-        package = await _apply_edit(runtime, user, package_id, field, text)
+        package = await _apply_edit(visit.runtime, visit.user, package_id, field, text)
     except packages.InvalidValue as exc:
-        await reply(message, _refusal(voice, exc))
+        await reply(message, _refusal(visit.voice, exc))
         return
-    await state.clear()
+    await visit.state.clear()
     if package is None:
-        await reply(message, voice.common.not_found("package"))
+        await reply(message, visit.voice.common.not_found("package"))
         return
     await message.answer(
-        **voice.admin_content.edited(package=packages.card(package), field=field).as_send_kwargs()  # type: ignore[arg-type]
+        **visit.voice.admin_content.edited(
+            package=packages.card(package), field=field
+        ).as_send_kwargs()  # type: ignore[arg-type]
     )
 
 
-async def on_set_free(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    state: FSMContext,
-    runtime: Runtime,
-    user: User,
-    voice: Voice,
-) -> None:
+@at_content.on(A.SET_FREE)
+async def on_set_free(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
     if callback_data.id == 0:  # the create wizard's price step
-        if await state.get_state() != ContentWizard.price.state:
-            await answer(query, voice.common.stale())
+        if await visit.state.get_state() != ContentWizard.price.state:
+            await answer(query, visit.voice.common.stale())
             return
-        await _to_category(state, None)
-        await open_screen(query, voice.admin_content.ask(field="category", step=4, total=STEPS))
-        return
-    package = await _apply_edit(runtime, user, callback_data.id, "price", None)
-    if package is None:
-        await answer(query, voice.common.not_found_alert("package"))
-        return
-    await _leave_edit(state, package.id)
-    await answer(query, voice.common.saved())
-    await show(query, voice.admin_content.edited(package=packages.card(package), field="price"))
-
-
-async def on_set_category(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    state: FSMContext,
-    runtime: Runtime,
-    user: User,
-    voice: Voice,
-) -> None:
-    if callback_data.arg not in CATEGORIES:
-        await answer(query, voice.common.stale())
-        return
-    if callback_data.id == 0:  # the create wizard's category step
-        if await state.get_state() != ContentWizard.category.state:
-            await answer(query, voice.common.stale())
-            return
-        await state.update_data(category=callback_data.arg)
-        await state.set_state(ContentWizard.confirm)
+        await _to_category(visit.state, None)
         await open_screen(
-            query, voice.admin_content.draft_confirm(draft=_draft(await state.get_data()))
+            query, visit.voice.admin_content.ask(field="category", step=4, total=STEPS)
         )
         return
-    package = await _apply_edit(runtime, user, callback_data.id, "category", callback_data.arg)
-    if package is None:
-        await answer(query, voice.common.not_found_alert("package"))
+    await _edit_by_button(query, visit, callback_data.id, "price", None)
+
+
+@at_content.on(A.SET_CATEGORY, arg_in=CATEGORIES)
+async def on_set_category(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    if callback_data.id == 0:  # the create wizard's category step
+        if await visit.state.get_state() != ContentWizard.category.state:
+            await answer(query, visit.voice.common.stale())
+            return
+        await visit.state.update_data(category=callback_data.arg)
+        await visit.state.set_state(ContentWizard.confirm)
+        await open_screen(
+            query,
+            visit.voice.admin_content.draft_confirm(draft=_draft(await visit.state.get_data())),
+        )
         return
-    await _leave_edit(state, package.id)
-    await answer(query, voice.common.saved())
-    await show(query, voice.admin_content.edited(package=packages.card(package), field="category"))
+    await _edit_by_button(query, visit, callback_data.id, "category", callback_data.arg)
+
+
+async def _edit_by_button(
+    query: CallbackQuery, visit: Visit, package_id: int, field: str, value: str | None
+) -> None:
+    """An edit a button makes in one press (the price "gratuito", a category): save it, stop
+    waiting for a typed value, and show the package edited."""
+    package = await _apply_edit(visit.runtime, visit.user, package_id, field, value)
+    if package is None:
+        await answer(query, visit.voice.common.not_found_alert("package"))
+        return
+    await _leave_edit(visit.state, package.id)
+    await answer(query, visit.voice.common.saved())
+    edited = visit.voice.admin_content.edited(package=packages.card(package), field=field)  # type: ignore[arg-type]
+    await show(query, edited)
 
 
 async def _leave_edit(state: FSMContext, package_id: int) -> None:
@@ -352,66 +329,50 @@ async def _leave_edit(state: FSMContext, package_id: int) -> None:
 # -- (de)activation -----------------------------------------------------------------------
 
 
-async def on_toggle(
-    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
-) -> None:
-    package = await _package_or_alert(query, runtime, voice, callback_data.id)
+@at_content.on(A.TOGGLE)
+async def on_toggle(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    package = await visit.named(query, "package", packages.get_package, callback_data.id)
     if package is None:
         return
-    await open_screen(query, voice.admin_content.toggle_confirm(package=packages.card(package)))
+    await open_screen(
+        query, visit.voice.admin_content.toggle_confirm(package=packages.card(package))
+    )
 
 
-async def on_toggle_ok(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    runtime: Runtime,
-    user: User,
-    voice: Voice,
-) -> None:
-    if callback_data.arg not in ("on", "off"):
-        await answer(query, voice.common.stale())
-        return
-    async with runtime.sessions.begin() as session:
+@at_content.on(A.TOGGLE_OK, arg_in=("on", "off"))
+async def on_toggle_ok(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    async with visit.runtime.sessions.begin() as session:
         changed = await packages.set_active(
-            session, callback_data.id, callback_data.arg == "on", actor_id=user.id
+            session, callback_data.id, callback_data.arg == "on", actor_id=visit.user.id
         )
         package = await packages.get_package(session, callback_data.id)
     if package is None:
-        await answer(query, voice.common.not_found_alert("package"))
+        await answer(query, visit.voice.common.not_found_alert("package"))
         return
     card = packages.card(package)
-    alert = voice.admin_content.toggled(package=card) if changed else voice.common.unchanged()
+    alert = (
+        visit.voice.admin_content.toggled(package=card)
+        if changed
+        else visit.voice.common.unchanged()
+    )
     await answer(query, alert)
-    await show(query, voice.admin_content.package(package=card))
+    await show(query, visit.voice.admin_content.package(package=card))
 
 
 # -- leaving ------------------------------------------------------------------------------
 
 
-async def on_cancel(
-    query: CallbackQuery, state: FSMContext, runtime: Runtime, voice: Voice
-) -> None:
-    await open_screen(query, voice.common.cancelled(), state=state)
+@at_content.on(A.CANCEL)
+async def on_cancel(query: CallbackQuery, visit: Visit) -> None:
+    await open_screen(query, visit.voice.common.cancelled(), state=visit.state)
     await query.bot.send_message(  # type: ignore[union-attr]
-        query.from_user.id, **(await _list(runtime, voice, "all", 0)).as_send_kwargs()
+        query.from_user.id, **(await _list(visit.runtime, visit.voice, "all", 0)).as_send_kwargs()
     )
 
 
 def build() -> Router:
     router = Router(name="admin.content")
-    cq = router.callback_query
-    cq.register(on_open, admin(S.CONTENT, A.OPEN))
-    cq.register(on_list, admin(S.CONTENT, A.LIST))
-    cq.register(on_view, admin(S.CONTENT, A.VIEW))
-    cq.register(on_new, admin(S.CONTENT, A.NEW))
-    cq.register(on_save, admin(S.CONTENT, A.SAVE))
-    cq.register(on_edit, admin(S.CONTENT, A.EDIT))
-    cq.register(on_set_free, admin(S.CONTENT, A.SET_FREE))
-    cq.register(on_set_category, admin(S.CONTENT, A.SET_CATEGORY))
-    cq.register(on_toggle, admin(S.CONTENT, A.TOGGLE))
-    cq.register(on_toggle_ok, admin(S.CONTENT, A.TOGGLE_OK))
-    cq.register(on_cancel, admin(S.CONTENT, A.CANCEL))
-
+    at_content.register(router)
     msg = router.message
     for field in _STEPS:
         state = getattr(ContentWizard, field)

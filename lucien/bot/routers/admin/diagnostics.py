@@ -18,6 +18,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from lucien.bot.ui import reply, show
+from lucien.bot.visit import Visit
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
@@ -40,42 +41,38 @@ async def _report(runtime: Runtime, voice: Voice, user_id: int, operations: Any)
     )
 
 
-async def on_run_tests(message: Message, runtime: Runtime, voice: Voice, operations: Any) -> None:
+async def on_run_tests(message: Message, operations: Any, visit: Visit) -> None:
     assert message.from_user is not None
-    waiting = await message.answer(**voice.diagnostics.running().as_send_kwargs())
-    shown = await _report(runtime, voice, message.from_user.id, operations)
+    waiting = await message.answer(**visit.voice.diagnostics.running().as_send_kwargs())
+    shown = await _report(visit.runtime, visit.voice, message.from_user.id, operations)
     await waiting.edit_text(**shown.as_edit_kwargs())
 
 
-async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice, operations: Any) -> None:
+async def on_open(query: CallbackQuery, operations: Any, visit: Visit) -> None:
     await query.answer()
-    await show(query, voice.diagnostics.running())
-    await show(query, await _report(runtime, voice, query.from_user.id, operations))
+    await show(query, visit.voice.diagnostics.running())
+    await show(query, await _report(visit.runtime, visit.voice, query.from_user.id, operations))
 
 
-async def on_rehearse(
-    query: CallbackQuery, runtime: Runtime, voice: Voice, operations: Any
-) -> None:
+async def on_rehearse(query: CallbackQuery, operations: Any, visit: Visit) -> None:
     await query.answer()
-    run, actions = await operations.diagnostics.rehearsal(runtime)
+    run, actions = await operations.diagnostics.rehearsal(visit.runtime)
     await show(
         query,
         [
-            voice.diagnostics.run_report(run=run),
-            *voice.diagnostics.dry_run_plan(run=run, actions=actions),
+            visit.voice.diagnostics.run_report(run=run),
+            *visit.voice.diagnostics.dry_run_plan(run=run, actions=actions),
         ],
     )
 
 
-async def on_alerts(
-    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
-) -> None:
+async def on_alerts(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
     from lucien.ops import alerts
     from lucien.voice.providers.diagnostics import report_keyboard
 
     on = callback_data.arg == "on"
-    await alerts.set_alerts(runtime, query.from_user.id, on)
-    await query.answer(**voice.diagnostics.alerts_toggled(on=on).as_answer_kwargs())
+    await alerts.set_alerts(visit.runtime, query.from_user.id, on)
+    await query.answer(**visit.voice.diagnostics.alerts_toggled(on=on).as_answer_kwargs())
     if query.message is not None and callback_data.arg in ("on", "off"):
         markup = getattr(query.message, "reply_markup", None)
         if markup is not None and any(
@@ -86,20 +83,20 @@ async def on_alerts(
             await query.message.edit_reply_markup(reply_markup=report_keyboard(alerts_on=on))  # type: ignore[union-attr]
 
 
-async def on_other(query: CallbackQuery, voice: Voice) -> None:
-    await query.answer(**voice.common.stale().as_answer_kwargs())
+async def on_other(query: CallbackQuery, visit: Visit) -> None:
+    await query.answer(**visit.voice.common.stale().as_answer_kwargs())
 
 
 async def on_profile(
-    message: Message, command: CommandObject, runtime: Runtime, voice: Voice, operations: Any
+    message: Message, command: CommandObject, operations: Any, visit: Visit
 ) -> None:
     profiling = operations.profiling
     raw = (command.args or "").strip()
     if not raw:
-        found = await profiling.report(runtime)
+        found = await profiling.report(visit.runtime)
         await reply(
             message,
-            voice.diagnostics.profile_report(
+            visit.voice.diagnostics.profile_report(
                 report=ProfileReport(
                     remaining=found["remaining"],
                     profiled=found["profiled"],
@@ -110,10 +107,10 @@ async def on_profile(
         )
         return
     if not raw.isdigit() or int(raw) > profiling.MAX_REQUEST:
-        await reply(message, voice.diagnostics.profile_usage(maximum=profiling.MAX_REQUEST))
+        await reply(message, visit.voice.diagnostics.profile_usage(maximum=profiling.MAX_REQUEST))
         return
-    count = await profiling.arm(runtime, int(raw))
-    await reply(message, voice.diagnostics.profile_armed(count=count))
+    count = await profiling.arm(visit.runtime, int(raw))
+    await reply(message, visit.voice.diagnostics.profile_armed(count=count))
 
 
 def build() -> Router:

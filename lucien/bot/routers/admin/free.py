@@ -9,15 +9,19 @@ is ever declined. Typed values go through FSM wizards in the configured storage.
 
 from __future__ import annotations
 
+from functools import partial
+from typing import cast
+
 from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from lucien.access.config import get_config
-from lucien.bot.filters import admin
+from lucien.access.config import get_config, stored_config
+from lucien.bot.filters import Presses
 from lucien.bot.ui import answer, open_screen, reply, show
-from lucien.bot.wizard import digits, text_step, whole_number
+from lucien.bot.visit import Visit
+from lucien.bot.wizard import ask, digits, finish, kept, text_step, whole_number
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
@@ -42,13 +46,11 @@ class LinkWizard(StatesGroup):
     link = State()
 
 
+at_free = Presses(S.FREE)
+
+
 def _social(config: BotConfig) -> SocialLinks:
     return SocialLinks(config.instagram_url, config.tiktok_url, config.x_url)
-
-
-async def _config(runtime: Runtime) -> BotConfig:
-    async with runtime.sessions.begin() as session:
-        return await get_config(session)
 
 
 async def _menu(runtime: Runtime, voice: Voice) -> VoiceMessage:
@@ -84,28 +86,32 @@ def _network(arg: str) -> Network | None:
     return arg if arg in NETWORK_COLUMN else None  # type: ignore[return-value]
 
 
-async def on_menu(query: CallbackQuery, voice: Voice, runtime: Runtime, state: FSMContext) -> None:
-    await open_screen(query, await _menu(runtime, voice), state=state)
+@at_free.on(A.OPEN, A.CANCEL)
+async def on_menu(query: CallbackQuery, visit: Visit) -> None:
+    await open_screen(query, await _menu(visit.runtime, visit.voice), state=visit.state)
 
 
-async def on_queue(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    voice: Voice,
-    runtime: Runtime,
-    state: FSMContext,
-) -> None:
+@at_free.on(A.LIST)
+async def on_queue(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
     await open_screen(
-        query, await _queue(runtime, voice, callback_data.arg, callback_data.page), state=state
+        query,
+        await _queue(visit.runtime, visit.voice, callback_data.arg, callback_data.page),
+        state=visit.state,
     )
 
 
-async def on_approve_all(query: CallbackQuery, voice: Voice, runtime: Runtime) -> None:
-    await open_screen(query, voice.admin_free.approve_all_confirm(count=await _pending(runtime)))
+@at_free.on(A.APPROVE_ALL)
+async def on_approve_all(query: CallbackQuery, visit: Visit) -> None:
+    await open_screen(
+        query, visit.voice.admin_free.approve_all_confirm(count=await _pending(visit.runtime))
+    )
 
 
-async def on_reject_all(query: CallbackQuery, voice: Voice, runtime: Runtime) -> None:
-    await open_screen(query, voice.admin_free.reject_all_confirm(count=await _pending(runtime)))
+@at_free.on(A.REJECT_ALL)
+async def on_reject_all(query: CallbackQuery, visit: Visit) -> None:
+    await open_screen(
+        query, visit.voice.admin_free.reject_all_confirm(count=await _pending(visit.runtime))
+    )
 
 
 async def _nothing_pending(
@@ -122,29 +128,31 @@ async def _nothing_pending(
     return False
 
 
-async def on_approve_all_ok(
-    query: CallbackQuery, user: User, voice: Voice, runtime: Runtime
-) -> None:
+@at_free.on(A.APPROVE_ALL_OK)
+async def on_approve_all_ok(query: CallbackQuery, visit: Visit) -> None:
     resumed = admin_free.approvals_resumed()
-    if await _nothing_pending(query, voice, runtime, resumed=resumed):
+    if await _nothing_pending(query, visit.voice, visit.runtime, resumed=resumed):
         return
-    done = await admin_free.approve_all(runtime, actor_id=user.id)
-    await show(query, voice.admin_free.approve_all_done(approved=done.done, failed=done.failed))
+    done = await admin_free.approve_all(visit.runtime, actor_id=visit.user.id)
+    await show(
+        query, visit.voice.admin_free.approve_all_done(approved=done.done, failed=done.failed)
+    )
 
 
-async def on_reject_all_ok(
-    query: CallbackQuery, user: User, voice: Voice, runtime: Runtime
-) -> None:
-    if await _nothing_pending(query, voice, runtime):
+@at_free.on(A.REJECT_ALL_OK)
+async def on_reject_all_ok(query: CallbackQuery, visit: Visit) -> None:
+    resumed = await admin_free.rejections_resumed()
+    if await _nothing_pending(query, visit.voice, visit.runtime, resumed=resumed):
         return
-    done = await admin_free.reject_all(runtime, actor_id=user.id)
-    await show(query, voice.admin_free.reject_all_done(count=done.done + done.closed))
+    done = await admin_free.reject_all(visit.runtime, actor_id=visit.user.id)
+    await show(query, visit.voice.admin_free.reject_all_done(count=done.done + done.closed))
 
 
-async def on_wait(query: CallbackQuery, voice: Voice, runtime: Runtime, state: FSMContext) -> None:
-    config = await _config(runtime)
-    await state.set_state(WaitWizard.minutes)
-    await open_screen(query, voice.admin_free.wait_ask(current=config.free_wait_minutes))
+@at_free.on(A.WAIT)
+async def on_wait(query: CallbackQuery, visit: Visit) -> None:
+    config = await stored_config(visit.runtime)
+    question = visit.voice.admin_free.wait_ask(current=config.free_wait_minutes)
+    await ask(query, visit, WaitWizard.minutes, question)
 
 
 async def _set_wait(runtime: Runtime, user: User, state: FSMContext, minutes: int) -> None:
@@ -153,145 +161,98 @@ async def _set_wait(runtime: Runtime, user: User, state: FSMContext, minutes: in
     await state.clear()
 
 
-async def on_wait_set(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    user: User,
-    voice: Voice,
-    runtime: Runtime,
-    state: FSMContext,
-) -> None:
+@at_free.on(A.WAIT_SET)
+async def on_wait_set(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
     minutes = digits(callback_data.arg)
     if minutes is None or minutes > WAIT_MAX:
-        await answer(query, voice.common.stale())
+        await answer(query, visit.voice.common.stale())
         return
-    await _set_wait(runtime, user, state, minutes)
-    await open_screen(query, voice.admin_free.wait_set(minutes=minutes))
+    await _set_wait(visit.runtime, visit.user, visit.state, minutes)
+    await open_screen(query, visit.voice.admin_free.wait_set(minutes=minutes))
 
 
-async def on_social(
-    query: CallbackQuery, voice: Voice, runtime: Runtime, state: FSMContext
-) -> None:
+@at_free.on(A.SOCIAL)
+async def on_social(query: CallbackQuery, visit: Visit) -> None:
     await open_screen(
-        query, voice.admin_free.social_menu(links=_social(await _config(runtime))), state=state
+        query,
+        visit.voice.admin_free.social_menu(links=_social(await stored_config(visit.runtime))),
+        state=visit.state,
     )
 
 
-async def _network_of(query: CallbackQuery, callback_data: AdminCB, voice: Voice) -> Network | None:
-    """The network a button names, or None after saying the button is stale."""
-    network = _network(callback_data.arg)
-    if network is None:
-        await answer(query, voice.common.stale())
-    return network
+@at_free.on(A.SOCIAL_EDIT, arg_in=NETWORK_COLUMN)
+async def on_social_edit(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    network = cast(Network, callback_data.arg)
+    current = getattr(await stored_config(visit.runtime), NETWORK_COLUMN[network])
+    question = visit.voice.admin_free.social_ask(network=network, current=current)
+    await ask(query, visit, SocialWizard.url, question, data={"network": network})
 
 
-async def on_social_edit(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    voice: Voice,
-    runtime: Runtime,
-    state: FSMContext,
-) -> None:
-    network = await _network_of(query, callback_data, voice)
-    if network is None:
-        return
-    current = getattr(await _config(runtime), NETWORK_COLUMN[network])
-    await state.set_state(SocialWizard.url)
-    await state.set_data({"network": network})
-    await open_screen(query, voice.admin_free.social_ask(network=network, current=current))
+@at_free.on(A.SOCIAL_CLEAR, arg_in=NETWORK_COLUMN)
+async def on_social_clear(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    network = cast(Network, callback_data.arg)
+    async with visit.runtime.sessions.begin() as session:
+        await admin_free.set_social(session, network, None, actor_id=visit.user.id)
+    await open_screen(
+        query, visit.voice.admin_free.social_set(network=network, url=None), state=visit.state
+    )
 
 
-async def on_social_clear(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    user: User,
-    voice: Voice,
-    runtime: Runtime,
-    state: FSMContext,
-) -> None:
-    network = await _network_of(query, callback_data, voice)
-    if network is None:
-        return
-    async with runtime.sessions.begin() as session:
-        await admin_free.set_social(session, network, None, actor_id=user.id)
-    await open_screen(query, voice.admin_free.social_set(network=network, url=None), state=state)
+@at_free.on(A.LINK)
+async def on_link(query: CallbackQuery, visit: Visit) -> None:
+    config = await stored_config(visit.runtime)
+    await visit.state.set_state(LinkWizard.link)
+    await open_screen(
+        query, visit.voice.admin_free.invite_link_ask(current=config.free_invite_link)
+    )
 
 
-async def on_link(query: CallbackQuery, voice: Voice, runtime: Runtime, state: FSMContext) -> None:
-    config = await _config(runtime)
-    await state.set_state(LinkWizard.link)
-    await open_screen(query, voice.admin_free.invite_link_ask(current=config.free_invite_link))
-
-
-async def on_link_clear(
-    query: CallbackQuery, user: User, voice: Voice, runtime: Runtime, state: FSMContext
-) -> None:
-    async with runtime.sessions.begin() as session:
-        await admin_free.set_invite_link(session, None, actor_id=user.id)
-    await open_screen(query, voice.admin_free.invite_link_set(link=None), state=state)
+@at_free.on(A.LINK_CLEAR)
+async def on_link_clear(query: CallbackQuery, visit: Visit) -> None:
+    async with visit.runtime.sessions.begin() as session:
+        await admin_free.set_invite_link(session, None, actor_id=visit.user.id)
+    await open_screen(query, visit.voice.admin_free.invite_link_set(link=None), state=visit.state)
 
 
 # -- wizard steps ---------------------------------------------------------------------------
 
 
-async def on_wait_minutes(
-    message: Message, text: str, user: User, voice: Voice, runtime: Runtime, state: FSMContext
-) -> None:
-    minutes = whole_number(voice, text, "minutes", 0, WAIT_MAX, S.FREE)
+async def on_wait_minutes(message: Message, text: str, visit: Visit) -> None:
+    minutes = whole_number(visit.voice, text, "minutes", 0, WAIT_MAX, S.FREE)
     if not isinstance(minutes, int):
         await reply(message, minutes)
         return
-    await _set_wait(runtime, user, state, minutes)
-    await reply(message, voice.admin_free.wait_set(minutes=minutes))
+    await _set_wait(visit.runtime, visit.user, visit.state, minutes)
+    await reply(message, visit.voice.admin_free.wait_set(minutes=minutes))
 
 
-async def on_social_url(
-    message: Message, text: str, user: User, voice: Voice, runtime: Runtime, state: FSMContext
-) -> None:
-    network = _network(str((await state.get_data()).get("network", "")))
-    if network is None:
-        await state.clear()
-        await reply(message, voice.common.stale_message())
+async def on_social_url(message: Message, text: str, visit: Visit) -> None:
+    data = await kept(message, visit, "network", NETWORK_COLUMN)
+    if data is None:
         return
+    network = cast(Network, data["network"])
     url = admin_free.clean_https_url(text)
     if url is None:
-        await reply(message, voice.validation.invalid_url(section=S.FREE))
+        await reply(message, visit.voice.validation.invalid_url(section=S.FREE))
         return
-    async with runtime.sessions.begin() as session:
-        await admin_free.set_social(session, network, url, actor_id=user.id)
-    await state.clear()
-    await reply(message, voice.admin_free.social_set(network=network, url=url))
+    done = visit.voice.admin_free.social_set(network=network, url=url)
+    change = partial(admin_free.set_social, network=network, url=url, actor_id=visit.user.id)
+    await finish(message, visit, change, done)
 
 
-async def on_invite_link(
-    message: Message, text: str, user: User, voice: Voice, runtime: Runtime, state: FSMContext
-) -> None:
+async def on_invite_link(message: Message, text: str, visit: Visit) -> None:
     link = admin_free.clean_invite_link(text)
     if link is None:
-        await reply(message, voice.validation.invalid_invite_link(section=S.FREE))
+        await reply(message, visit.voice.validation.invalid_invite_link(section=S.FREE))
         return
-    async with runtime.sessions.begin() as session:
-        await admin_free.set_invite_link(session, link, actor_id=user.id)
-    await state.clear()
-    await reply(message, voice.admin_free.invite_link_set(link=link))
+    done = visit.voice.admin_free.invite_link_set(link=link)
+    change = partial(admin_free.set_invite_link, link=link, actor_id=visit.user.id)
+    await finish(message, visit, change, done)
 
 
 def build() -> Router:
     router = Router(name="admin.free")
-    cb = router.callback_query
-    cb.register(on_menu, admin(S.FREE, A.OPEN, A.CANCEL))
-    cb.register(on_queue, admin(S.FREE, A.LIST))
-    cb.register(on_approve_all, admin(S.FREE, A.APPROVE_ALL))
-    cb.register(on_approve_all_ok, admin(S.FREE, A.APPROVE_ALL_OK))
-    cb.register(on_reject_all, admin(S.FREE, A.REJECT_ALL))
-    cb.register(on_reject_all_ok, admin(S.FREE, A.REJECT_ALL_OK))
-    cb.register(on_wait, admin(S.FREE, A.WAIT))
-    cb.register(on_wait_set, admin(S.FREE, A.WAIT_SET))
-    cb.register(on_social, admin(S.FREE, A.SOCIAL))
-    cb.register(on_social_edit, admin(S.FREE, A.SOCIAL_EDIT))
-    cb.register(on_social_clear, admin(S.FREE, A.SOCIAL_CLEAR))
-    cb.register(on_link, admin(S.FREE, A.LINK))
-    cb.register(on_link_clear, admin(S.FREE, A.LINK_CLEAR))
+    at_free.register(router)
     text_step(router, WaitWizard.minutes, on_wait_minutes, field="minutes", section=S.FREE)
     text_step(router, SocialWizard.url, on_social_url, field="url", section=S.FREE)
     text_step(router, LinkWizard.link, on_invite_link, field="url", section=S.FREE)

@@ -14,11 +14,11 @@ from __future__ import annotations
 import logging
 
 from aiogram import Router
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 
-from lucien.bot.filters import admin
+from lucien.bot.filters import Presses
 from lucien.bot.ui import open_screen
+from lucien.bot.visit import Visit
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
 from lucien.db.models import User
@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 
 # -- the admin home --------------------------------------------------------------------------
+
+at_main = Presses(S.MAIN)
+at_dashboard = Presses(S.DASHBOARD)
 
 
 async def admin_home_message(runtime: Runtime, voice: Voice, user: User) -> VoiceMessage:
@@ -45,23 +48,25 @@ async def admin_home_message(runtime: Runtime, voice: Voice, user: User) -> Voic
     )
 
 
-async def on_main(query: CallbackQuery, voice: Voice) -> None:
-    await open_screen(query, voice.admin_main.menu_only())
+@at_main.on(A.OPEN)
+async def on_main(query: CallbackQuery, visit: Visit) -> None:
+    await open_screen(query, visit.voice.admin_main.menu_only())
 
 
-async def on_cancel(query: CallbackQuery, voice: Voice, state: FSMContext) -> None:
-    await state.clear()
-    await on_main(query, voice)
+@at_main.on(A.CANCEL)
+async def on_cancel(query: CallbackQuery, visit: Visit) -> None:
+    await visit.state.clear()
+    await on_main(query, visit)
 
 
-async def on_dashboard(query: CallbackQuery, voice: Voice, runtime: Runtime) -> None:
-    data = await dashboard.collect(runtime, check_channels=True)
-    await open_screen(query, voice.dashboard.dashboard(data=data))
+@at_dashboard.on(A.OPEN)
+async def on_dashboard(query: CallbackQuery, visit: Visit) -> None:
+    data = await dashboard.collect(visit.runtime, check_channels=True)
+    await open_screen(query, visit.voice.dashboard.dashboard(data=data))
 
 
 def build() -> Router:
     router = Router(name="admin.home")
-    router.callback_query.register(on_main, admin(S.MAIN, A.OPEN))
-    router.callback_query.register(on_cancel, admin(S.MAIN, A.CANCEL))
-    router.callback_query.register(on_dashboard, admin(S.DASHBOARD, A.OPEN))
+    at_main.register(router)
+    at_dashboard.register(router)
     return router

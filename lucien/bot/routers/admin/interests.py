@@ -11,12 +11,12 @@ from aiogram import Router
 from aiogram.types import CallbackQuery
 
 from lucien.access.roles import derive_role
-from lucien.bot.filters import admin
+from lucien.bot.filters import Presses
 from lucien.bot.ui import answer, open_screen, show
+from lucien.bot.visit import Visit
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
-from lucien.db.models import User
 from lucien.runtime import Runtime
 from lucien.services import interests
 from lucien.voice import Voice
@@ -24,6 +24,8 @@ from lucien.voice.data import Page
 from lucien.voice.message import Message as VoiceMessage
 
 PER_PAGE = 8
+
+at_interests = Presses(S.INTERESTS)
 
 
 async def _list(runtime: Runtime, voice: Voice, filter: str, page: int) -> VoiceMessage:
@@ -54,49 +56,46 @@ async def _detail(
     )
 
 
-async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice) -> None:
-    await open_screen(query, await _list(runtime, voice, "pending", 0))
+@at_interests.on(A.OPEN, A.LIST)  # the menu's button opens the first page, unfiltered ("pending")
+async def on_list(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    await open_screen(
+        query, await _list(visit.runtime, visit.voice, callback_data.arg, callback_data.page)
+    )
 
 
-async def on_list(
-    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
-) -> None:
-    await open_screen(query, await _list(runtime, voice, callback_data.arg, callback_data.page))
-
-
-async def on_view(
-    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
-) -> None:
-    shown = await _detail(runtime, voice, callback_data.id, callback_data.arg, callback_data.page)
+@at_interests.on(A.VIEW)
+async def on_view(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    shown = await _detail(
+        visit.runtime, visit.voice, callback_data.id, callback_data.arg, callback_data.page
+    )
     if shown is None:
-        await answer(query, voice.common.not_found_alert("interest"))
+        await answer(query, visit.voice.common.not_found_alert("interest"))
         return
     await open_screen(query, shown)
 
 
-async def on_attend(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    runtime: Runtime,
-    user: User,
-    voice: Voice,
-) -> None:
-    async with runtime.sessions.begin() as session:
-        result = await interests.mark_attended(session, callback_data.id, user.id)
+@at_interests.on(A.ATTEND)
+async def on_attend(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    async with visit.runtime.sessions.begin() as session:
+        result = await interests.mark_attended(session, callback_data.id, visit.user.id)
     if not result.found:
-        await answer(query, voice.common.not_found_alert("interest"))
+        await answer(query, visit.voice.common.not_found_alert("interest"))
         return
     if result.done:
-        await answer(query, voice.admin_interests.attended())
+        await answer(query, visit.voice.admin_interests.attended())
     else:
         await answer(
             query,
-            voice.admin_interests.already_attended(
+            visit.voice.admin_interests.already_attended(
                 by=result.attended_by_name, at=result.attended_at
             ),
         )
     shown = await _detail(
-        runtime, voice, callback_data.id, callback_data.arg or "pending", callback_data.page
+        visit.runtime,
+        visit.voice,
+        callback_data.id,
+        callback_data.arg or "pending",
+        callback_data.page,
     )
     if shown is not None:
         await show(query, shown)
@@ -104,9 +103,5 @@ async def on_attend(
 
 def build() -> Router:
     router = Router(name="admin.interests")
-    cq = router.callback_query
-    cq.register(on_open, admin(S.INTERESTS, A.OPEN))
-    cq.register(on_list, admin(S.INTERESTS, A.LIST))
-    cq.register(on_view, admin(S.INTERESTS, A.VIEW))
-    cq.register(on_attend, admin(S.INTERESTS, A.ATTEND))
+    at_interests.register(router)
     return router

@@ -9,23 +9,25 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.types import CallbackQuery
 
-from lucien.bot.filters import admin
+from lucien.bot.filters import Presses
 from lucien.bot.ui import open_screen
+from lucien.bot.visit import Visit
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
-from lucien.runtime import Runtime
 from lucien.services import stats
-from lucien.voice import Voice
+
+at_stats = Presses(S.STATS)
 
 
-async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice) -> None:
-    async with runtime.sessions.begin() as session:
+@at_stats.on(A.OPEN, A.CANCEL)
+async def on_open(query: CallbackQuery, visit: Visit) -> None:
+    async with visit.runtime.sessions.begin() as session:
         data = await stats.collect(session)
-    msg = voice.stats.overview(data=data)
+    msg = visit.voice.stats.overview(data=data)
     await open_screen(query, msg)
 
 
 def build() -> Router:
     router = Router(name="admin.stats")
-    router.callback_query.register(on_open, admin(S.STATS, A.OPEN, A.CANCEL))
+    at_stats.register(router)
     return router

@@ -14,7 +14,7 @@ Every change is audited by the service; Telegram calls run after its transaction
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from aiogram import Router
 from aiogram.fsm.context import FSMContext
@@ -24,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access.config import get_config
 from lucien.bot.commands import register_admin_commands
-from lucien.bot.filters import admin, not_a_command
+from lucien.bot.filters import Presses, not_a_command
 from lucien.bot.ui import answer, reply, show
+from lucien.bot.visit import Visit
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
@@ -57,6 +58,9 @@ CONFIRM = {
 OWNER_ONLY = frozenset({"grant", "ungrant"})
 
 
+at_users = Presses(S.USERS)
+
+
 async def _leave_search(state: FSMContext) -> None:
     if await state.get_state() == UserSearch.query.state:
         await state.clear()
@@ -71,59 +75,51 @@ async def _menu(runtime: Runtime, voice: Voice) -> VoiceMessage:
 # ----------------------------------------------------------------------------- navigation
 
 
-async def on_open(query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext) -> None:
-    await _leave_search(state)
-    await show(query, await _menu(runtime, voice))
+@at_users.on(A.OPEN)
+async def on_open(query: CallbackQuery, visit: Visit) -> None:
+    await _leave_search(visit.state)
+    await show(query, await _menu(visit.runtime, visit.voice))
     await query.answer()
 
 
-async def on_cancel(
-    query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext
-) -> None:
-    await _leave_search(state)
-    await show(query, await _menu(runtime, voice))
+@at_users.on(A.CANCEL)
+async def on_cancel(query: CallbackQuery, visit: Visit) -> None:
+    await _leave_search(visit.state)
+    await show(query, await _menu(visit.runtime, visit.voice))
     await query.answer()
 
 
-async def on_list(
-    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
-) -> None:
-    role = callback_data.arg
-    if role not in svc.ROLE_FILTERS:
-        await answer(query, voice.common.stale())
-        return
-    async with runtime.sessions.begin() as session:
+@at_users.on(A.LIST, arg_in=svc.ROLE_FILTERS)
+async def on_list(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    role = cast(svc.RoleFilter, callback_data.arg)
+    async with visit.runtime.sessions.begin() as session:
         users, page = await svc.list_users(
-            session,
-            runtime.settings,
-            role,
-            callback_data.page,  # type: ignore[arg-type]
+            session, visit.runtime.settings, role, callback_data.page
         )
-    await show(query, voice.admin_users.users(users=users, role=role, page=page))  # type: ignore[arg-type]
+    await show(query, visit.voice.admin_users.users(users=users, role=role, page=page))
     await query.answer()
 
 
 # ----------------------------------------------------------------------------- search
 
 
-async def on_find(query: CallbackQuery, runtime: Runtime, voice: Voice, state: FSMContext) -> None:
-    await state.set_state(UserSearch.query)
-    await show(query, voice.admin_users.search_ask())
+@at_users.on(A.FIND)
+async def on_find(query: CallbackQuery, visit: Visit) -> None:
+    await visit.state.set_state(UserSearch.query)
+    await show(query, visit.voice.admin_users.search_ask())
     await query.answer()
 
 
-async def on_search_input(
-    message: Message, runtime: Runtime, voice: Voice, state: FSMContext
-) -> None:
+async def on_search_input(message: Message, visit: Visit) -> None:
     parsed = svc.parse_search(message.text)
     if parsed is None:
-        await reply(message, voice.validation.search_invalid(section=S.USERS))
+        await reply(message, visit.voice.validation.search_invalid(section=S.USERS))
         return
-    async with runtime.sessions.begin() as session:
-        found = await svc.search(session, runtime.settings, parsed)
-    await state.clear()
+    async with visit.runtime.sessions.begin() as session:
+        found = await svc.search(session, visit.runtime.settings, parsed)
+    await visit.state.clear()
     text = (message.text or "").strip()
-    await reply(message, voice.admin_users.search_results(users=found, query=text))
+    await reply(message, visit.voice.admin_users.search_results(users=found, query=text))
 
 
 # ----------------------------------------------------------------------------- profile
@@ -154,18 +150,17 @@ async def _profile(
     )
 
 
-async def on_view(
-    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
-) -> None:
+@at_users.on(A.VIEW)
+async def on_view(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
     tab = callback_data.arg or "sum"
     if tab not in TABS:
-        await answer(query, voice.common.stale())
+        await answer(query, visit.voice.common.stale())
         return
     msg = await _profile(
-        runtime, voice, query.from_user.id, callback_data.id, tab, callback_data.page
+        visit.runtime, visit.voice, query.from_user.id, callback_data.id, tab, callback_data.page
     )
     if msg is None:
-        await answer(query, voice.common.not_found_alert("user"))
+        await answer(query, visit.voice.common.not_found_alert("user"))
         return
     await show(query, msg)
     await query.answer()
@@ -215,22 +210,21 @@ def _is_owner(runtime: Runtime, query: CallbackQuery) -> bool:
     return owner is not None and query.from_user.id == owner
 
 
-async def on_confirm(
-    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
-) -> None:
+@at_users.on(*CONFIRM)
+async def on_confirm(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
     action = CONFIRM[A(callback_data.action)]
-    if action in OWNER_ONLY and not _is_owner(runtime, query):
-        await answer(query, voice.admin_users.owner_only())
+    if action in OWNER_ONLY and not _is_owner(visit.runtime, query):
+        await answer(query, visit.voice.admin_users.owner_only())
         return
-    card = await _card(runtime, callback_data.id)
+    card = await _card(visit.runtime, callback_data.id)
     if card is None:
-        await answer(query, voice.common.not_found_alert("user"))
+        await answer(query, visit.voice.common.not_found_alert("user"))
         return
-    refused = _precheck(runtime, query.from_user.id, action, card)
+    refused = _precheck(visit.runtime, query.from_user.id, action, card)
     if refused is not None:
-        await answer(query, _refusal(voice, refused))
+        await answer(query, _refusal(visit.voice, refused))
         return
-    await show(query, voice.admin_users.confirm(action=action, user=card))  # type: ignore[arg-type]
+    await show(query, visit.voice.admin_users.confirm(action=action, user=card))  # type: ignore[arg-type]
     await query.answer()
 
 
@@ -338,9 +332,8 @@ def _custodian_menu(admin: bool) -> After:
     return after
 
 
-async def on_kick_ok(
-    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
-) -> None:
+@at_users.on(A.KICK_OK)
+async def on_kick_ok(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
     """Out of both channels: the database first, in one transaction; then Telegram, with
     none open."""
 
@@ -357,48 +350,41 @@ async def on_kick_ok(
             free_channel_id=config.free_channel_id,
         )
 
-    done = await _change(query, callback_data, runtime, voice, "kick", start)
+    done = await _change(query, callback_data, visit.runtime, visit.voice, "kick", start)
     if done is None:
         return
     card, plan = done
     assert plan is not None
-    if await svc.remove_from_channels(runtime.bot, plan):
-        await show(query, voice.admin_users.removal_incomplete(user=card))
+    if await svc.remove_from_channels(visit.runtime.bot, plan):
+        await show(query, visit.voice.admin_users.removal_incomplete(user=card))
         await query.answer()
         return
-    await _done(query, voice, "kick", card, vip_channel=not plan.vip_missing)
+    await _done(query, visit.voice, "kick", card, vip_channel=not plan.vip_missing)
 
 
-async def on_wipe_ok(
-    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
-) -> None:
+@at_users.on(A.WIPE_OK)
+async def on_wipe_ok(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
     """Delete the data: Telegram first, the rows last, so a failure can be finished later."""
-    card = await _card(runtime, callback_data.id)
-    done = await svc.wipe(runtime, actor_id=query.from_user.id, user_id=callback_data.id)
+    card = await _card(visit.runtime, callback_data.id)
+    done = await svc.wipe(visit.runtime, actor_id=query.from_user.id, user_id=callback_data.id)
     if done.result is not Result.DONE or card is None:
-        await answer(query, _refusal(voice, done.result))
+        await answer(query, _refusal(visit.voice, done.result))
         return
     if done.problems:
-        await show(query, voice.admin_users.removal_incomplete(user=card, deleted=True))
+        await show(query, visit.voice.admin_users.removal_incomplete(user=card, deleted=True))
     else:
-        await show(query, voice.admin_users.done(action="wipe", user=card))
+        await show(query, visit.voice.admin_users.done(action="wipe", user=card))
     await query.answer()
+
+
+at_users.on(A.GRANT_OK)(_changes("grant", _grant, _custodian_menu(True)))
+at_users.on(A.UNGRANT_OK)(_changes("ungrant", _revoke, _custodian_menu(False)))
+at_users.on(A.BLOCK_OK)(_changes("block", _block))
+at_users.on(A.UNBLOCK_OK)(_changes("unblock", _unblock))
 
 
 def build() -> Router:
     router = Router(name="admin.users")
-    cb = router.callback_query
-    cb.register(on_open, admin(S.USERS, A.OPEN))
-    cb.register(on_cancel, admin(S.USERS, A.CANCEL))
-    cb.register(on_list, admin(S.USERS, A.LIST))
-    cb.register(on_find, admin(S.USERS, A.FIND))
-    cb.register(on_view, admin(S.USERS, A.VIEW))
-    cb.register(on_confirm, admin(S.USERS, *CONFIRM))
-    cb.register(_changes("grant", _grant, _custodian_menu(True)), admin(S.USERS, A.GRANT_OK))
-    cb.register(_changes("ungrant", _revoke, _custodian_menu(False)), admin(S.USERS, A.UNGRANT_OK))
-    cb.register(_changes("block", _block), admin(S.USERS, A.BLOCK_OK))
-    cb.register(_changes("unblock", _unblock), admin(S.USERS, A.UNBLOCK_OK))
-    cb.register(on_kick_ok, admin(S.USERS, A.KICK_OK))
-    cb.register(on_wipe_ok, admin(S.USERS, A.WIPE_OK))
+    at_users.register(router)
     router.message.register(on_search_input, UserSearch.query, not_a_command)
     return router

@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Any
 
 from aiogram import Router
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -26,10 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lucien.access import botinfo, invitations, plans
 from lucien.access.invitations import BATCH_MAX, REDEEM_DAYS_DEFAULT, REDEEM_DAYS_MAX
 from lucien.access.plans import PlanError
-from lucien.access.users import mark_unreachable
-from lucien.bot.filters import admin
+from lucien.bot.filters import Presses
+from lucien.bot.notify import tell
 from lucien.bot.ui import answer, open_screen, reply, show
-from lucien.bot.wizard import Step, digits, from_data, text_step, whole_number
+from lucien.bot.visit import Visit
+from lucien.bot.wizard import Step, ask, digits, from_data, kept, text_step, whole_number
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB, split_arg
 from lucien.callbacks import AdminSection as S
@@ -39,7 +39,7 @@ from lucien.runtime import Runtime
 from lucien.services import admin_vip
 from lucien.services.admin_vip import EXTEND_DAYS_MAX, ExtensionBusy
 from lucien.voice import Voice
-from lucien.voice.data import PlanCard, PlanDraft, SubscriptionCard, TokenCard
+from lucien.voice.data import PlanCard, PlanDraft, TokenCard
 from lucien.voice.message import Alert
 from lucien.voice.message import Message as VoiceMessage
 from lucien.voice.providers.admin_vip import PLAN_LIMITS
@@ -47,7 +47,8 @@ from lucien.voice.providers.admin_vip import PLAN_LIMITS
 log = logging.getLogger(__name__)
 
 PRICE_MAX = PLAN_LIMITS["price"]
-PLAN_FIELDS = ("name", "days", "price", "currency")
+PLAN_FIELDS = ("name", "days", "price", "currency", "stars")
+PLAN_STEPS = len(PLAN_FIELDS)
 
 
 class IssueWizard(StatesGroup):
@@ -64,6 +65,7 @@ class PlanWizard(StatesGroup):
     days = State()
     price = State()
     currency = State()
+    stars = State()  # optional: 0 keeps the plan out of the bot's own sales
     confirm = State()
 
 
@@ -72,6 +74,12 @@ class PlanEdit(StatesGroup):
 
 
 # -- the section menu -----------------------------------------------------------------------
+
+
+at_tokens = Presses(S.TOKENS)
+at_vip = Presses(S.VIP)
+at_subs = Presses(S.SUBS)
+at_plans = Presses(S.PLANS)
 
 
 async def _menu(runtime: Runtime, voice: Voice) -> VoiceMessage:
@@ -85,8 +93,10 @@ async def _menu(runtime: Runtime, voice: Voice) -> VoiceMessage:
     )
 
 
-async def on_menu(query: CallbackQuery, voice: Voice, runtime: Runtime, state: FSMContext) -> None:
-    await open_screen(query, await _menu(runtime, voice), state=state)
+@at_tokens.on(A.CANCEL)
+@at_vip.on(A.OPEN, A.CANCEL)
+async def on_menu(query: CallbackQuery, visit: Visit) -> None:
+    await open_screen(query, await _menu(visit.runtime, visit.voice), state=visit.state)
 
 
 # -- invitations ----------------------------------------------------------------------------
@@ -149,62 +159,45 @@ async def _ask_deadline(
     )
 
 
-async def on_tokens(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    voice: Voice,
-    runtime: Runtime,
-    state: FSMContext,
-) -> None:
+@at_tokens.on(A.OPEN, A.LIST)
+async def on_tokens(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
     await open_screen(
-        query, await _tokens(runtime, voice, callback_data.arg, callback_data.page), state=state
+        query,
+        await _tokens(visit.runtime, visit.voice, callback_data.arg, callback_data.page),
+        state=visit.state,
     )
 
 
-async def on_issue(query: CallbackQuery, voice: Voice, runtime: Runtime, state: FSMContext) -> None:
-    await open_screen(query, await _choose_plan(runtime, voice), state=state)
+@at_tokens.on(A.ISSUE)
+async def on_issue(query: CallbackQuery, visit: Visit) -> None:
+    await open_screen(query, await _choose_plan(visit.runtime, visit.voice), state=visit.state)
 
 
-async def on_issue_plan(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    voice: Voice,
-    runtime: Runtime,
-    state: FSMContext,
-) -> None:
-    plan = await _active_plan(runtime, callback_data.id)
+@at_tokens.on(A.ISSUE_PLAN)
+async def on_issue_plan(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    plan = await _active_plan(visit.runtime, callback_data.id)
     if plan is None:
-        await answer(query, voice.common.not_found_alert("plan"))
-        await show(query, await _choose_plan(runtime, voice))
+        await answer(query, visit.voice.common.not_found_alert("plan"))
+        await show(query, await _choose_plan(visit.runtime, visit.voice))
         return
-    await state.set_state(IssueWizard.quantity)
-    await state.set_data({"plan_id": plan.id})
-    await open_screen(query, voice.admin_vip.issue_ask_quantity(plan=plan, maximum=BATCH_MAX))
+    question = visit.voice.admin_vip.issue_ask_quantity(plan=plan, maximum=BATCH_MAX)
+    await ask(query, visit, IssueWizard.quantity, question, data={"plan_id": plan.id})
 
 
+@at_tokens.on(A.ISSUE_QTY)
 async def on_issue_quantity_button(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    voice: Voice,
-    runtime: Runtime,
-    state: FSMContext,
+    query: CallbackQuery, callback_data: AdminCB, visit: Visit
 ) -> None:
-    plan = await _active_plan(runtime, callback_data.id)
+    plan = await _active_plan(visit.runtime, callback_data.id)
     quantity = digits(callback_data.arg)
     if plan is None or quantity is None or not 1 <= quantity <= BATCH_MAX:
-        await answer(query, voice.common.stale())
+        await answer(query, visit.voice.common.stale())
         return
-    await open_screen(query, await _ask_deadline(state, voice, plan, quantity))
+    await open_screen(query, await _ask_deadline(visit.state, visit.voice, plan, quantity))
 
 
-async def on_issue_go(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    user: User,
-    voice: Voice,
-    runtime: Runtime,
-    state: FSMContext,
-) -> None:
+@at_tokens.on(A.ISSUE_GO)
+async def on_issue_go(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
     parts = [digits(p) for p in split_arg(callback_data.arg)]
     if (
         len(parts) != 2
@@ -213,13 +206,15 @@ async def on_issue_go(
         or not 1 <= parts[0] <= BATCH_MAX
         or not 1 <= parts[1] <= REDEEM_DAYS_MAX
     ):
-        await answer(query, voice.common.stale())
+        await answer(query, visit.voice.common.stale())
         return
-    result = await _issue(runtime, voice, user, callback_data.id, parts[0], parts[1])
+    result = await _issue(
+        visit.runtime, visit.voice, visit.user, callback_data.id, parts[0], parts[1]
+    )
     if isinstance(result, Alert):
         await answer(query, result)
         return
-    await open_screen(query, result, state=state)
+    await open_screen(query, result, state=visit.state)
 
 
 async def _token_card(runtime: Runtime, invitation_id: int) -> TokenCard | None:
@@ -228,61 +223,60 @@ async def _token_card(runtime: Runtime, invitation_id: int) -> TokenCard | None:
         return await admin_vip.token(session, invitation_id, username)
 
 
-async def on_revoke(
-    query: CallbackQuery, callback_data: AdminCB, voice: Voice, runtime: Runtime
-) -> None:
-    card = await _token_card(runtime, callback_data.id)
+@at_tokens.on(A.REVOKE)
+async def on_revoke(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    card = await _token_card(visit.runtime, callback_data.id)
     if card is None:
-        await answer(query, voice.common.not_found_alert("invitation"))
+        await answer(query, visit.voice.common.not_found_alert("invitation"))
     elif card.status != "unused":
-        await answer(query, voice.admin_vip.token_not_revocable(status=card.status))
+        await answer(query, visit.voice.admin_vip.token_not_revocable(status=card.status))
     else:
-        await open_screen(query, voice.admin_vip.token_revoke_confirm(token=card))
+        await open_screen(query, visit.voice.admin_vip.token_revoke_confirm(token=card))
 
 
-async def on_revoke_ok(
-    query: CallbackQuery, callback_data: AdminCB, user: User, voice: Voice, runtime: Runtime
-) -> None:
-    async with runtime.sessions.begin() as session:
-        done = await invitations.revoke(session, callback_data.id, actor_id=user.id)
-    card = await _token_card(runtime, callback_data.id)
+@at_tokens.on(A.REVOKE_OK)
+async def on_revoke_ok(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    async with visit.runtime.sessions.begin() as session:
+        done = await invitations.revoke(session, callback_data.id, actor_id=visit.user.id)
+    card = await _token_card(visit.runtime, callback_data.id)
     if card is None:
-        await answer(query, voice.common.not_found_alert("invitation"))
+        await answer(query, visit.voice.common.not_found_alert("invitation"))
     elif not done:
-        await answer(query, voice.admin_vip.token_not_revocable(status=card.status))
+        await answer(query, visit.voice.admin_vip.token_not_revocable(status=card.status))
     else:
-        await open_screen(query, voice.admin_vip.token_revoked(token=card))
+        await open_screen(query, visit.voice.admin_vip.token_revoked(token=card))
 
 
-async def on_issue_quantity(
-    message: Message, text: str, voice: Voice, runtime: Runtime, state: FSMContext
-) -> None:
-    quantity = whole_number(voice, text, "quantity", 1, BATCH_MAX, S.VIP)
+async def on_issue_quantity(message: Message, text: str, visit: Visit) -> None:
+    quantity = whole_number(visit.voice, text, "quantity", 1, BATCH_MAX, S.VIP)
     if not isinstance(quantity, int):
         await reply(message, quantity)
         return
-    plan = await _active_plan(runtime, int((await state.get_data()).get("plan_id", 0)))
+    plan = await _active_plan(visit.runtime, int((await visit.state.get_data()).get("plan_id", 0)))
     if plan is None:
-        await state.clear()
-        await reply(message, voice.common.not_found("plan"))
+        await visit.state.clear()
+        await reply(message, visit.voice.common.not_found("plan"))
         return
-    await reply(message, await _ask_deadline(state, voice, plan, quantity))
+    await reply(message, await _ask_deadline(visit.state, visit.voice, plan, quantity))
 
 
-async def on_issue_days(
-    message: Message, text: str, user: User, voice: Voice, runtime: Runtime, state: FSMContext
-) -> None:
-    days = whole_number(voice, text, "days", 1, REDEEM_DAYS_MAX, S.VIP)
+async def on_issue_days(message: Message, text: str, visit: Visit) -> None:
+    days = whole_number(visit.voice, text, "days", 1, REDEEM_DAYS_MAX, S.VIP)
     if not isinstance(days, int):
         await reply(message, days)
         return
-    data = await state.get_data()
+    data = await visit.state.get_data()
     result = await _issue(
-        runtime, voice, user, int(data.get("plan_id", 0)), int(data.get("quantity", 1)), days
+        visit.runtime,
+        visit.voice,
+        visit.user,
+        int(data.get("plan_id", 0)),
+        int(data.get("quantity", 1)),
+        days,
     )
-    await state.clear()
+    await visit.state.clear()
     if isinstance(result, Alert):
-        await reply(message, voice.common.not_found("plan"))
+        await reply(message, visit.voice.common.not_found("plan"))
         return
     await reply(message, result)
 
@@ -319,157 +313,110 @@ async def _extend(
 async def _tell_member(
     runtime: Runtime, voice: Voice, user_id: int, name: str, days: int, ends_at: datetime
 ) -> None:
-    """The member hears of the new end date; a refusal never undoes it.
-
-    Only Telegram's refusals are swallowed: a network error or a 5xx fails the update,
-    Telegram delivers it again and the journal sends just this message (the extension is
-    not made twice).
-    """
+    """The member hears of the new end date (:func:`lucien.bot.notify.tell`)."""
     member_voice = Voice(history=None, user_id=None, tz=voice.tz)
     message = member_voice.flows.membership_extended(name=name, added_days=days, ends_at=ends_at)
-    try:
-        await runtime.bot.send_message(user_id, **message.as_send_kwargs())
-    except TelegramForbiddenError:
-        async with runtime.sessions.begin() as session:
-            await mark_unreachable(session, user_id)
-    except TelegramBadRequest as exc:
-        log.info("could not tell member %s of the extension: %s", user_id, exc)
+    await tell(runtime, user_id, message)
 
 
-async def _subscription(
-    query: CallbackQuery, runtime: Runtime, voice: Voice, sub_id: int
-) -> SubscriptionCard | None:
-    """The period a button names, or None after telling the admin it is gone."""
-    async with runtime.sessions() as session:
-        card = await admin_vip.subscription(session, sub_id)
-    if card is None:
-        await answer(query, voice.common.not_found_alert("subscription"))
-    return card
-
-
-async def on_subs(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    voice: Voice,
-    runtime: Runtime,
-    state: FSMContext,
-) -> None:
-    await state.clear()
+@at_subs.on(A.OPEN, A.LIST, A.CANCEL)
+async def on_subs(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    await visit.state.clear()
     await answer(query)
     kind = callback_data.arg or "active"
-    await show(query, await _subscribers(runtime, voice, kind, callback_data.page))
+    await show(query, await _subscribers(visit.runtime, visit.voice, kind, callback_data.page))
 
 
-async def on_sub(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    voice: Voice,
-    runtime: Runtime,
-    state: FSMContext,
-) -> None:
-    card = await _subscription(query, runtime, voice, callback_data.id)
+@at_subs.on(A.VIEW)
+async def on_sub(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    card = await visit.named(query, "subscription", admin_vip.subscription, callback_data.id)
     if card is None:
         return
-    await state.clear()
+    await visit.state.clear()
     await answer(query)
     back = callback_data.arg if callback_data.arg in admin_vip.SUB_FILTERS else "active"
     await show(
-        query, voice.admin_vip.subscriber(sub=card, back_filter=back, back_page=callback_data.page)
+        query,
+        visit.voice.admin_vip.subscriber(sub=card, back_filter=back, back_page=callback_data.page),
     )
 
 
-async def on_extend(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    user: User,
-    voice: Voice,
-    runtime: Runtime,
-    state: FSMContext,
-) -> None:
-    if await _subscription(query, runtime, voice, callback_data.id) is None:
+@at_subs.on(A.EXTEND)
+async def on_extend(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    if await visit.named(query, "subscription", admin_vip.subscription, callback_data.id) is None:
         return
     days = digits(callback_data.arg)
     if days is None or not 1 <= days <= EXTEND_DAYS_MAX:
-        await answer(query, voice.common.stale())
+        await answer(query, visit.voice.common.stale())
         return
     try:
-        result = await _extend(runtime, voice, user, callback_data.id, days)
+        result = await _extend(visit.runtime, visit.voice, visit.user, callback_data.id, days)
     except ExtensionBusy:
-        await answer(query, voice.common.failure_alert())
+        await answer(query, visit.voice.common.failure_alert())
         return
     if result is None:
-        await answer(query, voice.common.not_found_alert("subscription"))
+        await answer(query, visit.voice.common.not_found_alert("subscription"))
         return
-    await open_screen(query, result, state=state)
+    await open_screen(query, result, state=visit.state)
 
 
-async def on_extend_ask(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    voice: Voice,
-    runtime: Runtime,
-    state: FSMContext,
-) -> None:
-    card = await _subscription(query, runtime, voice, callback_data.id)
+@at_subs.on(A.EXTEND_ASK)
+async def on_extend_ask(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    card = await visit.named(query, "subscription", admin_vip.subscription, callback_data.id)
     if card is None:
         return
-    await state.set_state(ExtendWizard.days)
-    await state.set_data({"sub_id": card.id})
-    await open_screen(query, voice.admin_vip.extend_ask(sub=card, maximum=EXTEND_DAYS_MAX))
+    question = visit.voice.admin_vip.extend_ask(sub=card, maximum=EXTEND_DAYS_MAX)
+    await ask(query, visit, ExtendWizard.days, question, data={"sub_id": card.id})
 
 
-async def on_remove(
-    query: CallbackQuery, callback_data: AdminCB, voice: Voice, runtime: Runtime
-) -> None:
-    card = await _subscription(query, runtime, voice, callback_data.id)
+@at_subs.on(A.REMOVE)
+async def on_remove(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    card = await visit.named(query, "subscription", admin_vip.subscription, callback_data.id)
     if card is None:
         return
     if card.status != "active":
-        await answer(query, voice.common.not_found_alert("subscription"))
+        await answer(query, visit.voice.common.not_found_alert("subscription"))
         return
-    await open_screen(query, voice.admin_vip.remove_confirm(sub=card))
+    await open_screen(query, visit.voice.admin_vip.remove_confirm(sub=card))
 
 
-async def on_remove_ok(
-    query: CallbackQuery, callback_data: AdminCB, user: User, voice: Voice, runtime: Runtime
-) -> None:
-    card = await _subscription(query, runtime, voice, callback_data.id)
+@at_subs.on(A.REMOVE_OK)
+async def on_remove_ok(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    card = await visit.named(query, "subscription", admin_vip.subscription, callback_data.id)
     if card is None:
         return
     if card.status != "active":
-        await answer(query, voice.common.not_found_alert("subscription"))
-        await show(query, voice.admin_vip.subscriber(sub=card))
+        await answer(query, visit.voice.common.not_found_alert("subscription"))
+        await show(query, visit.voice.admin_vip.subscriber(sub=card))
         return
-    await answer(query, voice.common.working())
-    removal = await admin_vip.remove_now(runtime, card.id, actor_id=user.id)
-    async with runtime.sessions() as session:
+    await answer(query, visit.voice.common.working())
+    removal = await admin_vip.remove_now(visit.runtime, card.id, actor_id=visit.user.id)
+    async with visit.runtime.sessions() as session:
         card = await admin_vip.subscription(session, card.id) or card
     if removal is None:  # someone else got there first
-        await show(query, voice.admin_vip.subscriber(sub=card))
+        await show(query, visit.voice.admin_vip.subscriber(sub=card))
         return
     await show(
         query,
-        voice.admin_vip.removed(
+        visit.voice.admin_vip.removed(
             sub=card, from_channel=removal.from_channel, vip_channel=removal.vip_channel
         ),
     )
 
 
-async def on_extend_days(
-    message: Message, text: str, user: User, voice: Voice, runtime: Runtime, state: FSMContext
-) -> None:
-    days = whole_number(voice, text, "days", 1, EXTEND_DAYS_MAX, S.SUBS)
+async def on_extend_days(message: Message, text: str, visit: Visit) -> None:
+    days = whole_number(visit.voice, text, "days", 1, EXTEND_DAYS_MAX, S.SUBS)
     if not isinstance(days, int):
         await reply(message, days)
         return
-    sub_id = int((await state.get_data()).get("sub_id", 0))
+    sub_id = int((await visit.state.get_data()).get("sub_id", 0))
     try:
-        result = await _extend(runtime, voice, user, sub_id, days)
+        result = await _extend(visit.runtime, visit.voice, visit.user, sub_id, days)
     except ExtensionBusy:  # stay on the step: they may send it again
-        await reply(message, voice.common.failure())
+        await reply(message, visit.voice.common.failure())
         return
-    await state.clear()
-    await reply(message, result or voice.common.not_found("subscription"))
+    await visit.state.clear()
+    await reply(message, result or visit.voice.common.not_found("subscription"))
 
 
 # -- plans --------------------------------------------------------------------------------
@@ -493,140 +440,118 @@ def _draft(data: dict[str, Any]) -> PlanDraft:
         days=data.get("days"),
         price=Decimal(price) if price is not None else None,
         currency=data.get("currency", "USD"),
+        stars=data.get("stars"),
     )
 
 
-async def on_plans(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    voice: Voice,
-    runtime: Runtime,
-    state: FSMContext,
-) -> None:
-    await open_screen(query, await _plans(runtime, voice, callback_data.page), state=state)
+@at_plans.on(A.OPEN, A.LIST, A.CANCEL)
+async def on_plans(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    await open_screen(
+        query, await _plans(visit.runtime, visit.voice, callback_data.page), state=visit.state
+    )
 
 
-async def on_plan_new(query: CallbackQuery, voice: Voice, state: FSMContext) -> None:
-    await state.set_state(PlanWizard.name)
-    await state.set_data({})
-    await open_screen(query, voice.admin_vip.plan_ask(field="name", step=1, total=4))
+@at_plans.on(A.NEW)
+async def on_plan_new(query: CallbackQuery, visit: Visit) -> None:
+    question = visit.voice.admin_vip.plan_ask(field="name", step=1, total=PLAN_STEPS)
+    await ask(query, visit, PlanWizard.name, question, data={})
 
 
-async def _plan_or_alert(
-    query: CallbackQuery, runtime: Runtime, voice: Voice, plan_id: int
-) -> PlanCard | None:
-    """The plan a button names, or None after telling the admin it is gone."""
-    card = await _plan(runtime, plan_id)
-    if card is None:
-        await answer(query, voice.common.not_found_alert("plan"))
-    return card
-
-
-async def on_plan(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    voice: Voice,
-    runtime: Runtime,
-    state: FSMContext,
-) -> None:
-    card = await _plan_or_alert(query, runtime, voice, callback_data.id)
+@at_plans.on(A.VIEW)
+async def on_plan(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    card = await visit.named(query, "plan", admin_vip.plan, callback_data.id)
     if card is None:
         return
-    await open_screen(query, voice.admin_vip.plan(plan=card), state=state)
+    await open_screen(query, visit.voice.admin_vip.plan(plan=card), state=visit.state)
 
 
-async def on_plan_edit_ask(
-    query: CallbackQuery,
-    callback_data: AdminCB,
-    voice: Voice,
-    runtime: Runtime,
-    state: FSMContext,
-) -> None:
-    card = await _plan_or_alert(query, runtime, voice, callback_data.id)
+@at_plans.on(A.EDIT)
+async def on_plan_edit_ask(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    card = await visit.named(query, "plan", admin_vip.plan, callback_data.id)
     if card is None:
         return
     field = callback_data.arg
     if field not in PLAN_FIELDS:
-        await answer(query, voice.common.stale())
+        await answer(query, visit.voice.common.stale())
         return
-    await state.set_state(PlanEdit.value)
-    await state.set_data({"plan_id": card.id, "field": field})
+    await visit.state.set_state(PlanEdit.value)
+    await visit.state.set_data({"plan_id": card.id, "field": field})
     await answer(query)
-    current = str(getattr(card, field))
-    await show(query, voice.admin_vip.plan_ask(field=field, current=current))  # type: ignore[arg-type]
+    value = getattr(card, field)
+    current = "—" if value is None else str(value)
+    await show(query, visit.voice.admin_vip.plan_ask(field=field, current=current))  # type: ignore[arg-type]
 
 
-async def on_plan_toggle(
-    query: CallbackQuery, callback_data: AdminCB, user: User, voice: Voice, runtime: Runtime
-) -> None:
-    card = await _plan_or_alert(query, runtime, voice, callback_data.id)
+@at_plans.on(A.TOGGLE)
+async def on_plan_toggle(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    card = await visit.named(query, "plan", admin_vip.plan, callback_data.id)
     if card is None:
         return
-    async with runtime.sessions.begin() as session:
-        changed = await plans.set_active(session, card.id, not card.active, actor_id=user.id)
-    card = await _plan(runtime, card.id) or card
-    await answer(query, voice.admin_vip.plan_toggled(plan=card) if changed else None)
-    await show(query, voice.admin_vip.plan(plan=card))
+    async with visit.runtime.sessions.begin() as session:
+        changed = await plans.set_active(session, card.id, not card.active, actor_id=visit.user.id)
+    card = await _plan(visit.runtime, card.id) or card
+    await answer(query, visit.voice.admin_vip.plan_toggled(plan=card) if changed else None)
+    await show(query, visit.voice.admin_vip.plan(plan=card))
 
 
-async def on_plan_delete(
-    query: CallbackQuery, callback_data: AdminCB, voice: Voice, runtime: Runtime
-) -> None:
-    card = await _plan_or_alert(query, runtime, voice, callback_data.id)
+@at_plans.on(A.DELETE)
+async def on_plan_delete(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    card = await visit.named(query, "plan", admin_vip.plan, callback_data.id)
     if card is None:
         return
     if card.in_use:
-        await answer(query, voice.admin_vip.plan_in_use())
+        await answer(query, visit.voice.admin_vip.plan_in_use())
         return
-    await open_screen(query, voice.admin_vip.plan_delete_confirm(plan=card))
+    await open_screen(query, visit.voice.admin_vip.plan_delete_confirm(plan=card))
 
 
-async def on_plan_delete_ok(
-    query: CallbackQuery, callback_data: AdminCB, user: User, voice: Voice, runtime: Runtime
-) -> None:
-    card = await _plan_or_alert(query, runtime, voice, callback_data.id)
+@at_plans.on(A.DELETE_OK)
+async def on_plan_delete_ok(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    card = await visit.named(query, "plan", admin_vip.plan, callback_data.id)
     if card is None:
         return
     try:
-        async with runtime.sessions.begin() as session:
-            await plans.delete_plan(session, card.id, actor_id=user.id)
+        async with visit.runtime.sessions.begin() as session:
+            await plans.delete_plan(session, card.id, actor_id=visit.user.id)
     except PlanError as exc:
         if exc.code == "in_use":
-            await answer(query, voice.admin_vip.plan_in_use())
+            await answer(query, visit.voice.admin_vip.plan_in_use())
         else:
-            await answer(query, voice.common.not_found_alert("plan"))
+            await answer(query, visit.voice.common.not_found_alert("plan"))
         return
-    await open_screen(query, voice.admin_vip.plan_deleted(name=card.name))
+    await open_screen(query, visit.voice.admin_vip.plan_deleted(name=card.name))
 
 
-async def on_plan_save(
-    query: CallbackQuery, user: User, voice: Voice, runtime: Runtime, state: FSMContext
-) -> None:
-    if await state.get_state() != PlanWizard.confirm.state:
-        await answer(query, voice.common.stale())
+@at_plans.on(A.SAVE)
+async def on_plan_save(query: CallbackQuery, visit: Visit) -> None:
+    if await visit.state.get_state() != PlanWizard.confirm.state:
+        await answer(query, visit.voice.common.stale())
         return
-    draft = _draft(await state.get_data())
+    draft = _draft(await visit.state.get_data())
     try:
-        async with runtime.sessions.begin() as session:
+        async with visit.runtime.sessions.begin() as session:
             created = await plans.create_plan(
                 session,
                 draft.name or "",
                 draft.days,
                 draft.price,
                 draft.currency,
-                actor_id=user.id,
+                stars=draft.stars,
+                actor_id=visit.user.id,
             )
             card = admin_vip.plan_card(created)
     except PlanError as exc:
         if exc.code == "duplicate":
-            await state.set_state(PlanWizard.name)
+            await visit.state.set_state(PlanWizard.name)
             await open_screen(
-                query, voice.validation.name_taken(value=draft.name or "", section=S.PLANS)
+                query, visit.voice.validation.name_taken(value=draft.name or "", section=S.PLANS)
             )
             return
-        await answer(query, voice.common.stale())
+        await answer(query, visit.voice.common.stale())
         return
-    await open_screen(query, voice.admin_vip.plan_saved(plan=card, created=True), state=state)
+    await open_screen(
+        query, visit.voice.admin_vip.plan_saved(plan=card, created=True), state=visit.state
+    )
 
 
 def _plan_refusal(voice: Voice, field: str, text: str) -> VoiceMessage | None:
@@ -640,6 +565,9 @@ def _plan_refusal(voice: Voice, field: str, text: str) -> VoiceMessage | None:
         elif field == "price":
             if plans.clean_price(text) > PRICE_MAX:
                 raise PlanError("price_range", PRICE_MAX)
+        elif field == "stars":  # 0: not sold in the bot
+            stars = whole_number(voice, text, "stars", 0, plans.STARS_MAX, S.PLANS)
+            return None if isinstance(stars, int) else stars
         else:
             plans.clean_currency(text)
     except PlanError as exc:
@@ -663,6 +591,8 @@ def _plan_value(field: str, text: str) -> Any:
         return plans.clean_days(text)
     if field == "price":
         return str(plans.clean_price(text))
+    if field == "stars":
+        return int(text.strip()) or None
     return plans.clean_currency(text)
 
 
@@ -670,37 +600,40 @@ _NEXT: dict[str, tuple[State, str, int]] = {
     "name": (PlanWizard.days, "days", 2),
     "days": (PlanWizard.price, "price", 3),
     "price": (PlanWizard.currency, "currency", 4),
+    "currency": (PlanWizard.stars, "stars", 5),
 }
 
 
 def _plan_step(field: str) -> Step:
-    """The handler of one create-wizard step (name → days → price → currency)."""
+    """The handler of one create-wizard step (name → days → price → currency → stars)."""
 
-    async def step(
-        message: Message, text: str, voice: Voice, runtime: Runtime, state: FSMContext
-    ) -> None:
-        refusal = _plan_refusal(voice, field, text)
+    async def step(message: Message, text: str, visit: Visit) -> None:
+        refusal = _plan_refusal(visit.voice, field, text)
         if refusal is not None:
             await reply(message, refusal)
             return
         value = _plan_value(field, text)
         if field == "name":
-            async with runtime.sessions() as session:
+            async with visit.runtime.sessions() as session:
                 taken = await admin_vip.plan_name_taken(session, value)
             if taken:
-                await reply(message, voice.validation.name_taken(value=value, section=S.PLANS))
+                await reply(
+                    message, visit.voice.validation.name_taken(value=value, section=S.PLANS)
+                )
                 return
-        await state.update_data({field: value})
+        await visit.state.update_data({field: value})
         if field in _NEXT:
             next_state, next_field, number = _NEXT[field]
-            await state.set_state(next_state)
+            await visit.state.set_state(next_state)
             await reply(
                 message,
-                voice.admin_vip.plan_ask(field=next_field, step=number, total=4),  # type: ignore[arg-type]
+                visit.voice.admin_vip.plan_ask(field=next_field, step=number, total=PLAN_STEPS),  # type: ignore[arg-type]
             )
             return
-        await state.set_state(PlanWizard.confirm)
-        await reply(message, voice.admin_vip.plan_confirm(draft=_draft(await state.get_data())))
+        await visit.state.set_state(PlanWizard.confirm)
+        await reply(
+            message, visit.voice.admin_vip.plan_confirm(draft=_draft(await visit.state.get_data()))
+        )
 
     step.__name__ = f"on_plan_{field}"
     return step
@@ -713,69 +646,43 @@ async def _edit_plan(
     return admin_vip.plan_card(edited)
 
 
-async def on_plan_edit(
-    message: Message, text: str, user: User, voice: Voice, runtime: Runtime, state: FSMContext
-) -> None:
-    data = await state.get_data()
-    field = str(data.get("field", ""))
-    if field not in PLAN_FIELDS:
-        await state.clear()
-        await reply(message, voice.common.stale_message())
+async def on_plan_edit(message: Message, text: str, visit: Visit) -> None:
+    data = await kept(message, visit, "field", PLAN_FIELDS)
+    if data is None:
         return
-    refusal = _plan_refusal(voice, field, text)
+    field = str(data["field"])
+    refusal = _plan_refusal(visit.voice, field, text)
     if refusal is not None:
         await reply(message, refusal)
         return
     value = _plan_value(field, text)
     try:
-        async with runtime.sessions.begin() as session:
+        async with visit.runtime.sessions.begin() as session:
             card = await once(
                 session,
                 "plan.edit",
                 PlanCard,
-                lambda: _edit_plan(session, int(data.get("plan_id", 0)), user.id, field, value),
+                lambda: _edit_plan(
+                    session, int(data.get("plan_id", 0)), visit.user.id, field, value
+                ),
             )
     except PlanError as exc:
         if exc.code == "duplicate":
-            await reply(message, voice.validation.name_taken(value=value, section=S.PLANS))
+            await reply(message, visit.voice.validation.name_taken(value=value, section=S.PLANS))
             return
-        await state.clear()
-        await reply(message, voice.common.not_found("plan"))
+        await visit.state.clear()
+        await reply(message, visit.voice.common.not_found("plan"))
         return
-    await state.clear()
-    await reply(message, voice.admin_vip.plan_saved(plan=card, created=False))
+    await visit.state.clear()
+    await reply(message, visit.voice.admin_vip.plan_saved(plan=card, created=False))
 
 
 def build() -> Router:
     router = Router(name="admin.vip")
-    cb = router.callback_query
-    cb.register(on_menu, admin(S.VIP, A.OPEN, A.CANCEL))
-
-    cb.register(on_tokens, admin(S.TOKENS, A.OPEN, A.LIST))
-    cb.register(on_menu, admin(S.TOKENS, A.CANCEL))
-    cb.register(on_issue, admin(S.TOKENS, A.ISSUE))
-    cb.register(on_issue_plan, admin(S.TOKENS, A.ISSUE_PLAN))
-    cb.register(on_issue_quantity_button, admin(S.TOKENS, A.ISSUE_QTY))
-    cb.register(on_issue_go, admin(S.TOKENS, A.ISSUE_GO))
-    cb.register(on_revoke, admin(S.TOKENS, A.REVOKE))
-    cb.register(on_revoke_ok, admin(S.TOKENS, A.REVOKE_OK))
-
-    cb.register(on_subs, admin(S.SUBS, A.OPEN, A.LIST, A.CANCEL))
-    cb.register(on_sub, admin(S.SUBS, A.VIEW))
-    cb.register(on_extend, admin(S.SUBS, A.EXTEND))
-    cb.register(on_extend_ask, admin(S.SUBS, A.EXTEND_ASK))
-    cb.register(on_remove, admin(S.SUBS, A.REMOVE))
-    cb.register(on_remove_ok, admin(S.SUBS, A.REMOVE_OK))
-
-    cb.register(on_plans, admin(S.PLANS, A.OPEN, A.LIST, A.CANCEL))
-    cb.register(on_plan_new, admin(S.PLANS, A.NEW))
-    cb.register(on_plan_save, admin(S.PLANS, A.SAVE))
-    cb.register(on_plan, admin(S.PLANS, A.VIEW))
-    cb.register(on_plan_edit_ask, admin(S.PLANS, A.EDIT))
-    cb.register(on_plan_toggle, admin(S.PLANS, A.TOGGLE))
-    cb.register(on_plan_delete, admin(S.PLANS, A.DELETE))
-    cb.register(on_plan_delete_ok, admin(S.PLANS, A.DELETE_OK))
-
+    at_tokens.register(router)
+    at_vip.register(router)
+    at_subs.register(router)
+    at_plans.register(router)
     text_step(router, IssueWizard.quantity, on_issue_quantity, field="quantity", section=S.VIP)
     text_step(router, IssueWizard.days, on_issue_days, field="days", section=S.VIP)
     text_step(router, ExtendWizard.days, on_extend_days, field="days", section=S.SUBS)

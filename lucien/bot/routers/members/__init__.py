@@ -16,22 +16,13 @@ from lucien.bot.filters import RoleIs
 from lucien.bot.routers.members import free, vip
 from lucien.bot.routers.members.ui import menu_for
 from lucien.bot.ui import answer, show
+from lucien.bot.visit import Visit
 from lucien.callbacks import FreeCB
-from lucien.db.models import BotConfig, User
-from lucien.runtime import Runtime
-from lucien.voice import Voice
 
 
-async def on_free_button_elsewhere(
-    query: CallbackQuery,
-    runtime: Runtime,
-    user: User,
-    role: Role,
-    config: BotConfig,
-    voice: Voice,
-) -> None:
-    await answer(query, voice.common.stale())
-    await show(query, await menu_for(runtime, user, role, config, voice))
+async def on_free_button_elsewhere(query: CallbackQuery, visit: Visit) -> None:
+    await answer(query, visit.voice.common.stale())
+    await show(query, await menu_for(visit))
 
 
 def build() -> Router:

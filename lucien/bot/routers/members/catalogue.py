@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from aiogram import F, Router
 from aiogram.types import CallbackQuery
 
-from lucien.access.roles import Role
 from lucien.bot.routers.members import interest
 from lucien.bot.ui import answer, show
-from lucien.callbacks import FreeCB, VipCB
-from lucien.db.models import BotConfig, User
+from lucien.bot.visit import Visit
+from lucien.callbacks import FreeAction, FreeCB, VipAction, VipCB
 from lucien.runtime import Runtime
 from lucien.services import packages
 from lucien.voice import Voice
@@ -69,25 +69,18 @@ class Catalogue:
         )
 
     async def on_interest(
-        self,
-        query: CallbackQuery,
-        callback_data: VipCB | FreeCB,
-        runtime: Runtime,
-        user: User,
-        role: Role,
-        config: BotConfig,
-        voice: Voice,
+        self, query: CallbackQuery, callback_data: VipCB | FreeCB, visit: Visit
     ) -> None:
-        await interest.express(
-            query,
-            runtime=runtime,
-            user=user,
-            role=role,
-            config=config,
-            voice=voice,
-            package_id=callback_data.id,
-            categories=self.categories,
-        )
+        await interest.express(query, visit, callback_data.id, self.categories)
+
+    def register(
+        self, router: Router, factory: type[VipCB | FreeCB], actions: type[VipAction | FreeAction]
+    ) -> None:
+        """Route the audience's catalogue buttons (the same three actions in both menus)."""
+        cb = factory.filter
+        router.callback_query.register(self.on_content, cb(F.action == actions.CONTENT))
+        router.callback_query.register(self.on_package, cb(F.action == actions.PACKAGE))
+        router.callback_query.register(self.on_interest, cb(F.action == actions.INTEREST))
 
 
 VIP_CATALOGUE = Catalogue("vip", packages.VIP_CATEGORIES)

@@ -10,12 +10,13 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
 
+from lucien.access.payments import plans_on_sale
 from lucien.access.plans import list_plans
 from lucien.bot.filters import FREE
 from lucien.bot.routers.members import interest
 from lucien.bot.routers.members.catalogue import FREE_CATALOGUE
 from lucien.bot.routers.members.ui import free_menu, social_of
-from lucien.bot.ui import answer, open_screen
+from lucien.bot.ui import on_stale, open_screen
 from lucien.callbacks import FreeAction, FreeCB
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
@@ -32,12 +33,14 @@ async def on_circle(
 ) -> None:
     async with runtime.sessions() as session:
         plans = await list_plans(session, active_only=True)
+        offers = await plans_on_sale(session)
     cards = [
         PlanCard(id=p.id, name=p.name, days=p.days, price=p.price, currency=p.currency)
         for p in plans
     ]
     await open_screen(
-        query, voice.menus.circle(plans=cards, creator_username=config.creator_username)
+        query,
+        voice.menus.circle(plans=cards, creator_username=config.creator_username, offers=offers),
     )
 
 
@@ -45,22 +48,16 @@ async def on_social(query: CallbackQuery, config: BotConfig, voice: Voice) -> No
     await open_screen(query, voice.menus.social(links=social_of(config), audience="free"))
 
 
-async def on_unknown(query: CallbackQuery, voice: Voice) -> None:
-    await answer(query, voice.common.stale())
-
-
 def build() -> Router:
     router = Router(name="members.free")
     router.callback_query.filter(FREE)
     cb = FreeCB.filter
     router.callback_query.register(on_menu, cb(F.action == FreeAction.MENU))
-    router.callback_query.register(FREE_CATALOGUE.on_content, cb(F.action == FreeAction.CONTENT))
-    router.callback_query.register(FREE_CATALOGUE.on_package, cb(F.action == FreeAction.PACKAGE))
-    router.callback_query.register(FREE_CATALOGUE.on_interest, cb(F.action == FreeAction.INTEREST))
+    FREE_CATALOGUE.register(router, FreeCB, FreeAction)
     router.callback_query.register(on_circle, cb(F.action == FreeAction.CIRCLE))
     router.callback_query.register(
         interest.on_circle_interest, cb(F.action == FreeAction.CIRCLE_INTEREST)
     )
     router.callback_query.register(on_social, cb(F.action == FreeAction.SOCIAL))
-    router.callback_query.register(on_unknown, cb())
+    router.callback_query.register(on_stale, cb())
     return router

@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import CallbackQuery
 
-from lucien.access.roles import Role, admin_ids
+from lucien.access.roles import admin_ids
 from lucien.access.users import mark_unreachable
 from lucien.bot.ui import answer
-from lucien.db.models import BotConfig, User
+from lucien.bot.visit import Visit
+from lucien.db.models import BotConfig
 from lucien.runtime import Runtime
 from lucien.services import interests
 from lucien.services import packages as packages_service
@@ -51,16 +52,9 @@ async def notify_admins(runtime: Runtime, config: BotConfig, card: InterestCard)
 
 
 async def express(
-    query: CallbackQuery,
-    *,
-    runtime: Runtime,
-    user: User,
-    role: Role,
-    config: BotConfig,
-    voice: Voice,
-    package_id: int | None,
-    categories: Sequence[str] = (),
+    query: CallbackQuery, visit: Visit, package_id: int | None, categories: Sequence[str] = ()
 ) -> None:
+    runtime, user, voice = visit.runtime, visit.user, visit.voice
     async with runtime.sessions.begin() as session:
         result = await interests.express_interest(
             session, user.id, package_id=package_id, categories=categories
@@ -86,22 +80,13 @@ async def express(
         log.warning("interest %s: confirmation not delivered: %s", result.interest_id, exc)
     card = InterestCard(
         id=result.interest_id,
-        user=interests.user_card(user, role.value),  # type: ignore[arg-type]
+        user=interests.user_card(user, visit.role.value),  # type: ignore[arg-type]
         package=packages_service.card(package) if package is not None else None,
         created_at=result.created_at,
     )
-    await notify_admins(runtime, config, card)
+    await notify_admins(runtime, visit.config, card)
 
 
-async def on_circle_interest(
-    query: CallbackQuery,
-    runtime: Runtime,
-    user: User,
-    role: Role,
-    config: BotConfig,
-    voice: Voice,
-) -> None:
+async def on_circle_interest(query: CallbackQuery, visit: Visit) -> None:
     """ "Me interesa" for the VIP subscription itself (the Free circle screen, VIP renewal)."""
-    await express(
-        query, runtime=runtime, user=user, role=role, config=config, voice=voice, package_id=None
-    )
+    await express(query, visit, package_id=None)

@@ -6,6 +6,7 @@ import logging
 
 from lucien.access.roles import Role
 from lucien.access.subscriptions import current_subscription
+from lucien.bot.visit import Visit
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
 from lucien.voice import Voice
@@ -45,19 +46,12 @@ def free_menu(
     return voice.menus.free(name=user.first_name, has_social=has_social, first_visit=first_visit)
 
 
-async def menu_for(
-    runtime: Runtime,
-    user: User,
-    role: Role,
-    config: BotConfig,
-    voice: Voice,
-    *,
-    first_visit: bool = False,
-) -> VoiceMessage:
+async def menu_for(visit: Visit, *, first_visit: bool = False) -> VoiceMessage:
     """The home screen of the role derived for this update."""
-    if role is Role.ADMIN:
+    runtime, user, config, voice = visit.runtime, visit.user, visit.config, visit.voice
+    if visit.role is Role.ADMIN:
         return await admin_home(runtime, user, config, voice)
-    if role is Role.VIP:
+    if visit.role is Role.VIP:
         shown = await vip_menu(runtime, user, voice)
         if shown is not None:
             return shown

@@ -10,13 +10,14 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
 
+from lucien.access.payments import plans_on_sale
 from lucien.access.plans import get_plan
 from lucien.access.subscriptions import current_subscription
 from lucien.bot.filters import VIP
 from lucien.bot.routers.members import interest
 from lucien.bot.routers.members.catalogue import VIP_CATALOGUE
 from lucien.bot.routers.members.ui import vip_menu
-from lucien.bot.ui import answer, open_screen, show
+from lucien.bot.ui import answer, on_stale, open_screen, show
 from lucien.callbacks import VipAction, VipCB
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
@@ -52,17 +53,17 @@ async def on_renew(
 ) -> None:
     async with runtime.sessions() as session:
         sub = await current_subscription(session, user.id)
+        offers = await plans_on_sale(session) if sub is not None else []
     if sub is None:
         await answer(query, voice.common.vip_only())
         return
     await query.answer()
     await show(
-        query, voice.menus.vip_renew(ends_at=sub.ends_at, creator_username=config.creator_username)
+        query,
+        voice.menus.vip_renew(
+            ends_at=sub.ends_at, creator_username=config.creator_username, offers=offers
+        ),
     )
-
-
-async def on_unknown(query: CallbackQuery, voice: Voice) -> None:
-    await answer(query, voice.common.stale())
 
 
 def build() -> Router:
@@ -70,13 +71,11 @@ def build() -> Router:
     router.callback_query.filter(VIP)
     cb = VipCB.filter
     router.callback_query.register(on_menu, cb(F.action == VipAction.MENU))
-    router.callback_query.register(VIP_CATALOGUE.on_content, cb(F.action == VipAction.CONTENT))
-    router.callback_query.register(VIP_CATALOGUE.on_package, cb(F.action == VipAction.PACKAGE))
-    router.callback_query.register(VIP_CATALOGUE.on_interest, cb(F.action == VipAction.INTEREST))
+    VIP_CATALOGUE.register(router, VipCB, VipAction)
     router.callback_query.register(on_status, cb(F.action == VipAction.STATUS))
     router.callback_query.register(on_renew, cb(F.action == VipAction.RENEW))
     router.callback_query.register(
         interest.on_circle_interest, cb(F.action == VipAction.RENEW_INTEREST)
     )
-    router.callback_query.register(on_unknown, cb())
+    router.callback_query.register(on_stale, cb())
     return router

@@ -1,0 +1,67 @@
+"""One person's visit — the update's runtime, user, role, configuration, voice and
+conversation state — as one object, for the handlers that work with most of it.
+
+The context middleware (:mod:`lucien.bot.middlewares.context`) derives the user, their role,
+the configuration and the voice for every update that has a person, and aiogram adds the
+FSM ``state``; :class:`VisitMiddleware` (inner, so it runs only for a handler that matched)
+hands them over together as ``visit``. A menu is drawn from most of them (the admin home,
+the VIP menu or the Free menu by role), and so is "Me interesa"; every admin handler reads
+the data, answers in the admin's voice, records the admin as the actor and leaves or moves
+the wizard. Listing them in each handler repeated one signature across every router, so
+admin handlers take ``(query, callback_data, visit)`` or ``(message, text, visit)``; a
+member handler that needs one or two of them still takes just those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from aiogram import BaseMiddleware
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, TelegramObject
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lucien.access.roles import Role
+from lucien.bot.ui import answer
+from lucien.db.models import BotConfig, User
+from lucien.runtime import Runtime
+from lucien.voice import Voice
+from lucien.voice.providers.common import NotFound
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+T = TypeVar("T")
+Read = Callable[[AsyncSession, int], Awaitable[T | None]]
+PARTS = ("runtime", "user", "role", "config", "voice", "state")
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    runtime: Runtime
+    user: User
+    role: Role
+    config: BotConfig
+    voice: Voice
+    state: FSMContext
+
+    async def named(
+        self, query: CallbackQuery, kind: NotFound, read: Read[T], row_id: int
+    ) -> T | None:
+        """The row a button names (``read`` in a short session), or None after telling the
+        person it is gone."""
+        async with self.runtime.sessions() as session:
+            row = await read(session, row_id)
+        if row is None:
+            await answer(query, self.voice.common.not_found_alert(kind))
+        return row
+
+
+class VisitMiddleware(BaseMiddleware):
+    """Adds ``visit`` when the context middleware derived a person (never for channel posts
+    or bots, which have no menu)."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if all(data.get(part) is not None for part in PARTS):
+            data["visit"] = Visit(**{part: data[part] for part in PARTS})
+        return await handler(event, data)
