@@ -24,6 +24,7 @@ from sqlalchemy import text
 from lucien.db.engine import create_engine
 from lucien.db.migrations import upgrade
 from lucien.db.models import Base
+from lucien.ops.metrics import flush_pending
 from lucien.runtime import Runtime
 from lucien.settings import Settings, load_settings
 from lucien.telegram.double import TelegramDouble, TgUser, UpdateFactory
@@ -174,6 +175,10 @@ async def runtime(
     await backend.truncate()
     rt = Runtime(settings, telegram_transport=httpx.ASGITransport(app=double.app), double=double)
     yield rt
+    # Metrics buffered for this database (a test whose Redis was down falls back to it)
+    # are written now, not by whichever later test's update finds the buffer due: that
+    # stray INSERT would break statement counts elsewhere.
+    await flush_pending(rt)
     await rt.aclose()
     if backend.redis_url:
         await _clear_redis(backend.redis_url, redis_prefix)
