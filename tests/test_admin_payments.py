@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,21 +37,31 @@ def _refunds(app: Harness) -> list[Any]:
     return calls(app.double, "refundStarPayment")
 
 
+Cli = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture
+def cli(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Cli:
+    """``lucien …`` against this test's database, off the event loop; returns its output."""
+
+    async def run(*argv: str) -> str:
+        return await asyncio.to_thread(_cli, monkeypatch, backend, capsys, *argv)
+
+    return run
+
+
 # -- prices in Stars ------------------------------------------------------------------------
 
 
-async def test_cli_adds_plans_with_a_stars_price(
-    app: Harness,
-    backend: Backend,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+async def test_cli_adds_plans_with_a_stars_price(app: Harness, cli: Cli) -> None:
     args = ("plans", "add", "--name", "Solo estrellas", "--days", "30", "--stars", "250")
-    out = await asyncio.to_thread(_cli, monkeypatch, backend, capsys, *args)
+    out = await cli(*args)
     assert "Solo estrellas\t30 days\t0.00 USD\t250 stars\tactive" in out
     args = ("plans", "add", "--name", "Ambos", "--days", "90", "--price", "49.90", "--stars", "600")
-    await asyncio.to_thread(_cli, monkeypatch, backend, capsys, *args)
-    listed = await asyncio.to_thread(_cli, monkeypatch, backend, capsys, "plans", "list")
+    await cli(*args)
+    listed = await cli("plans", "list")
     assert "Ambos\t90 days\t49.90 USD\t600 stars\tactive" in listed
     stored = await rows(app.runtime, select(Plan).order_by(Plan.id))
     assert [(p.name, p.price_stars) for p in stored] == [("Solo estrellas", 250), ("Ambos", 600)]
@@ -58,15 +69,10 @@ async def test_cli_adds_plans_with_a_stars_price(
     assert created.after and created.after["price_stars"] == 250
 
 
-async def test_cli_refuses_a_stars_price_out_of_range(
-    app: Harness,
-    backend: Backend,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+async def test_cli_refuses_a_stars_price_out_of_range(app: Harness, cli: Cli) -> None:
     args = ("plans", "add", "--name", "Caro", "--days", "30", "--stars", "10001")
     with pytest.raises(AssertionError):
-        await asyncio.to_thread(_cli, monkeypatch, backend, capsys, *args)
+        await cli(*args)
     assert await count(app.runtime, Plan) == 0
 
 

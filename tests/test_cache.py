@@ -5,6 +5,7 @@ means the database."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -88,30 +89,22 @@ async def test_every_write_path_is_seen_by_the_next_update(app: Harness, ana: Tg
     await set_subscription(rt, sub.id, status="expired")
     assert await role_seen(app, ana) == "free"
 
+    async def as_owner(change: Callable[..., Awaitable[admin_users.Result]], **on: bool) -> None:
+        """One of the owner's role changes on Ana, done (not refused, not already so)."""
+        async with rt.sessions.begin() as session:
+            result = await change(session, rt.settings, actor_id=OWNER_ID, user_id=ana.id, **on)
+        assert result is admin_users.Result.DONE
+
     # Custodian granted, then revoked, by the owner.
-    async with rt.sessions.begin() as session:
-        assert (
-            await admin_users.grant_admin(session, rt.settings, actor_id=OWNER_ID, user_id=ana.id)
-        ) is admin_users.Result.DONE
+    await as_owner(admin_users.set_admin, admin=True)
     await settle_cache(app, ana, "admin")
-    async with rt.sessions.begin() as session:
-        assert (
-            await admin_users.revoke_admin(session, rt.settings, actor_id=OWNER_ID, user_id=ana.id)
-        ) is admin_users.Result.DONE
+    await as_owner(admin_users.set_admin, admin=False)
     assert await role_seen(app, ana) == "free"
 
     # Blocked, then unblocked.
-    async with rt.sessions.begin() as session:
-        assert (
-            await admin_users.set_blocked(
-                session, rt.settings, actor_id=OWNER_ID, user_id=ana.id, blocked=True
-            )
-        ) is admin_users.Result.DONE
+    await as_owner(admin_users.set_blocked, blocked=True)
     assert await role_seen(app, ana) in ("blocked", "ignored")
-    async with rt.sessions.begin() as session:
-        await admin_users.set_blocked(
-            session, rt.settings, actor_id=OWNER_ID, user_id=ana.id, blocked=False
-        )
+    await as_owner(admin_users.set_blocked, blocked=False)
     assert await role_seen(app, ana) == "free"
 
 

@@ -24,8 +24,9 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access import audit
-from lucien.access.subscriptions import ACTIVE
+from lucien.access.subscriptions import ACTIVE, move_end
 from lucien.db.models import Payment, Subscription, utcnow
+from lucien.db.records import from_attributes
 from lucien.db.results import rowcount
 
 DAY = timedelta(days=1)
@@ -65,13 +66,10 @@ def _days_left(ends_at: datetime, now: datetime) -> int:
 def _outcome(
     payment: Payment, taken: int, ends_at: datetime | None, *, ended: bool, already: bool
 ) -> Refund:
-    return Refund(
+    return from_attributes(
+        Refund,
+        payment,
         payment_id=payment.id,
-        user_id=payment.user_id,
-        subscription_id=payment.subscription_id,
-        plan_name=payment.plan_name,
-        stars=payment.stars,
-        days=payment.days,
         taken_days=taken,
         ends_at=ends_at,
         ended=ended,
@@ -131,16 +129,7 @@ async def record(
         taken = payment.days
         if new_end <= now:
             new_end, ended, taken = now, True, min(payment.days, _days_left(sub.ends_at, now))
-        shortened = await session.execute(
-            update(Subscription)
-            .where(
-                Subscription.id == sub.id,
-                Subscription.status == ACTIVE,
-                Subscription.ends_at == sub.ends_at,
-            )
-            .values(ends_at=new_end)
-        )
-        if rowcount(shortened) == 1:
+        if await move_end(session, sub, new_end):
             break
         # an extension or the cron changed it in between: read it again
     else:

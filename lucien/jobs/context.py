@@ -12,6 +12,7 @@ from aiogram import Bot
 
 from lucien.access.config import CONFIG_ID, reminder_offsets
 from lucien.db.models import BotConfig, utcnow
+from lucien.db.records import from_attributes
 from lucien.runtime import Runtime
 from lucien.telegram.limiter import Budget, Limiter
 from lucien.voice import Voice
@@ -39,12 +40,9 @@ class CronConfig:
     def from_row(cls, row: BotConfig | None) -> CronConfig:
         if row is None:
             return cls()
-        return cls(
-            vip_channel_id=row.vip_channel_id,
-            free_channel_id=row.free_channel_id,
-            free_wait_minutes=row.free_wait_minutes,
-            free_invite_link=row.free_invite_link,
-            creator_username=row.creator_username,
+        return from_attributes(
+            cls,
+            row,
             timezone=row.timezone or "America/Mexico_City",
             reminder_offsets=tuple(reminder_offsets(row)),
             dry_run=bool(row.dry_run),

@@ -15,13 +15,16 @@ from __future__ import annotations
 import enum
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal, TypeVarTuple
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from sqlalchemy import (
+    Row,
+    Select,
     String,
     and_,
     case,
@@ -41,7 +44,7 @@ from lucien.access import audit
 from lucien.access.join_requests import DECLINED, PENDING
 from lucien.access.removal import remove_member
 from lucien.access.roles import granted_admin, is_admin, is_env_admin, role_expr
-from lucien.access.subscriptions import ACTIVE, EXPIRED, shown_status
+from lucien.access.subscriptions import ACTIVE, EXPIRED
 from lucien.db.models import (
     AdminGrant,
     AuditEntry,
@@ -54,16 +57,19 @@ from lucien.db.models import (
     User,
     utcnow,
 )
+from lucien.db.records import from_attributes
 from lucien.db.results import rowcount
 from lucien.db.upsert import insert_for
 from lucien.runtime import Runtime
+from lucien.services import packages as packages_service
+from lucien.services.admin_vip import sub_card, user_card
 from lucien.settings import Settings
 from lucien.telegram.errors import invite_link_gone
 from lucien.voice.data import (
     AuditCard,
     InterestCard,
-    PackageCard,
     Page,
+    Role,
     RoleCounts,
     SubscriptionCard,
     UserCard,
@@ -94,18 +100,8 @@ def _role_filter(settings: Settings, role: RoleFilter, now: datetime) -> ColumnE
 
 
 def _card(user: User, role: str, settings: Settings) -> UserCard:
-    return UserCard(
-        id=user.id,
-        first_name=user.first_name or "",
-        last_name=user.last_name,
-        username=user.username,
-        role=role if role in ("admin", "vip", "free") else "free",  # type: ignore[arg-type]
-        is_owner=user.id == settings.owner_id,
-        is_blocked=bool(user.is_blocked),
-        unreachable=bool(user.unreachable),
-        first_seen_at=user.first_seen_at,
-        last_seen_at=user.last_seen_at,
-    )
+    shown = Role(role) if role in ("admin", "vip", "free") else Role.FREE
+    return user_card(user, shown, is_owner=user.id == settings.owner_id)
 
 
 async def role_counts(
@@ -225,19 +221,7 @@ async def subscriptions_of(
         .order_by(Subscription.started_at.desc(), Subscription.id.desc())
         .limit(SUBSCRIPTIONS_SHOWN)
     )
-    return [
-        SubscriptionCard(
-            id=sub.id,
-            user=card,
-            plan_name=plan_name,
-            started_at=sub.started_at,
-            ends_at=sub.ends_at,
-            status=shown_status(sub, now),
-            ritual_stage=sub.ritual_stage,
-            removed_at=sub.removed_at,
-        )
-        for sub, plan_name in rows.all()
-    ]
+    return [sub_card(sub, card, plan_name, now) for sub, plan_name in rows.all()]
 
 
 def _about(user_id: int) -> ColumnElement[bool]:
@@ -250,77 +234,59 @@ def _about(user_id: int) -> ColumnElement[bool]:
     )
 
 
-async def audit_of(
-    session: AsyncSession, user_id: int, page: int = 0, *, per_page: int = PER_PAGE
-) -> tuple[list[AuditCard], Page]:
-    where = _about(user_id)
-    total = int(
-        await session.scalar(select(func.count()).select_from(AuditEntry).where(where)) or 0
-    )
+_Cols = TypeVarTuple("_Cols")
+
+
+async def _newest_first(
+    session: AsyncSession,
+    stmt: Select[*_Cols],
+    model: Any,
+    where: Any,
+    page: int,
+    per_page: int,
+) -> tuple[Sequence[Row[*_Cols]], Page]:
+    """One page of a person's history (``model``'s rows matching ``where``), newest first:
+    the page is clamped to what exists, so a stale page number still shows rows."""
+    total = int(await session.scalar(select(func.count()).select_from(model).where(where)) or 0)
     at = Page.of(total, page, per_page)
-    actor = aliased(User, name="actor")
     rows = await session.execute(
-        select(AuditEntry, actor.first_name, actor.last_name)
-        .outerjoin(actor, actor.id == AuditEntry.actor_id)
-        .where(where)
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        stmt.where(where)
+        .order_by(model.created_at.desc(), model.id.desc())
         .offset(at.page * per_page)
         .limit(per_page)
     )
+    return rows.all(), at
+
+
+async def audit_of(
+    session: AsyncSession, user_id: int, page: int = 0, *, per_page: int = PER_PAGE
+) -> tuple[list[AuditCard], Page]:
+    actor = aliased(User, name="actor")
+    stmt = select(AuditEntry, actor.first_name, actor.last_name).outerjoin(
+        actor, actor.id == AuditEntry.actor_id
+    )
+    rows, at = await _newest_first(session, stmt, AuditEntry, _about(user_id), page, per_page)
     cards = []
-    for entry, first, last in rows.all():
+    for entry, first, last in rows:
         name = " ".join(p for p in (first or "", last or "") if p) or None
         if name is None and entry.actor_id is not None:
             name = str(entry.actor_id)
-        cards.append(
-            AuditCard(
-                id=entry.id,
-                action=entry.action,
-                created_at=entry.created_at,
-                actor_name=name,
-                reason=entry.reason,
-            )
-        )
+        cards.append(from_attributes(AuditCard, entry, actor_name=name))
     return cards, at
 
 
 async def interests_of(
     session: AsyncSession, card: UserCard, page: int = 0, *, per_page: int = PER_PAGE
 ) -> tuple[list[InterestCard], Page]:
+    stmt = select(Interest, Package).outerjoin(Package, Package.id == Interest.package_id)
     where = Interest.user_id == card.id
-    total = int(await session.scalar(select(func.count()).select_from(Interest).where(where)) or 0)
-    at = Page.of(total, page, per_page)
-    rows = await session.execute(
-        select(Interest, Package)
-        .outerjoin(Package, Package.id == Interest.package_id)
-        .where(where)
-        .order_by(Interest.created_at.desc(), Interest.id.desc())
-        .offset(at.page * per_page)
-        .limit(per_page)
-    )
+    rows, at = await _newest_first(session, stmt, Interest, where, page, per_page)
     cards = []
-    for interest, package in rows.all():
-        pack = (
-            PackageCard(
-                id=package.id,
-                name=package.name,
-                description=package.description or "",
-                price=package.price,
-                currency=package.currency,
-                category=package.category,  # type: ignore[arg-type]
-                active=package.active,
-            )
-            if package is not None
-            else None
-        )
+    for interest, package in rows:
+        pack = packages_service.card(package) if package is not None else None
+        # attended_by stays None: the profile lists them without the custodian's name
         cards.append(
-            InterestCard(
-                id=interest.id,
-                user=card,
-                package=pack,
-                created_at=interest.created_at,
-                attended_at=interest.attended_at,
-            )
+            from_attributes(InterestCard, interest, user=card, package=pack, attended_by=None)
         )
     return cards, at
 
@@ -345,60 +311,48 @@ async def _role_of(session: AsyncSession, settings: Settings, user_id: int, now:
     return card.role if card else "free"
 
 
-async def grant_admin(
+async def set_admin(
     session: AsyncSession,
     settings: Settings,
     *,
     actor_id: int,
     user_id: int,
+    admin: bool,
     now: datetime | None = None,
 ) -> Result:
-    """Owner only (the caller checks): an active grant, at most one per person."""
+    """Owner only (the caller checks): grant (an active grant, at most one per person) or
+    revoke the custodian role; env admins are beyond the panel's reach either way."""
     now = now or utcnow()
     if user_id == actor_id:
         return Result.SELF
     if is_env_admin(settings, user_id):
         return Result.PROTECTED
-    if not await _exists(session, user_id):
-        return Result.NOT_FOUND
-    before = await _role_of(session, settings, user_id, now)
-    inserted = await session.execute(
-        insert_for(session, AdminGrant)
-        .values(user_id=user_id, granted_by=actor_id, granted_at=now)
-        .on_conflict_do_nothing(index_elements=["user_id"], index_where=text("revoked_at IS NULL"))
-    )
-    if rowcount(inserted) != 1:
-        return Result.UNCHANGED
-    values = (before, "admin")
+    if admin:
+        if not await _exists(session, user_id):
+            return Result.NOT_FOUND
+        before = await _role_of(session, settings, user_id, now)
+        inserted = await session.execute(
+            insert_for(session, AdminGrant)
+            .values(user_id=user_id, granted_by=actor_id, granted_at=now)
+            .on_conflict_do_nothing(
+                index_elements=["user_id"], index_where=text("revoked_at IS NULL")
+            )
+        )
+        if rowcount(inserted) != 1:
+            return Result.UNCHANGED
+        values = (before, "admin")
+    else:
+        revoked = await session.execute(
+            update(AdminGrant)
+            .where(AdminGrant.user_id == user_id, AdminGrant.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_by=actor_id)
+        )
+        if rowcount(revoked) == 0:
+            return Result.UNCHANGED if await _exists(session, user_id) else Result.NOT_FOUND
+        values = ("admin", await _role_of(session, settings, user_id, now))
+    action = "admin.grant" if admin else "admin.revoke"
     await audit.change(
-        session, "admin.grant", ("user", user_id), "role", values, actor_id=actor_id, at=now
-    )
-    return Result.DONE
-
-
-async def revoke_admin(
-    session: AsyncSession,
-    settings: Settings,
-    *,
-    actor_id: int,
-    user_id: int,
-    now: datetime | None = None,
-) -> Result:
-    now = now or utcnow()
-    if user_id == actor_id:
-        return Result.SELF
-    if is_env_admin(settings, user_id):
-        return Result.PROTECTED
-    revoked = await session.execute(
-        update(AdminGrant)
-        .where(AdminGrant.user_id == user_id, AdminGrant.revoked_at.is_(None))
-        .values(revoked_at=now, revoked_by=actor_id)
-    )
-    if rowcount(revoked) == 0:
-        return Result.UNCHANGED if await _exists(session, user_id) else Result.NOT_FOUND
-    values = ("admin", await _role_of(session, settings, user_id, now))
-    await audit.change(
-        session, "admin.revoke", ("user", user_id), "role", values, actor_id=actor_id, at=now
+        session, action, ("user", user_id), "role", values, actor_id=actor_id, at=now
     )
     return Result.DONE
 

@@ -23,12 +23,13 @@ from lucien.access.invitations import status_filter, status_of
 from lucien.access.plans import plan_in_use
 from lucien.access.subscriptions import ACTIVE, move_end, shown_status
 from lucien.db.models import Invitation, Plan, Subscription, User, utcnow
+from lucien.db.records import from_attributes
 from lucien.db.results import rowcount
 from lucien.jobs import on_demand
 from lucien.jobs.on_demand import Removal
 from lucien.journal import effect
 from lucien.runtime import Runtime
-from lucien.voice.data import Page, PlanCard, SubscriptionCard, TokenCard, UserCard
+from lucien.voice.data import Page, PlanCard, Role, SubscriptionCard, TokenCard, UserCard
 
 log = logging.getLogger(__name__)
 
@@ -48,30 +49,21 @@ def _count(model: Any, *where: Any) -> Any:
     return select(func.count()).select_from(model).where(*where).scalar_subquery()
 
 
-def user_card(user: User) -> UserCard:
-    return UserCard(
-        id=user.id,
+def user_card(user: User, role: Role = Role.FREE, *, is_owner: bool = False) -> UserCard:
+    """The one card of a person for the voice (lists, profiles, interests, join requests)."""
+    return from_attributes(
+        UserCard,
+        user,
         first_name=user.first_name or "",
-        last_name=user.last_name,
-        username=user.username,
+        role=role,
+        is_owner=is_owner,
         is_blocked=bool(user.is_blocked),
         unreachable=bool(user.unreachable),
-        first_seen_at=user.first_seen_at,
-        last_seen_at=user.last_seen_at,
     )
 
 
 def plan_card(plan: Plan, in_use: bool = False) -> PlanCard:
-    return PlanCard(
-        id=plan.id,
-        name=plan.name,
-        days=plan.days,
-        price=plan.price,
-        currency=plan.currency,
-        active=plan.active,
-        in_use=in_use,
-        stars=plan.price_stars,
-    )
+    return from_attributes(PlanCard, plan, in_use=in_use, stars=plan.price_stars)
 
 
 # -- the section menu ---------------------------------------------------------------------
@@ -206,17 +198,11 @@ def sub_filter(kind: str, now: datetime) -> Any:
 
 
 def sub_card(
-    sub: Subscription, user: User, plan_name: str | None, now: datetime
+    sub: Subscription, user: UserCard, plan_name: str | None, now: datetime
 ) -> SubscriptionCard:
-    return SubscriptionCard(
-        id=sub.id,
-        user=user_card(user),
-        plan_name=plan_name,
-        started_at=sub.started_at,
-        ends_at=sub.ends_at,
-        status=shown_status(sub, now),
-        ritual_stage=sub.ritual_stage,
-        removed_at=sub.removed_at,
+    """A membership period as the panels show it (the subscriber list, a person's profile)."""
+    return from_attributes(
+        SubscriptionCard, sub, user=user, plan_name=plan_name, status=shown_status(sub, now)
     )
 
 
@@ -257,7 +243,7 @@ async def sub_page(
         .offset(at.page * per_page)
         .limit(per_page)
     )
-    return [sub_card(sub, user, name, now) for sub, user, name in rows.all()], at, counts
+    return [sub_card(sub, user_card(user), name, now) for sub, user, name in rows.all()], at, counts
 
 
 async def subscription(
@@ -276,7 +262,7 @@ async def subscription(
     if row is None:
         return None
     sub, user, name = row
-    return sub_card(sub, user, name, now)
+    return sub_card(sub, user_card(user), name, now)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ from lucien.db.models import Interest, InterestMark, Package, User, utcnow
 from lucien.db.upsert import insert_for
 from lucien.journal import effect
 from lucien.services import packages as packages_service
-from lucien.voice.data import CATEGORIES, InterestCard, Role, UserCard
+from lucien.services.admin_vip import user_card
+from lucien.voice.data import CATEGORIES, InterestCard, Role
 
 WINDOW = timedelta(minutes=5)
 CIRCLE = "vip"  # the target of an interest in the VIP subscription itself
@@ -264,21 +265,6 @@ async def mark_attended(
 
 
 # -- cards for the voice ------------------------------------------------------------------
-
-
-def user_card(user: User, role: Role = Role.FREE, *, is_owner: bool = False) -> UserCard:
-    return UserCard(
-        id=user.id,
-        first_name=user.first_name or "",
-        last_name=user.last_name,
-        username=user.username,
-        role=role,
-        is_owner=is_owner,
-        is_blocked=user.is_blocked,
-        unreachable=user.unreachable,
-        first_seen_at=user.first_seen_at,
-        last_seen_at=user.last_seen_at,
-    )
 
 
 def card(row: InterestRow, role: Role = Role.FREE) -> InterestCard:

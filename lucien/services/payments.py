@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lucien.access import refunds
 from lucien.access.refunds import Refund, RefundError
 from lucien.db.models import Payment, utcnow
+from lucien.db.records import from_attributes
 from lucien.jobs import on_demand
 from lucien.journal import once
 from lucien.runtime import Runtime
@@ -36,18 +37,7 @@ RECENT = timedelta(days=30)
 
 
 def payment_card(p: Payment) -> PaymentCard:
-    return PaymentCard(
-        id=p.id,
-        user_id=p.user_id,
-        plan_name=p.plan_name,
-        days=p.days,
-        stars=p.stars,
-        paid_at=p.paid_at,
-        kind="renewal" if p.kind == "renewal" else "new",
-        refunded_at=p.refunded_at,
-        refunded_days=p.refunded_days,
-        subscription_id=p.subscription_id,
-    )
+    return from_attributes(PaymentCard, p, kind="renewal" if p.kind == "renewal" else "new")
 
 
 # -- one member's payments ----------------------------------------------------------------

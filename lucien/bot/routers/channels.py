@@ -27,6 +27,7 @@ from lucien.access.join_requests import pending_request, record_request
 from lucien.access.membership import JoinKind, handle_vip_join, is_join
 from lucien.access.users import TelegramIdentity, mark_unreachable, touch_user
 from lucien.db.models import utcnow
+from lucien.db.records import from_attributes
 from lucien.runtime import Runtime
 from lucien.voice import Voice
 from lucien.voice.data import SocialLinks, UserCard
@@ -94,13 +95,7 @@ async def on_chat_member(event: ChatMemberUpdated, runtime: Runtime) -> None:
 
 def _identity(person: TgUser) -> TelegramIdentity:
     """Who Telegram says joined or asked to join, as the users table keeps them."""
-    return TelegramIdentity(
-        id=person.id,
-        first_name=person.first_name,
-        last_name=person.last_name,
-        username=person.username,
-        language_code=person.language_code,
-    )
+    return from_attributes(TelegramIdentity, person)
 
 
 async def on_join_request(request: ChatJoinRequest, runtime: Runtime) -> None:

@@ -95,42 +95,30 @@ async def on_paid(message: Message, runtime: Runtime, user: User, voice: Voice) 
             charge_id=paid.telegram_payment_charge_id,
             provider_charge_id=paid.provider_payment_charge_id,
         )
-    name = user.first_name
+    name, stars = user.first_name, record.stars or 0
+    plan_name, days = record.plan_name or "—", record.days or 0  # set on NEW and EXTENDED
     match record.outcome:
         case PaymentOutcome.NEW:
             assert record.subscription_id is not None and record.ends_at is not None
-            await reply(
-                message,
-                [
-                    voice.payments.received(
-                        name=name,
-                        plan_name=record.plan_name or "—",
-                        days=record.days or 0,
-                        stars=record.stars or 0,
-                    ),
-                    voice.ritual.stage1(
-                        name=name,
-                        plan_name=record.plan_name or "—",
-                        ends_at=record.ends_at,
-                        days=record.days or 0,
-                        sub_id=record.subscription_id,
-                    ),
-                ],
+            received = voice.payments.received(
+                name=name, plan_name=plan_name, days=days, stars=stars
             )
+            first = voice.ritual.stage1(
+                name=name,
+                plan_name=plan_name,
+                ends_at=record.ends_at,
+                days=days,
+                sub_id=record.subscription_id,
+            )
+            await reply(message, [received, first])
         case PaymentOutcome.EXTENDED:
             assert record.ends_at is not None
-            await reply(
-                message,
-                voice.payments.renewed(
-                    name=name,
-                    plan_name=record.plan_name or "—",
-                    added_days=record.days or 0,
-                    ends_at=record.ends_at,
-                    stars=record.stars or 0,
-                ),
+            renewed = voice.payments.renewed(
+                name=name, plan_name=plan_name, added_days=days, ends_at=record.ends_at, stars=stars
             )
+            await reply(message, renewed)
         case PaymentOutcome.UNMATCHED:
-            await reply(message, voice.payments.unmatched(name=name, stars=record.stars or 0))
+            await reply(message, voice.payments.unmatched(name=name, stars=stars))
         case PaymentOutcome.DUPLICATE:
             log.info("charge %s already recorded; nothing granted", paid.telegram_payment_charge_id)
 

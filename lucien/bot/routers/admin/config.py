@@ -112,30 +112,24 @@ async def on_check(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -
     await open_screen(query, visit.voice.admin_config.channel_report(channel=card, saved=False))
 
 
-@at_config.on(A.TIMEZONE)
-async def on_timezone(query: CallbackQuery, visit: Visit) -> None:
+@at_config.on(A.TIMEZONE, A.OFFSETS, A.CREATOR)
+async def on_setting_ask(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    """The settings typed as text (time zone, reminder hours, the creator's username): one
+    path shows the current value and waits for the new one in that setting's step."""
     config = await stored_config(visit.runtime)
-    question = visit.voice.admin_config.timezone_ask(current=config.timezone)
-    await ask(query, visit, ConfigWizard.timezone, question)
-
-
-@at_config.on(A.OFFSETS)
-async def on_offsets(query: CallbackQuery, visit: Visit) -> None:
-    config = await stored_config(visit.runtime)
-    await visit.state.set_state(ConfigWizard.offsets)
-    shown = visit.voice.admin_config.offsets_ask(
-        current=calibration.offsets_of(config),
-        max_count=calibration.OFFSETS_MAX_COUNT,
-        max_hours=calibration.OFFSETS_MAX_HOURS,
-    )
-    await open_screen(query, shown)
-
-
-@at_config.on(A.CREATOR)
-async def on_creator(query: CallbackQuery, visit: Visit) -> None:
-    config = await stored_config(visit.runtime)
-    question = visit.voice.admin_config.creator_ask(current=config.creator_username)
-    await ask(query, visit, ConfigWizard.creator, question)
+    say = visit.voice.admin_config
+    if callback_data.action == A.TIMEZONE:
+        step, question = ConfigWizard.timezone, say.timezone_ask(current=config.timezone)
+    elif callback_data.action == A.OFFSETS:
+        step = ConfigWizard.offsets
+        question = say.offsets_ask(
+            current=calibration.offsets_of(config),
+            max_count=calibration.OFFSETS_MAX_COUNT,
+            max_hours=calibration.OFFSETS_MAX_HOURS,
+        )
+    else:
+        step, question = ConfigWizard.creator, say.creator_ask(current=config.creator_username)
+    await ask(query, visit, step, question)
 
 
 @at_config.on(A.DRY_RUN)

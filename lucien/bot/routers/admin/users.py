@@ -308,11 +308,11 @@ def _changes(action: str, change: Change, after: After | None = None) -> Handler
 
 
 async def _grant(session: AsyncSession, settings: Settings, actor: int, person: int) -> Result:
-    return await svc.grant_admin(session, settings, actor_id=actor, user_id=person)
+    return await svc.set_admin(session, settings, actor_id=actor, user_id=person, admin=True)
 
 
 async def _revoke(session: AsyncSession, settings: Settings, actor: int, person: int) -> Result:
-    return await svc.revoke_admin(session, settings, actor_id=actor, user_id=person)
+    return await svc.set_admin(session, settings, actor_id=actor, user_id=person, admin=False)
 
 
 async def _block(session: AsyncSession, settings: Settings, actor: int, person: int) -> Result:

@@ -7,8 +7,11 @@ polite refusal and nothing is shown or changed.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access.payments import plans_on_sale
 from lucien.access.plans import get_plan
@@ -19,9 +22,10 @@ from lucien.bot.routers.members.catalogue import VIP_CATALOGUE
 from lucien.bot.routers.members.ui import vip_menu
 from lucien.bot.ui import answer, on_stale, open_screen, show
 from lucien.callbacks import VipAction, VipCB
-from lucien.db.models import BotConfig, User
+from lucien.db.models import BotConfig, Subscription, User
 from lucien.runtime import Runtime
 from lucien.voice import Voice
+from lucien.voice.message import Message as VoiceMessage
 
 
 async def on_menu(query: CallbackQuery, runtime: Runtime, user: User, voice: Voice) -> None:
@@ -32,38 +36,45 @@ async def on_menu(query: CallbackQuery, runtime: Runtime, user: User, voice: Voi
     await open_screen(query, shown)
 
 
-async def on_status(query: CallbackQuery, runtime: Runtime, user: User, voice: Voice) -> None:
+Screen = Callable[[AsyncSession, Subscription], Awaitable[VoiceMessage]]
+
+
+async def _about_period(
+    query: CallbackQuery, runtime: Runtime, user: User, voice: Voice, screen: Screen
+) -> None:
+    """A screen about the running membership, read in one session; the VIP-only alert when it
+    ended between the filter and here."""
     async with runtime.sessions() as session:
         sub = await current_subscription(session, user.id)
-        plan = await get_plan(session, sub.plan_id) if sub and sub.plan_id else None
-    if sub is None:
+        shown = await screen(session, sub) if sub is not None else None
+    if shown is None:
         await answer(query, voice.common.vip_only())
         return
     await query.answer()
-    await show(
-        query,
-        voice.menus.vip_status(
+    await show(query, shown)
+
+
+async def on_status(query: CallbackQuery, runtime: Runtime, user: User, voice: Voice) -> None:
+    async def status(session: AsyncSession, sub: Subscription) -> VoiceMessage:
+        plan = await get_plan(session, sub.plan_id) if sub.plan_id else None
+        return voice.menus.vip_status(
             plan_name=plan.name if plan else None, started_at=sub.started_at, ends_at=sub.ends_at
-        ),
-    )
+        )
+
+    await _about_period(query, runtime, user, voice, status)
 
 
 async def on_renew(
     query: CallbackQuery, runtime: Runtime, user: User, config: BotConfig, voice: Voice
 ) -> None:
-    async with runtime.sessions() as session:
-        sub = await current_subscription(session, user.id)
-        offers = await plans_on_sale(session) if sub is not None else []
-    if sub is None:
-        await answer(query, voice.common.vip_only())
-        return
-    await query.answer()
-    await show(
-        query,
-        voice.menus.vip_renew(
-            ends_at=sub.ends_at, creator_username=config.creator_username, offers=offers
-        ),
-    )
+    async def renew(session: AsyncSession, sub: Subscription) -> VoiceMessage:
+        return voice.menus.vip_renew(
+            ends_at=sub.ends_at,
+            creator_username=config.creator_username,
+            offers=await plans_on_sale(session),
+        )
+
+    await _about_period(query, runtime, user, voice, renew)
 
 
 def build() -> Router:
