@@ -15,7 +15,7 @@ from lucien.db.models import AuditEntry, Payment, Plan, Subscription, User, utcn
 from lucien.jobs.runner import run_cron
 from lucien.telegram.double import PaymentResult, TgUser
 from tests.access_support import button, buttons, count, end_in, rows, subscription_of
-from tests.conftest import Harness
+from tests.conftest import ADMIN_ID, OWNER_ID, Harness
 from tests.factories import BRUNO, configure, make_plan, make_vip
 from tests.test_retry_handlers import deliver
 
@@ -162,6 +162,30 @@ async def test_the_same_charge_twice_grants_one_period(app: Harness, ana: TgUser
     assert len(await payments(app)) == 1
     assert len(app.double.sent_messages(ana.id)) == sent  # nothing more to say
     assert await count(app.runtime, AuditEntry, AuditEntry.action == "payment.received") == 1
+
+
+async def test_stars_for_an_unreadable_invoice_are_kept_and_the_custodians_told(
+    app: Harness, ana: TgUser
+) -> None:
+    await configure(app.runtime, app.double)
+    await app.send(app.updates.command(ana, "start"))
+    update = app.updates.successful_payment(ana, "not-a-lucien-invoice", 250, "stxc-odd")
+    statuses = await deliver(app, update)
+    await app.post(update)  # a redelivery tells no one twice
+
+    assert statuses == [200]
+    (paid,) = await payments(app)
+    assert (paid.user_id, paid.stars, paid.days) == (ana.id, 250, 0)
+    assert await count(app.runtime, Subscription) == 0  # nothing granted
+    told = [m for m in app.double.sent_messages(ana.id) if "no logro reconocer" in m["text"]]
+    assert len(told) == 1
+    for custodian in (OWNER_ID, ADMIN_ID):
+        alerts = [
+            m
+            for m in app.double.sent_messages(custodian)
+            if "factura que no reconozco" in m.get("text", "")
+        ]
+        assert len(alerts) == 1 and "Ana" in alerts[0]["text"], alerts
 
 
 async def test_the_same_charge_concurrently_grants_one_period(app: Harness, ana: TgUser) -> None:

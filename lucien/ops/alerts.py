@@ -40,6 +40,7 @@ KINDS = (
     "cron_failed",
     "cron_stale",
     "webhook_error",
+    "payment_unmatched",
 )
 
 

@@ -26,6 +26,7 @@ from lucien.access.payments import PaymentOutcome, Refusal
 from lucien.bot.ui import answer, reply
 from lucien.callbacks import PayCB
 from lucien.db.models import User
+from lucien.ops import alerts
 from lucien.runtime import Runtime
 from lucien.telegram.errors import callback_query_expired
 from lucien.voice import Voice
@@ -119,6 +120,15 @@ async def on_paid(message: Message, runtime: Runtime, user: User, voice: Voice) 
             await reply(message, renewed)
         case PaymentOutcome.UNMATCHED:
             await reply(message, voice.payments.unmatched(name=name, stars=stars))
+            # The member was promised that the custodians would write: they must know.
+            # Once per charge (a redelivery's alert is held back by its signature).
+            await alerts.raise_alert(
+                runtime,
+                "payment_unmatched",
+                f"payment:{paid.telegram_payment_charge_id}",
+                name=name,
+                stars=stars,
+            )
         case PaymentOutcome.DUPLICATE:
             log.info("charge %s already recorded; nothing granted", paid.telegram_payment_charge_id)
 

@@ -416,6 +416,12 @@ _ALERTS: dict[str, tuple[str, str]] = {
         "La ronda periódica lleva {minutes} minutos sin pasar.",
         "Compruebe que el servicio programado de la ronda sigue activo.",
     ),
+    "payment_unmatched": (
+        "{name} pagó {stars} estrellas con una factura que no reconozco: no le concedí "
+        "ningún periodo.",
+        "En Personas → su ficha → ⭐ Pagos puede devolverle las estrellas; o concédale el "
+        "periodo con una invitación. Ya le dije que los custodios le escribirán.",
+    ),
     "webhook_error": (
         "Telegram no consigue entregarme mensajes (hace {minutes} min, {pending} en espera): "
         "<code>{detail}</code>",

@@ -31,6 +31,7 @@ from lucien.bot.wizard import Change, ask, finish, kept, text_step
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
+from lucien.db.models import BotConfig
 from lucien.runtime import Runtime
 from lucien.services import calibration, channels
 from lucien.voice import Voice
@@ -112,24 +113,34 @@ async def on_check(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -
     await open_screen(query, visit.voice.admin_config.channel_report(channel=card, saved=False))
 
 
-@at_config.on(A.TIMEZONE, A.OFFSETS, A.CREATOR)
-async def on_setting_ask(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    """The settings typed as text (time zone, reminder hours, the creator's username): one
-    path shows the current value and waits for the new one in that setting's step."""
-    config = await stored_config(visit.runtime)
-    say = visit.voice.admin_config
-    if callback_data.action == A.TIMEZONE:
-        step, question = ConfigWizard.timezone, say.timezone_ask(current=config.timezone)
-    elif callback_data.action == A.OFFSETS:
-        step = ConfigWizard.offsets
-        question = say.offsets_ask(
+#: The settings typed as text: the step that waits for each, and its question (which
+#: shows the current value).
+_TYPED_SETTINGS: dict[A, tuple[State, Callable[[Voice, BotConfig], VoiceMessage]]] = {
+    A.TIMEZONE: (
+        ConfigWizard.timezone,
+        lambda voice, config: voice.admin_config.timezone_ask(current=config.timezone),
+    ),
+    A.OFFSETS: (
+        ConfigWizard.offsets,
+        lambda voice, config: voice.admin_config.offsets_ask(
             current=calibration.offsets_of(config),
             max_count=calibration.OFFSETS_MAX_COUNT,
             max_hours=calibration.OFFSETS_MAX_HOURS,
-        )
-    else:
-        step, question = ConfigWizard.creator, say.creator_ask(current=config.creator_username)
-    await ask(query, visit, step, question)
+        ),
+    ),
+    A.CREATOR: (
+        ConfigWizard.creator,
+        lambda voice, config: voice.admin_config.creator_ask(current=config.creator_username),
+    ),
+}
+
+
+@at_config.on(*_TYPED_SETTINGS)
+async def on_setting_ask(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    """The time zone, the reminder hours, the creator's username: one path shows the
+    current value and waits for the new one in that setting's step."""
+    step, question = _TYPED_SETTINGS[A(callback_data.action)]
+    await ask(query, visit, step, question(visit.voice, await stored_config(visit.runtime)))
 
 
 @at_config.on(A.DRY_RUN)
