@@ -19,9 +19,10 @@ from aiogram import Router
 from aiogram.types import CallbackQuery
 
 from lucien.access.refunds import Refund, RefundError
-from lucien.bot.filters import admin
+from lucien.bot.filters import Presses
 from lucien.bot.notify import tell
 from lucien.bot.ui import answer, open_screen, show
+from lucien.bot.visit import Visit
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
@@ -31,18 +32,19 @@ from lucien.services import admin_users, payments
 from lucien.voice import Voice
 from lucien.voice.data import PaymentCard
 
+at_payments = Presses(S.PAYMENTS)
 
-async def on_revenue(
-    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
-) -> None:
-    async with runtime.sessions() as session:
+
+@at_payments.on(A.OPEN, A.CANCEL)
+async def on_revenue(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    async with visit.runtime.sessions() as session:
         data = await payments.revenue(session, callback_data.page)
-    await open_screen(query, voice.admin_payments.revenue(data=data))
+    await open_screen(query, visit.voice.admin_payments.revenue(data=data))
 
 
-async def on_member(
-    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
-) -> None:
+@at_payments.on(A.LIST)
+async def on_member(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    runtime, voice = visit.runtime, visit.voice
     async with runtime.sessions() as session:
         card = await admin_users.get_card(session, runtime.settings, callback_data.id)
         if card is None:
@@ -54,31 +56,28 @@ async def on_member(
     )
 
 
-async def _payment(
-    query: CallbackQuery, runtime: Runtime, voice: Voice, payment_id: int
-) -> PaymentCard | None:
+async def _payment(query: CallbackQuery, visit: Visit, payment_id: int) -> PaymentCard | None:
     """The payment a button names, or None after telling the custodian it is gone."""
-    async with runtime.sessions() as session:
+    async with visit.runtime.sessions() as session:
         card = await payments.payment(session, payment_id)
     if card is None:
-        await answer(query, voice.admin_payments.payment_gone())
+        await answer(query, visit.voice.admin_payments.payment_gone())
     return card
 
 
-async def on_view(
-    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
-) -> None:
-    card = await _payment(query, runtime, voice, callback_data.id)
+@at_payments.on(A.VIEW)
+async def on_view(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    card = await _payment(query, visit, callback_data.id)
     if card is not None:
         await open_screen(
-            query, voice.admin_payments.payment(payment=card, back_page=callback_data.page)
+            query, visit.voice.admin_payments.payment(payment=card, back_page=callback_data.page)
         )
 
 
-async def on_refund(
-    query: CallbackQuery, callback_data: AdminCB, runtime: Runtime, voice: Voice
-) -> None:
-    card = await _payment(query, runtime, voice, callback_data.id)
+@at_payments.on(A.REFUND)
+async def on_refund(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    voice = visit.voice
+    card = await _payment(query, visit, callback_data.id)
     if card is None:
         return
     if card.refunded_at is not None:
@@ -110,10 +109,10 @@ async def _tell_member(runtime: Runtime, voice: Voice, done: Refund) -> None:
     await tell(runtime, done.user_id, message)
 
 
-async def on_refund_ok(
-    query: CallbackQuery, callback_data: AdminCB, user: User, runtime: Runtime, voice: Voice
-) -> None:
-    card = await _payment(query, runtime, voice, callback_data.id)
+@at_payments.on(A.REFUND_OK)
+async def on_refund_ok(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    runtime, voice, user = visit.runtime, visit.voice, visit.user
+    card = await _payment(query, visit, callback_data.id)
     if card is None:
         return
     back = callback_data.page
@@ -152,10 +151,5 @@ async def on_refund_ok(
 
 def build() -> Router:
     router = Router(name="admin.payments")
-    cb = router.callback_query
-    cb.register(on_revenue, admin(S.PAYMENTS, A.OPEN, A.CANCEL))
-    cb.register(on_member, admin(S.PAYMENTS, A.LIST))
-    cb.register(on_view, admin(S.PAYMENTS, A.VIEW))
-    cb.register(on_refund, admin(S.PAYMENTS, A.REFUND))
-    cb.register(on_refund_ok, admin(S.PAYMENTS, A.REFUND_OK))
+    at_payments.register(router)
     return router
