@@ -94,11 +94,12 @@ async def check_redis(runtime: Runtime) -> CheckCard:
     client = runtime.redis()
     if client is None:
         return CheckCard("redis", True, None, None, {"mode": "database"})
+    from lucien.services.dashboard import redis_fault
+
     started = time.perf_counter()
-    try:
-        await asyncio.wait_for(client.ping(), CHECK_TIMEOUT)
-    except Exception as exc:
-        return CheckCard("redis", False, _ms(started), "down", {"error": type(exc).__name__})
+    fault = await redis_fault(runtime, CHECK_TIMEOUT)
+    if fault is not None:
+        return CheckCard("redis", False, _ms(started), "down", {"error": fault})
     return CheckCard("redis", True, _ms(started), None, {"mode": "redis"})
 
 

@@ -10,11 +10,11 @@ falls back to the database and the bot only gets slower.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from redis.exceptions import RedisError
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -211,16 +211,21 @@ async def _unreachable_admins(session: AsyncSession, runtime: Runtime) -> bool:
     return bool(found)
 
 
-async def _redis_down(runtime: Runtime) -> bool:
-    """Configured and not answering (no Redis configured is a choice, not a fault)."""
+#: How long the summary (and the diagnostics) wait for Redis's answer to a ping.
+REDIS_PING_TIMEOUT = 2.0
+
+
+async def redis_fault(runtime: Runtime, timeout: float = REDIS_PING_TIMEOUT) -> str | None:
+    """Why the configured Redis does not answer (the error's name), or None when it does
+    or none is configured (a choice, not a fault)."""
     client = runtime.redis()
     if client is None:
-        return False
+        return None
     try:
-        await client.ping()
-    except (RedisError, OSError):
-        return True
-    return False
+        await asyncio.wait_for(client.ping(), timeout)
+    except Exception as exc:  # whatever it is, the summary still renders
+        return type(exc).__name__
+    return None
 
 
 async def collect(
@@ -240,7 +245,7 @@ async def collect(
     if check_channels:
         vip = await channel_card(runtime, "vip", config.vip_channel_id)
         free = await channel_card(runtime, "free", config.free_channel_id)
-        redis_down = await _redis_down(runtime)
+        redis_down = await redis_fault(runtime) is not None
     card = config_card(config, vip, free)
     return DashboardData(
         config=card,
