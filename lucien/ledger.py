@@ -149,10 +149,9 @@ def _ledger_statement(dialect: str, which: str) -> Any:
     with bound parameters (building them was a sixth of an update's CPU on SQLite)."""
     columns = ["update_id", "status", "claimed_at", "attempts", "first_attempt_at"]
     if which == "claim":
-        values = {c: bindparam(c) for c in columns}
-        return insert_ignore(dialect, _MARKS, values, ["update_id"])
-    values = {c: bindparam(c) for c in [*columns, "completed_at"]}
-    return upsert(dialect, _MARKS, values, ["update_id"], ["status", "completed_at"])
+        return insert_ignore(dialect, _MARKS, {c: bindparam(c) for c in columns}, ["update_id"])
+    completion: dict[str, Any] = {c: bindparam(c) for c in [*columns, "completed_at"]}
+    return upsert(dialect, _MARKS, completion, ["update_id"], ["status", "completed_at"])
 
 
 class DatabaseLedger:
