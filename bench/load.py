@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -155,9 +156,12 @@ def main(argv: list[str] | None = None) -> None:
             TELEGRAM_API_URL=f"http://127.0.0.1:{tg}",
             LUCIEN_ENV="development",
         )
+        # BENCH_PROFILE=out.txt: the server runs under pyinstrument (a text report there).
+        profile = os.environ.get("BENCH_PROFILE")
+        profiler = ("-m", "pyinstrument", "-r", "text", "-o", profile) if profile else ()
         server = subprocess.Popen(
             [
-                *(sys.executable, "-m", "uvicorn", "functions.webhook:app"),
+                *(sys.executable, *profiler, "-m", "uvicorn", "functions.webhook:app"),
                 *("--port", str(web), "--no-access-log", "--log-level", "warning"),
             ],
             cwd=ROOT,
@@ -190,8 +194,8 @@ def main(argv: list[str] | None = None) -> None:
             if result["errors"]:
                 print((Path(tmp) / "server.log").read_text()[-3000:], file=sys.stderr)
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            server.send_signal(signal.SIGINT)  # a clean exit, so the profiler writes its report
+            server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -80,6 +80,20 @@ def test_the_health_function_never_imports_aiogram() -> None:
     assert done.stdout.strip() == "[]"
 
 
+def test_the_deployed_webhook_never_imports_httpx() -> None:
+    """With a real token the webhook talks to Telegram over aiohttp; httpx (and the rich,
+    click and pygments its CLI extras pull in, ~0.15 s of a cold start) belongs to the tests'
+    and the sandbox's injected transport only."""
+    done = _python(
+        "import sys, functions.webhook\n"
+        "print(sorted(m for m in ('httpx', 'httpcore', 'rich', 'click') if m in sys.modules))",
+        BOT_TOKEN="42:TEST",
+        WEBHOOK_SECRET="s3cret",
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"
+
+
 def test_the_webhook_answers_with_the_types_it_built_on_first_use(tmp_path: Path) -> None:
     from lucien.db.migrations import upgrade
 
@@ -108,3 +122,17 @@ def test_the_webhook_answers_with_the_types_it_built_on_first_use(tmp_path: Path
     update_built, built, total = done.stdout.split()
     assert update_built == "True"
     assert 0 < int(built) < int(total) // 4
+
+
+def test_message_is_built_once_before_the_types_that_embed_it() -> None:
+    """Building ``Update`` first builds ``Message`` on its own, so ``Message``'s schema is
+    generated once and reused (by ``Update``, ``Response[Message]``, the journal's dump)
+    instead of inline in each of them."""
+    done = _python(
+        "import lucien\n"
+        "from aiogram import types\n"
+        "types.Update.model_validate({'update_id': 1})\n"
+        "print(types.Message.__pydantic_complete__)\n"
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "True"

@@ -16,7 +16,6 @@ import asyncio
 from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any, cast
 
-import httpx
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -25,6 +24,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
 if TYPE_CHECKING:
+    import httpx
     from aiogram import Bot
 
 
@@ -99,6 +99,8 @@ class HttpxSession(BaseSession):
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def _get_client(self) -> httpx.AsyncClient:
+        import httpx  # only here: production's session is aiohttp, and its import pays none of this
+
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop or self._client.is_closed:
             self._client = httpx.AsyncClient(
@@ -137,6 +139,8 @@ class HttpxSession(BaseSession):
         method: TelegramMethod[TelegramType],
         timeout: int | None = None,
     ) -> TelegramType:
+        import httpx
+
         client = self._get_client()
         url = self.api.api_url(token=bot.token, method=method.__api_method__)
         data, uploads = await self._build_request(bot, method)
