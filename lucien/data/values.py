@@ -229,21 +229,22 @@ Converter = Callable[[Any], tuple[Any, Any]]
 
 def converter(spec: ColumnSpec) -> Converter:
     """``normalise`` then ``canonical`` for one column, with a fast path for the values
-    Lucien itself writes (a migration calls this once per value: it is the hot loop)."""
+    Lucien itself writes (a migration calls this once per value: it is the hot loop). An
+    allowed NULL is answered at once, by ``general``, behind every fast path."""
+    nullable = spec.nullable
 
     def general(value: Any) -> tuple[Any, Any]:
+        if value is None and nullable:
+            return None, None
         clean = normalise(spec, value)
         return clean, canonical(spec, clean)
 
-    nullable = spec.nullable
     if spec.kind in (Kind.INT32, Kind.INT64):
         low, high = INT32 if spec.kind is Kind.INT32 else INT64
 
         def integer(value: Any) -> tuple[Any, Any]:
             if type(value) is int and low <= value <= high:
                 return value, value
-            if value is None and nullable:
-                return None, None
             return general(value)
 
         return integer
@@ -259,8 +260,6 @@ def converter(spec: ColumnSpec) -> Converter:
             if type(value) is str and "\x00" not in value:
                 if length is None or len(value) <= length:
                     return value, value
-            if value is None and nullable:
-                return None, None
             return general(value)
 
         return text
