@@ -23,7 +23,7 @@ from lucien.telegram.double import TelegramDouble, TgUser
 from lucien.telegram.double import errors as tg
 from lucien.web.webhook import create_webhook_app
 from tests.access_support import buttons
-from tests.conftest import OWNER_ID, SECRET, Backend, Harness, make_settings
+from tests.conftest import OWNER_ID, SECRET, Backend, Harness, free_port, make_settings
 
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 
@@ -346,11 +346,7 @@ class OwnedRedis:
     comes back empty, like a Redis that lost its data)."""
 
     def __init__(self) -> None:
-        import socket
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.process: Any = None
 
     @property

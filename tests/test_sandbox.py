@@ -208,23 +208,28 @@ def test_production_entries_never_load_the_sandbox() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
 
 
-async def _stars_on_sale(page: Page) -> None:
-    """The story's stage, and its plan sold for 250 Stars (as the panel or CLI would set)."""
+async def _price_in_stars(page: Page, stars: int) -> None:
+    """The story's plan sold for ``stars`` (as the panel or CLI would set)."""
     from sqlalchemy import update
 
     from lucien.db.models import Plan
 
-    await page.act("story")
     async with page.app.runtime.sessions.begin() as session:
-        await session.execute(update(Plan).values(price_stars=250))
+        await session.execute(update(Plan).values(price_stars=stars))
 
 
-async def test_the_page_can_pay_an_invoice_with_stars(page: Page) -> None:
-    await _stars_on_sale(page)
+async def _invoice_for_stars(page: Page) -> dict[str, Any]:
+    """The story's stage, its plan at 250 Stars, and the invoice the VIP persona asks for."""
+    await page.act("story")
+    await _price_in_stars(page, 250)
     await page.act("say", persona="vip", text="/start")
     await page.press("vip", "círculo")
     await page.press("vip", "⭐ Mensual")
-    invoice = (await page.state("vip"))["conversation"][-1]
+    return (await page.state("vip"))["conversation"][-1]
+
+
+async def test_the_page_can_pay_an_invoice_with_stars(page: Page) -> None:
+    invoice = await _invoice_for_stars(page)
     assert invoice["invoice"]["total_amount"] == 250
 
     await page.act("checkout", persona="vip", message_id=invoice["message_id"])
@@ -238,17 +243,8 @@ async def test_the_page_can_pay_an_invoice_with_stars(page: Page) -> None:
 
 
 async def test_the_page_shows_why_a_payment_was_refused(page: Page) -> None:
-    from sqlalchemy import update
-
-    from lucien.db.models import Plan
-
-    await _stars_on_sale(page)
-    await page.act("say", persona="vip", text="/start")
-    await page.press("vip", "círculo")
-    await page.press("vip", "⭐ Mensual")
-    invoice = (await page.state("vip"))["conversation"][-1]
-    async with page.app.runtime.sessions.begin() as session:
-        await session.execute(update(Plan).values(price_stars=300))
+    invoice = await _invoice_for_stars(page)
+    await _price_in_stars(page, 300)
     await page.act("checkout", persona="vip", message_id=invoice["message_id"])
     refused = await page.api("charge", {"persona": "vip"})
     assert refused.status_code == 400

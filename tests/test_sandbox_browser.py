@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 
 from lucien import clock
+from tests.conftest import free_port
 
 IN_CI = os.environ.get("LUCIEN_REQUIRE_SERVICES") == "1" or os.environ.get("CI") == "true"
 SCREENSHOTS = os.environ.get("LUCIEN_SCREENSHOTS")
@@ -57,9 +57,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app.router.routes.extend(cron_routes())
     mount_sandbox(app, runtime)
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,15 +19,10 @@ import pytest
 
 from lucien.db.migrations import upgrade
 from lucien.telegram.double import TgUser, UpdateFactory
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "served-secret"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait(url: str, proc: subprocess.Popen) -> None:
@@ -48,7 +42,7 @@ def _wait(url: str, proc: subprocess.Popen) -> None:
 def servers(tmp_path: Path) -> Iterator[tuple[str, str]]:
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'served.db'}"
     upgrade(db_url)
-    tg_port, hook_port = _free_port(), _free_port()
+    tg_port, hook_port = free_port(), free_port()
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("LUCIEN_", "REDIS", "DATABASE"))
     }

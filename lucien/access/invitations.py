@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from lucien.access import audit
+from lucien.access.errors import CodedError
 from lucien.db.models import Invitation, Plan, utcnow
 from lucien.db.results import rowcount
 from lucien.journal import effect
@@ -30,13 +31,8 @@ TOKEN_BYTES = 24
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-class InvitationError(ValueError):
+class InvitationError(CodedError):
     """``code``: count_range, redeem_days_range, plan_not_found, plan_inactive."""
-
-    def __init__(self, code: str, limit: object = None) -> None:
-        super().__init__(code if limit is None else f"{code} (limit {limit})")
-        self.code = code
-        self.limit = limit
 
 
 class Status(enum.StrEnum):
@@ -75,20 +71,19 @@ def status_of(invitation: Invitation, now: datetime | None = None) -> Status:
     return Status.UNUSED
 
 
+#: Neither used nor revoked: redeemable until ``redeem_by``, expired after it.
+OPEN = and_(Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+
+
 def status_filter(status: Status, now: datetime) -> ColumnElement[bool]:
+    """:func:`status_of` in SQL (the lists, the counts, the redemption itself)."""
     if status is Status.USED:
         return Invitation.used_at.is_not(None)
     if status is Status.REVOKED:
         return and_(Invitation.used_at.is_(None), Invitation.revoked_at.is_not(None))
     if status is Status.EXPIRED:
-        return and_(
-            Invitation.used_at.is_(None),
-            Invitation.revoked_at.is_(None),
-            Invitation.redeem_by <= now,
-        )
-    return and_(
-        Invitation.used_at.is_(None), Invitation.revoked_at.is_(None), Invitation.redeem_by > now
-    )
+        return and_(OPEN, Invitation.redeem_by <= now)
+    return and_(OPEN, Invitation.redeem_by > now)
 
 
 @effect("invitations.issue")
@@ -158,13 +153,7 @@ async def revoke(
     """Revoke an unused invitation; False when it was used or revoked already."""
     now = now or utcnow()
     result = await session.execute(
-        update(Invitation)
-        .where(
-            Invitation.id == invitation_id,
-            Invitation.used_at.is_(None),
-            Invitation.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
+        update(Invitation).where(Invitation.id == invitation_id, OPEN).values(revoked_at=now)
     )
     if rowcount(result) != 1:
         return False

@@ -17,6 +17,7 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access import audit
+from lucien.access.errors import CodedError
 from lucien.db.models import Invitation, Plan, Subscription, utcnow
 from lucien.db.results import rowcount
 from lucien.db.upsert import insert_ignore
@@ -39,14 +40,9 @@ class _Unset:
 UNSET = _Unset()
 
 
-class PlanError(ValueError):
+class PlanError(CodedError):
     """``code``: name_empty, name_too_long, days_range, price_invalid, price_range,
     currency_invalid, stars_range, duplicate, not_found, in_use."""
-
-    def __init__(self, code: str, limit: object = None) -> None:
-        super().__init__(code if limit is None else f"{code} (limit {limit})")
-        self.code = code
-        self.limit = limit
 
 
 @dataclass(frozen=True)
@@ -67,14 +63,19 @@ def clean_name(name: str) -> str:
     return cleaned
 
 
-def clean_days(days: object) -> int:
+def _whole_number(value: object, code: str, low: int, high: int) -> int:
+    """``value`` as a whole number in ``low..high``; otherwise ``code`` with that range."""
     try:
-        value = int(str(days).strip())
+        number = int(str(value).strip())
     except ValueError:
-        raise PlanError("days_range", (DAYS_MIN, DAYS_MAX)) from None
-    if not DAYS_MIN <= value <= DAYS_MAX:
-        raise PlanError("days_range", (DAYS_MIN, DAYS_MAX))
-    return value
+        raise PlanError(code, (low, high)) from None
+    if not low <= number <= high:
+        raise PlanError(code, (low, high))
+    return number
+
+
+def clean_days(days: object) -> int:
+    return _whole_number(days, "days_range", DAYS_MIN, DAYS_MAX)
 
 
 def clean_price(price: object) -> Decimal:
@@ -98,13 +99,7 @@ def clean_currency(currency: str) -> str:
 
 def clean_stars(stars: object) -> int:
     """A price in Stars: a whole number in ``STARS_MIN..STARS_MAX``."""
-    try:
-        value = int(str(stars).strip())
-    except ValueError:
-        raise PlanError("stars_range", (STARS_MIN, STARS_MAX)) from None
-    if not STARS_MIN <= value <= STARS_MAX:
-        raise PlanError("stars_range", (STARS_MIN, STARS_MAX))
-    return value
+    return _whole_number(stars, "stars_range", STARS_MIN, STARS_MAX)
 
 
 def validate(

@@ -21,7 +21,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access import audit
-from lucien.access.invitations import looks_like_token
+from lucien.access.invitations import Status, looks_like_token, status_filter
 from lucien.access.ratelimit import RateLimiter
 from lucien.access.subscriptions import ACTIVE, EXPIRED, move_end
 from lucien.db.models import Invitation, Plan, Subscription, User, utcnow
@@ -102,9 +102,7 @@ async def redeem_in(
             update(Invitation)
             .where(
                 Invitation.token == token,
-                Invitation.used_at.is_(None),
-                Invitation.revoked_at.is_(None),
-                Invitation.redeem_by > now,
+                status_filter(Status.UNUSED, now),
                 Invitation.plan_id.in_(select(Plan.id).where(Plan.active.is_(True))),
             )
             .values(used_by=user_id, used_at=now)

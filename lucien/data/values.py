@@ -23,10 +23,12 @@ from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Integer, Nume
 from sqlalchemy import Column as SAColumn
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from lucien.switches import short_repr, yes_or_no
+
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
-_TRUE = {"1", "true"}
-_FALSE = {"0", "false"}
+_TRUE = frozenset({"1", "true"})
+_FALSE = frozenset({"0", "false"})
 
 
 class Kind(enum.StrEnum):
@@ -91,17 +93,12 @@ def spec_of(column: SAColumn[Any]) -> ColumnSpec:
     )
 
 
-def _short(value: Any) -> str:
-    shown = repr(value)
-    return shown if len(shown) <= 40 else shown[:37] + "..."
-
-
 def _integer(spec: ColumnSpec, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            raise Refused(f"{type(value).__name__} {_short(value)} where an integer belongs")
+            raise Refused(f"{type(value).__name__} {short_repr(value)} where an integer belongs")
     low, high = INT32 if spec.kind is Kind.INT32 else INT64
     if not low <= value <= high:
         bits = 32 if spec.kind is Kind.INT32 else 64
@@ -110,17 +107,10 @@ def _integer(spec: ColumnSpec, value: Any) -> int:
 
 
 def _boolean(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-    raise Refused(f"ambiguous boolean {_short(value)}")
+    answer = yes_or_no(value, _TRUE, _FALSE)
+    if answer is None:
+        raise Refused(f"ambiguous boolean {short_repr(value)}")
+    return answer
 
 
 def _timestamp(value: Any) -> datetime:
@@ -128,10 +118,10 @@ def _timestamp(value: Any) -> datetime:
         try:
             value = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise Refused(f"unreadable timestamp {_short(value)}") from None
+            raise Refused(f"unreadable timestamp {short_repr(value)}") from None
     if not isinstance(value, datetime):
         # Epoch numbers are ambiguous (seconds? milliseconds? which zone?): refuse them.
-        raise Refused(f"{type(value).__name__} {_short(value)} where a timestamp belongs")
+        raise Refused(f"{type(value).__name__} {short_repr(value)} where a timestamp belongs")
     # Lucien stores UTC; a naive value is UTC written by SQLite, an aware one is converted.
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
@@ -144,9 +134,9 @@ def _decimal(spec: ColumnSpec, value: Any) -> Decimal:
     try:
         number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
     except InvalidOperation:
-        raise Refused(f"{_short(value)} is not a number") from None
+        raise Refused(f"{short_repr(value)} is not a number") from None
     if not number.is_finite():
-        raise Refused(f"{_short(value)} is not a finite number")
+        raise Refused(f"{short_repr(value)} is not a finite number")
     if spec.scale is not None:
         exact = number.quantize(Decimal(1).scaleb(-spec.scale))
         if exact != number:
@@ -166,7 +156,7 @@ def _text_of(raw: bytes) -> str:
 
 def _text(spec: ColumnSpec, value: Any) -> str:
     if not isinstance(value, str):
-        raise Refused(f"{type(value).__name__} {_short(value)} where text belongs")
+        raise Refused(f"{type(value).__name__} {short_repr(value)} where text belongs")
     nul = value.find("\x00")
     if nul >= 0:
         raise Refused(f"NUL character at position {nul} (PostgreSQL text cannot hold it)")
@@ -180,10 +170,10 @@ def _json(value: Any) -> Any:
         try:
             return json.loads(value)
         except ValueError:
-            raise Refused(f"invalid JSON {_short(value)}") from None
+            raise Refused(f"invalid JSON {short_repr(value)}") from None
     if isinstance(value, dict | list | int | float | bool) or value is None:
         return value
-    raise Refused(f"{type(value).__name__} {_short(value)} where JSON belongs")
+    raise Refused(f"{type(value).__name__} {short_repr(value)} where JSON belongs")
 
 
 def normalise(spec: ColumnSpec, value: Any) -> Any:
@@ -239,21 +229,22 @@ Converter = Callable[[Any], tuple[Any, Any]]
 
 def converter(spec: ColumnSpec) -> Converter:
     """``normalise`` then ``canonical`` for one column, with a fast path for the values
-    Lucien itself writes (a migration calls this once per value: it is the hot loop)."""
+    Lucien itself writes (a migration calls this once per value: it is the hot loop). An
+    allowed NULL is answered at once, by ``general``, behind every fast path."""
+    nullable = spec.nullable
 
     def general(value: Any) -> tuple[Any, Any]:
+        if value is None and nullable:
+            return None, None
         clean = normalise(spec, value)
         return clean, canonical(spec, clean)
 
-    nullable = spec.nullable
     if spec.kind in (Kind.INT32, Kind.INT64):
         low, high = INT32 if spec.kind is Kind.INT32 else INT64
 
         def integer(value: Any) -> tuple[Any, Any]:
             if type(value) is int and low <= value <= high:
                 return value, value
-            if value is None and nullable:
-                return None, None
             return general(value)
 
         return integer
@@ -269,8 +260,6 @@ def converter(spec: ColumnSpec) -> Converter:
             if type(value) is str and "\x00" not in value:
                 if length is None or len(value) <= length:
                     return value, value
-            if value is None and nullable:
-                return None, None
             return general(value)
 
         return text

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import and_, case, distinct, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lucien.access.invitations import Status, status_filter
 from lucien.access.join_requests import APPROVED, PENDING
 from lucien.access.subscriptions import ACTIVE
 from lucien.db.models import Interest, Invitation, JoinRequest, Package, Subscription, utcnow
@@ -82,15 +83,12 @@ async def _vip(session: AsyncSession, now: datetime) -> dict[str, int]:
 
 
 async def _tokens(session: AsyncSession, now: datetime) -> dict[str, int]:
-    unused = and_(Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+    shown = (Status.USED, Status.EXPIRED, Status.REVOKED, Status.UNUSED)
     row = (
         await session.execute(
             select(
                 func.count(Invitation.id),
-                _count_if(Invitation.used_at.is_not(None)),
-                _count_if(and_(unused, Invitation.redeem_by <= now)),
-                _count_if(and_(Invitation.used_at.is_(None), Invitation.revoked_at.is_not(None))),
-                _count_if(and_(unused, Invitation.redeem_by > now)),
+                *(_count_if(status_filter(status, now)) for status in shown),
             )
         )
     ).one()

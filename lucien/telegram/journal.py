@@ -21,13 +21,13 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 from lucien.journal import current_journal
+from lucien.telegram.middleware import Call, CallMiddleware
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -42,22 +42,17 @@ def call_name(method: TelegramMethod[Any]) -> str:
     return f"tg:{method.__api_method__}:{digest}"
 
 
-class JournalMiddleware(BaseRequestMiddleware):
-    async def __call__(
-        self,
-        make_request: NextRequestMiddlewareType[TelegramType],
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-    ) -> Response[TelegramType]:
+class JournalMiddleware(CallMiddleware):
+    async def around(self, call: Call, bot: Bot, method: TelegramMethod[Any]) -> Any:
         journal = current_journal()
         if journal is None or method.__api_method__.startswith("get"):
-            return await make_request(bot, method)
+            return await call()
         previous = await journal.load()
         key = journal.key(call_name(method))
         if key in previous:
             log.info("update %s: %s already sent; not again", journal.update_id, key)
             return _replayed(bot, method, previous[key])
-        result = await make_request(bot, method)
+        result = await call()
         journal.remember(key, _jsonable(result))
         return result
 

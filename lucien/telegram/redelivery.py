@@ -9,14 +9,13 @@ done (or found done). Every other refusal reaches the handler as before.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import AnswerCallbackQuery, TelegramMethod
-from aiogram.methods.base import Response, TelegramType
 
 from lucien.telegram.errors import callback_query_expired
+from lucien.telegram.middleware import Call, CallMiddleware
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -24,17 +23,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class ExpiredCallbackMiddleware(BaseRequestMiddleware):
-    async def __call__(
-        self,
-        make_request: NextRequestMiddlewareType[TelegramType],
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-    ) -> Response[TelegramType]:
+class ExpiredCallbackMiddleware(CallMiddleware):
+    async def around(self, call: Call, bot: Bot, method: TelegramMethod[Any]) -> Any:
         try:
-            return await make_request(bot, method)
+            return await call()
         except TelegramBadRequest as exc:
             if isinstance(method, AnswerCallbackQuery) and callback_query_expired(exc):
                 log.info("callback query %s expired; not answered", method.callback_query_id)
-                return cast(Any, True)
+                return True
             raise

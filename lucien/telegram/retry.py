@@ -13,12 +13,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import TelegramMethod
-from aiogram.methods.base import Response, TelegramType
+
+from lucien.telegram.middleware import Call, CallMiddleware
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -37,16 +37,11 @@ def flood_budget(seconds: float = UPDATE_FLOOD_BUDGET) -> Iterator[None]:
         _deadline.reset(token)
 
 
-class RetryAfterMiddleware(BaseRequestMiddleware):
-    async def __call__(
-        self,
-        make_request: NextRequestMiddlewareType[TelegramType],
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-    ) -> Response[TelegramType]:
+class RetryAfterMiddleware(CallMiddleware):
+    async def around(self, call: Call, bot: Bot, method: TelegramMethod[Any]) -> Any:
         while True:
             try:
-                return await make_request(bot, method)
+                return await call()
             except TelegramRetryAfter as exc:
                 deadline = _deadline.get()
                 wait = float(exc.retry_after)

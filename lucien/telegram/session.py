@@ -43,6 +43,16 @@ def keep_response_type(returning: Any) -> type[Response[Any]]:
     return kept
 
 
+class KeptResponseTypes(BaseSession):
+    """Both sessions' ``check_response``, the call that builds ``Response[X]``, keeps it."""
+
+    def check_response(
+        self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
+    ) -> Response[TelegramType]:
+        keep_response_type(method.__returning__)
+        return super().check_response(bot, method, status_code, content)
+
+
 def make_session(api_url: str, transport: httpx.AsyncBaseTransport | None = None) -> BaseSession:
     """aiohttp unless a transport is injected (tests, sandbox), which only httpx takes."""
     if transport is None:
@@ -50,7 +60,7 @@ def make_session(api_url: str, transport: httpx.AsyncBaseTransport | None = None
     return HttpxSession(api_url, transport=transport)
 
 
-class LoopAiohttpSession(AiohttpSession):
+class LoopAiohttpSession(KeptResponseTypes, AiohttpSession):
     """aiogram's aiohttp session, bound to one event loop at a time, keeping ``Response[X]``.
 
     A Lambda may run invocations on a new loop; an aiohttp client belongs to the loop that
@@ -74,17 +84,8 @@ class LoopAiohttpSession(AiohttpSession):
             await super().close()
         self._session = None
 
-    async def make_request(
-        self,
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-        timeout: int | None = None,
-    ) -> TelegramType:
-        keep_response_type(method.__returning__)
-        return await super().make_request(bot, method, timeout)
 
-
-class HttpxSession(BaseSession):
+class HttpxSession(KeptResponseTypes):
     def __init__(
         self,
         api_url: str = "https://api.telegram.org",
@@ -157,7 +158,6 @@ class HttpxSession(BaseSession):
             raise TelegramNetworkError(
                 method=method, message=f"{type(exc).__name__}: {exc}"
             ) from exc
-        keep_response_type(method.__returning__)
         result = self.check_response(
             bot=bot, method=method, status_code=response.status_code, content=response.text
         )

@@ -237,12 +237,17 @@
     act("press", { persona: state.persona, message_id: Number(button.dataset.message), data: button.dataset.callback });
   });
 
+  // Switch to a persona's conversation, scrolled to its newest message.
+  function chatAs(persona) {
+    state.persona = persona;
+    state.view = "chat";
+    state.scroll = true;
+  }
+
   $("personas").addEventListener("click", (event) => {
     const item = event.target.closest("li[data-persona]");
     if (!item) return;
-    state.persona = item.dataset.persona;
-    state.view = "chat";
-    state.scroll = true;
+    chatAs(item.dataset.persona);
     run(async () => {});
   });
 
@@ -288,9 +293,7 @@
   $("invitation").addEventListener("click", (event) => {
     const b = event.target.closest("button[data-open-as]");
     if (!b) return;
-    state.persona = b.dataset.openAs;
-    state.view = "chat";
-    state.scroll = true;
+    chatAs(b.dataset.openAs);
     openUrl(b.dataset.link);
   });
 
