@@ -156,9 +156,9 @@ def main(argv: list[str] | None = None) -> None:
             TELEGRAM_API_URL=f"http://127.0.0.1:{tg}",
             LUCIEN_ENV="development",
         )
-        # BENCH_PROFILE=out.txt: the server runs under pyinstrument (a text report there).
+        # BENCH_PROFILE=out.txt (or .html, .pstats …): the server runs under pyinstrument.
         profile = os.environ.get("BENCH_PROFILE")
-        profiler = ("-m", "pyinstrument", "-r", "text", "-o", profile) if profile else ()
+        profiler = ("-m", "pyinstrument", "-o", profile) if profile else ()
         server = subprocess.Popen(
             [
                 *(sys.executable, *profiler, "-m", "uvicorn", "functions.webhook:app"),
