@@ -169,7 +169,7 @@ async def on_channel_input(message: Message, visit: Visit) -> None:
     kind = cast(ChannelKind, data["kind"])
     ref = channels.parse_reference(message)
     if ref is None:
-        await reply(message, visit.voice.validation.invalid_channel(section=S.CONFIG))
+        await reply(message, visit.voice.validation.wrong_form("invalid_channel", section=S.CONFIG))
         return
     if ref.not_a_channel:
         await reply(message, visit.voice.admin_config.channel_not_a_channel())
@@ -234,7 +234,9 @@ async def on_offsets_input(message: Message, visit: Visit) -> None:
 async def on_creator_input(message: Message, visit: Visit) -> None:
     parsed = calibration.parse_username(message.text)
     if parsed is None:
-        await reply(message, visit.voice.validation.invalid_username(section=S.CONFIG))
+        await reply(
+            message, visit.voice.validation.wrong_form("invalid_username", section=S.CONFIG)
+        )
         return
     username = None if parsed is True else str(parsed)
     done = visit.voice.admin_config.creator_set(username=username)

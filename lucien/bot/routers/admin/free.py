@@ -233,7 +233,7 @@ async def on_social_url(message: Message, text: str, visit: Visit) -> None:
     network = cast(Network, data["network"])
     url = admin_free.clean_https_url(text)
     if url is None:
-        await reply(message, visit.voice.validation.invalid_url(section=S.FREE))
+        await reply(message, visit.voice.validation.wrong_form("invalid_url", section=S.FREE))
         return
     done = visit.voice.admin_free.social_set(network=network, url=url)
     change = partial(admin_free.set_social, network=network, url=url, actor_id=visit.user.id)
@@ -243,7 +243,9 @@ async def on_social_url(message: Message, text: str, visit: Visit) -> None:
 async def on_invite_link(message: Message, text: str, visit: Visit) -> None:
     link = admin_free.clean_invite_link(text)
     if link is None:
-        await reply(message, visit.voice.validation.invalid_invite_link(section=S.FREE))
+        await reply(
+            message, visit.voice.validation.wrong_form("invalid_invite_link", section=S.FREE)
+        )
         return
     done = visit.voice.admin_free.invite_link_set(link=link)
     change = partial(admin_free.set_invite_link, link=link, actor_id=visit.user.id)

@@ -580,7 +580,7 @@ def _plan_refusal(voice: Voice, field: str, text: str) -> VoiceMessage | None:
             )
         if exc.code in ("price_invalid", "price_range"):
             return voice.validation.invalid_price(maximum=PRICE_MAX, section=S.PLANS)
-        return voice.validation.invalid_currency(section=S.PLANS)
+        return voice.validation.wrong_form("invalid_currency", section=S.PLANS)
     return None
 
 
