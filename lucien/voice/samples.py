@@ -407,8 +407,11 @@ def _admin_cases() -> dict[str, list[dict[str, Any]]]:
         "admin_config.offsets_set": [{"offsets": (48, 12, 2)}],
         "admin_config.creator_ask": [{"current": "diana"}, {}],
         "admin_config.creator_set": [{"username": "diana"}, {"username": None}],
-        "admin_config.dry_run_set": [{"on": True}, {"on": False}],
-        "admin_config.notify_joins_set": [{"on": True}, {"on": False}],
+        "admin_config.switch_set": [
+            {"switch": switch, "on": on}
+            for switch in ("dry_run", "notify_joins")
+            for on in (True, False)
+        ],
         "validation.too_long": [
             {"field": "name", "limit": 100, "length": 140, "section": s.CONTENT}
         ],

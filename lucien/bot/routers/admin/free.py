@@ -20,7 +20,7 @@ from aiogram.types import CallbackQuery, Message
 from lucien.access.config import get_config, stored_config
 from lucien.bot.filters import Presses
 from lucien.bot.ui import answer, open_screen, reply, show
-from lucien.bot.visit import Visit
+from lucien.bot.visit import Visit, list_press
 from lucien.bot.wizard import ask, digits, finish, kept, text_step, whole_number
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
@@ -91,13 +91,7 @@ async def on_menu(query: CallbackQuery, visit: Visit) -> None:
     await open_screen(query, await _menu(visit.runtime, visit.voice), state=visit.state)
 
 
-@at_free.on(A.LIST)
-async def on_queue(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    await open_screen(
-        query,
-        await _queue(visit.runtime, visit.voice, callback_data.arg, callback_data.page),
-        state=visit.state,
-    )
+on_queue = at_free.on(A.LIST)(list_press(_queue, leave_wizard=True))
 
 
 @at_free.on(A.APPROVE_ALL)

@@ -28,7 +28,7 @@ from lucien.access.plans import PlanError
 from lucien.bot.filters import Presses
 from lucien.bot.notify import tell
 from lucien.bot.ui import answer, open_screen, reply, show
-from lucien.bot.visit import Visit
+from lucien.bot.visit import Visit, list_press
 from lucien.bot.wizard import Step, ask, digits, from_data, kept, text_step, whole_number
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB, split_arg
@@ -159,13 +159,7 @@ async def _ask_deadline(
     )
 
 
-@at_tokens.on(A.OPEN, A.LIST)
-async def on_tokens(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    await open_screen(
-        query,
-        await _tokens(visit.runtime, visit.voice, callback_data.arg, callback_data.page),
-        state=visit.state,
-    )
+on_tokens = at_tokens.on(A.OPEN, A.LIST)(list_press(_tokens, leave_wizard=True))
 
 
 @at_tokens.on(A.ISSUE)
