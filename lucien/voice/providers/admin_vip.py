@@ -10,12 +10,12 @@ from aiogram.types import InlineKeyboardButton
 
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
-from lucien.callbacks import join_arg
+from lucien.callbacks import IssueCB
 from lucien.voice.data import Page, PlanCard, PlanDraft, SubscriptionCard, TokenCard
 from lucien.voice.limits import TEXT_LIMIT, chunk_blocks
 from lucien.voice.markup import b, code, esc, i, label_value, money, number, plural
 from lucien.voice.markup import name as person
-from lucien.voice.message import Alert, Message, columns, keyboard
+from lucien.voice.message import Alert, Message, button, columns, keyboard
 from lucien.voice.providers.admin_payments import stars
 from lucien.voice.providers.base import Listing, Provider
 
@@ -141,12 +141,9 @@ class AdminVipProvider(Provider):
         self, *, plan: PlanCard, quantity: int, default_days: int = 7, maximum: int = 365
     ) -> Message:
         buttons = [
-            self.admin_button(
+            button(
                 f"{d} d" + (" ✓" if d == default_days else ""),
-                S.TOKENS,
-                A.ISSUE_GO,
-                id=plan.id,
-                arg=join_arg(quantity, d),
+                IssueCB(plan=plan.id, quantity=quantity, days=d),
             )
             for d in DEADLINES
             if d <= maximum

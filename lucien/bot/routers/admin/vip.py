@@ -31,7 +31,7 @@ from lucien.bot.ui import answer, open_screen, reply, show
 from lucien.bot.visit import Visit, list_press
 from lucien.bot.wizard import Step, ask, digits, from_data, kept, text_step, whole_number
 from lucien.callbacks import AdminAction as A
-from lucien.callbacks import AdminCB, split_arg
+from lucien.callbacks import AdminCB, IssueCB
 from lucien.callbacks import AdminSection as S
 from lucien.db.models import User
 from lucien.journal import once
@@ -190,20 +190,12 @@ async def on_issue_quantity_button(
     await open_screen(query, await _ask_deadline(visit.state, visit.voice, plan, quantity))
 
 
-@at_tokens.on(A.ISSUE_GO)
-async def on_issue_go(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    parts = [digits(p) for p in split_arg(callback_data.arg)]
-    if (
-        len(parts) != 2
-        or parts[0] is None
-        or parts[1] is None
-        or not 1 <= parts[0] <= BATCH_MAX
-        or not 1 <= parts[1] <= REDEEM_DAYS_MAX
-    ):
-        await answer(query, visit.voice.common.stale())
-        return
+async def on_issue_go(query: CallbackQuery, callback_data: IssueCB, visit: Visit) -> None:
+    """A deadline button: its data holds the plan, quantity and days, already in bounds
+    (:class:`IssueCB` does not unpack otherwise)."""
+    issue = callback_data
     result = await _issue(
-        visit.runtime, visit.voice, visit.user, callback_data.id, parts[0], parts[1]
+        visit.runtime, visit.voice, visit.user, issue.plan, issue.quantity, issue.days
     )
     if isinstance(result, Alert):
         await answer(query, result)
@@ -677,6 +669,7 @@ def build() -> Router:
     at_vip.register(router)
     at_subs.register(router)
     at_plans.register(router)
+    router.callback_query.register(on_issue_go, IssueCB.filter())
     text_step(router, IssueWizard.quantity, on_issue_quantity, field="quantity", section=S.VIP)
     text_step(router, IssueWizard.days, on_issue_days, field="days", section=S.VIP)
     text_step(router, ExtendWizard.days, on_extend_days, field="days", section=S.SUBS)
