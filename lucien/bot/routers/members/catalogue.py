@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from aiogram import F, Router
 from aiogram.filters import Filter
@@ -88,12 +88,16 @@ VIP_CATALOGUE = Catalogue("vip", packages.VIP_CATEGORIES)
 FREE_CATALOGUE = Catalogue("free", packages.FREE_CATEGORIES)
 
 
+Action = TypeVar("Action", VipAction, FreeAction)
+MenuPress = Callable[..., Awaitable[None]]
+
+
 def audience_router(
     name: str,
     role: Filter,
     catalogue: Catalogue,
     factory: type[VipCB | FreeCB],
-    presses: Mapping[VipAction | FreeAction, Callable[..., Awaitable[None]]],
+    presses: Mapping[Action, MenuPress],
 ) -> Router:
     """One audience's menu buttons, for ``role`` only: the catalogue's, the handler of
     each of its own ``presses`` (by action), and any other of its buttons is stale."""

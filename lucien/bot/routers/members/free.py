@@ -14,7 +14,7 @@ from lucien.access.payments import plans_on_sale
 from lucien.access.plans import list_plans
 from lucien.bot.filters import FREE
 from lucien.bot.routers.members import interest
-from lucien.bot.routers.members.catalogue import FREE_CATALOGUE, audience_router
+from lucien.bot.routers.members.catalogue import FREE_CATALOGUE, MenuPress, audience_router
 from lucien.bot.routers.members.ui import free_menu, social_of
 from lucien.bot.ui import open_screen
 from lucien.callbacks import FreeAction, FreeCB
@@ -49,7 +49,7 @@ async def on_social(query: CallbackQuery, config: BotConfig, voice: Voice) -> No
 
 
 def build() -> Router:
-    presses = {
+    presses: dict[FreeAction, MenuPress] = {
         FreeAction.MENU: on_menu,
         FreeAction.CIRCLE: on_circle,
         FreeAction.CIRCLE_INTEREST: interest.on_circle_interest,

@@ -18,7 +18,7 @@ from lucien.access.plans import get_plan
 from lucien.access.subscriptions import current_subscription
 from lucien.bot.filters import VIP
 from lucien.bot.routers.members import interest
-from lucien.bot.routers.members.catalogue import VIP_CATALOGUE, audience_router
+from lucien.bot.routers.members.catalogue import VIP_CATALOGUE, MenuPress, audience_router
 from lucien.bot.routers.members.ui import vip_menu
 from lucien.bot.ui import answer, open_screen, show
 from lucien.callbacks import VipAction, VipCB
@@ -78,7 +78,7 @@ async def on_renew(
 
 
 def build() -> Router:
-    presses = {
+    presses: dict[VipAction, MenuPress] = {
         VipAction.MENU: on_menu,
         VipAction.STATUS: on_status,
         VipAction.RENEW: on_renew,
