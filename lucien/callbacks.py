@@ -15,6 +15,8 @@ Factories (prefix → audience):
 - ``h`` :class:`HomeCB` — "back to my menu": the handler shows the menu of the derived role.
 - ``p`` :class:`PayCB` — pay a plan with Telegram Stars (any audience: the payer is whoever
   presses it).
+- ``i`` :class:`IssueCB` — the admin's last step of issuing invitations: the plan, how many
+  and for how many days, each a typed field with its bounds.
 
 Any data that does not unpack (forged, stale, from an older version) fails the filters and
 falls through to the "esta opción ya no está disponible" answer.
@@ -33,7 +35,10 @@ INT64_MAX = 2**63 - 1
 PAGE_MAX = 9999
 ACTION_MAX = 8
 ARG_MAX = 24
-ARG_SEP = "."
+#: The bounds of one batch of invitations: ``lucien.access.invitations.BATCH_MAX`` and
+#: ``REDEEM_DAYS_MAX`` (a layer below, so repeated here; a test holds them equal).
+ISSUE_QUANTITY_MAX = 50
+ISSUE_DAYS_MAX = 365
 
 Action = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,7}$")]
 Arg = Annotated[str, StringConstraints(max_length=ARG_MAX, pattern=r"^[A-Za-z0-9_.\-+/@]*$")]
@@ -76,7 +81,6 @@ class AdminAction(StrEnum):
     ISSUE = "issue"  # choose a plan
     ISSUE_PLAN = "iss_plan"  # id=plan → ask quantity
     ISSUE_QTY = "iss_qty"  # id=plan, arg=quantity → ask redeem-by days
-    ISSUE_GO = "iss_go"  # id=plan, arg="<quantity>.<days>" → issue
     REVOKE = "rvk"  # id=invitation → confirm
     REVOKE_OK = "rvk_ok"
     # SUBS
@@ -202,13 +206,23 @@ class PayCB(CallbackData, prefix="p"):
     plan: Id
 
 
-def join_arg(*parts: object) -> str:
-    """Pack several short values into ``arg`` (``"5.7"``)."""
-    return ARG_SEP.join(str(p) for p in parts)
+class IssueCB(CallbackData, prefix="i"):
+    """Issue ``quantity`` invitations of ``plan``, redeemable for ``days`` (the deadline
+    buttons, after the quantity was chosen). Its own factory rather than two numbers packed
+    into :class:`AdminCB`'s ``arg``: each value is typed and bounded, so one out of bounds
+    does not unpack and the press is answered as stale before any handler runs."""
+
+    plan: Id
+    quantity: Annotated[int, Field(ge=1, le=ISSUE_QUANTITY_MAX)]
+    days: Annotated[int, Field(ge=1, le=ISSUE_DAYS_MAX)]
 
 
-def split_arg(arg: str) -> list[str]:
-    return arg.split(ARG_SEP) if arg else []
-
-
-ALL_FACTORIES: tuple[type[CallbackData], ...] = (AdminCB, VipCB, FreeCB, RitualCB, HomeCB, PayCB)
+ALL_FACTORIES: tuple[type[CallbackData], ...] = (
+    AdminCB,
+    VipCB,
+    FreeCB,
+    RitualCB,
+    HomeCB,
+    PayCB,
+    IssueCB,
+)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
+from lucien.callbacks import IssueCB
 from lucien.db.models import Invitation, Plan, Subscription, User, utcnow
 from lucien.telegram.double import TgUser
 from tests.access_support import HOSTILE, calls, count, rows, shows_hostile_name
@@ -134,7 +135,7 @@ async def test_inactive_plan_cannot_be_issued(app: Harness, owner: TgUser) -> No
     await _open(app, owner)
     await app.press(owner, cb(S.TOKENS, A.ISSUE))
     assert "no hay ninguno" in app.text(owner)
-    await app.press(owner, cb(S.TOKENS, A.ISSUE_GO, id=plan.id, arg="1.7"))
+    await app.press(owner, IssueCB(plan=plan.id, quantity=1, days=7).pack())
     assert "plan" in (app.answer()["text"] or "")
     assert await count(app.runtime, Invitation) == 0
 
@@ -495,7 +496,7 @@ async def test_forged_vip_callbacks_from_a_visitor_change_nothing(
         cb(S.VIP),
         cb(S.VIP, A.CANCEL),
         cb(S.TOKENS, A.LIST, arg="unused"),
-        cb(S.TOKENS, A.ISSUE_GO, id=plan.id, arg="50.7"),
+        IssueCB(plan=plan.id, quantity=50, days=7).pack(),
         cb(S.TOKENS, A.REVOKE_OK, id=invitation.id),
         cb(S.SUBS, A.VIEW, id=sub_id),
         cb(S.SUBS, A.EXTEND, id=sub_id, arg="90"),
@@ -523,7 +524,7 @@ async def test_unknown_admin_actions_are_stale(app: Harness, owner: TgUser) -> N
         cb(S.TOKENS, "zzz"),
         cb(S.SUBS, A.EXTEND, id=999),
         cb(S.PLANS, A.EDIT, id=plan.id, arg="active"),
-        cb(S.TOKENS, A.ISSUE_GO, id=plan.id, arg="51.7"),
+        f"i:{plan.id}:51:7",  # out of bounds: does not unpack
     ):
         await app.press(owner, data)
         assert app.answer()["text"] or ""  # a polite notice, never silence or an exception

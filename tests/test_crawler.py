@@ -48,6 +48,8 @@ def _kind(data: str) -> str:
     parts = data.split(":")
     if parts[0] == "a" and len(parts) >= 6:
         return ":".join([*parts[:3], parts[5]])
+    if parts[0] == "i" and len(parts) == 4:  # IssueCB: the plan is its id, the rest its argument
+        return ":".join(["i", *parts[2:]])
     return ":".join(parts[:2])
 
 

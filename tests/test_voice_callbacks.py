@@ -5,12 +5,15 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from lucien.access import invitations
 from lucien.callbacks import (
     ACTION_MAX,
     ALL_FACTORIES,
     ARG_MAX,
     INT64_MAX,
     INT64_MIN,
+    ISSUE_DAYS_MAX,
+    ISSUE_QUANTITY_MAX,
     PAGE_MAX,
     AdminAction,
     AdminCB,
@@ -18,11 +21,10 @@ from lucien.callbacks import (
     FreeAction,
     FreeCB,
     HomeCB,
+    IssueCB,
     RitualCB,
     VipAction,
     VipCB,
-    join_arg,
-    split_arg,
 )
 
 LONGEST_ACTION = "z" * ACTION_MAX
@@ -43,10 +45,11 @@ def longest_values() -> dict[str, str]:
         "free": FreeCB(action=LONGEST_ACTION, id=LONGEST_ID, page=PAGE_MAX).pack(),
         "ritual": RitualCB(stage=9, sub=LONGEST_ID).pack(),
         "home": HomeCB().pack(),
+        "issue": IssueCB(plan=LONGEST_ID, quantity=ISSUE_QUANTITY_MAX, days=ISSUE_DAYS_MAX).pack(),
     }
 
 
-@pytest.mark.parametrize("name", ["admin", "vip", "free", "ritual", "home"])
+@pytest.mark.parametrize("name", ["admin", "vip", "free", "ritual", "home", "issue"])
 def test_longest_packed_value_fits_64_bytes(name: str) -> None:
     packed = longest_values()[name]
     assert len(packed.encode()) <= 64, (name, packed, len(packed.encode()))
@@ -68,12 +71,13 @@ def test_enum_values_respect_the_limits() -> None:
 
 
 def test_round_trip_and_filter_friendly_types() -> None:
-    cb = AdminCB(section=AdminSection.TOKENS, action=AdminAction.ISSUE_GO, id=3, arg="5.7")
+    cb = AdminCB(section=AdminSection.TOKENS, action=AdminAction.ISSUE_QTY, id=3, arg="5")
     back = AdminCB.unpack(cb.pack())
     assert back == cb
     assert back.section is AdminSection.TOKENS
-    assert back.action == AdminAction.ISSUE_GO == "iss_go"
-    assert split_arg(back.arg) == ["5", "7"] and join_arg(5, 7) == "5.7"
+    assert back.action == AdminAction.ISSUE_QTY == "iss_qty"
+    issue = IssueCB.unpack(IssueCB(plan=3, quantity=5, days=7).pack())
+    assert (issue.plan, issue.quantity, issue.days) == (3, 5, 7)
     assert RitualCB.unpack(RitualCB(stage=2, sub=41).pack()) == RitualCB(stage=2, sub=41)
     assert HomeCB.unpack("h") == HomeCB()
 
@@ -104,3 +108,14 @@ def test_forged_data_does_not_unpack(forged: str) -> None:
     for factory in ALL_FACTORIES:
         with pytest.raises((TypeError, ValueError)):
             factory.unpack(forged)
+
+
+def test_issue_bounds_are_the_batch_bounds() -> None:
+    """IssueCB refuses what issuing would refuse, and nothing it accepts."""
+    assert ISSUE_QUANTITY_MAX == invitations.BATCH_MAX
+    assert ISSUE_DAYS_MAX == invitations.REDEEM_DAYS_MAX
+    for quantity, days in ((0, 7), (ISSUE_QUANTITY_MAX + 1, 7), (5, 0), (5, ISSUE_DAYS_MAX + 1)):
+        with pytest.raises(ValidationError):
+            IssueCB(plan=1, quantity=quantity, days=days)
+        with pytest.raises((TypeError, ValueError)):
+            IssueCB.unpack(f"i:1:{quantity}:{days}")

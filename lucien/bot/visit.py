@@ -24,16 +24,21 @@ from aiogram.types import CallbackQuery, TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.access.roles import Role
-from lucien.bot.ui import answer
+from lucien.bot.ui import answer, open_screen
+from lucien.callbacks import AdminCB
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
 from lucien.voice import Voice
+from lucien.voice.message import Message as VoiceMessage
 from lucien.voice.providers.common import NotFound
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 T = TypeVar("T")
 Read = Callable[[AsyncSession, int], Awaitable[T | None]]
 PARTS = ("runtime", "user", "role", "config", "voice", "state")
+#: A filtered list screen: made from the filter and the page its button carries.
+ListScreen = Callable[[Runtime, Voice, str, int], Awaitable[VoiceMessage]]
+Press = Callable[[CallbackQuery, AdminCB, "Visit"], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +60,18 @@ class Visit:
         if row is None:
             await answer(query, self.voice.common.not_found_alert(kind))
         return row
+
+
+def list_press(screen: ListScreen, *, leave_wizard: bool = False) -> Press:
+    """The handler of a list's buttons (its section's, a filter, a page): ``screen`` for the
+    filter (``arg``) and page the button carries, after leaving any wizard of the section
+    when ``leave_wizard`` (the section has wizards that may be waiting)."""
+
+    async def on_list(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+        shown = await screen(visit.runtime, visit.voice, callback_data.arg, callback_data.page)
+        await open_screen(query, shown, state=visit.state if leave_wizard else None)
+
+    return on_list
 
 
 class VisitMiddleware(BaseMiddleware):

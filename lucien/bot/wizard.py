@@ -77,14 +77,10 @@ def whole_number(
 ) -> int | VoiceMessage:
     """The typed whole number in ``minimum..maximum``, or the refusal to send instead."""
     value = text.strip()
-    if not _DIGITS.match(value):
-        return voice.validation.not_a_number(
-            field=field, minimum=minimum, maximum=maximum, section=section
-        )
-    number = int(value)
-    if not minimum <= number <= maximum:
-        return voice.validation.out_of_range(
-            field=field, minimum=minimum, maximum=maximum, section=section
+    number = int(value) if _DIGITS.match(value) else None
+    if number is None or not minimum <= number <= maximum:
+        return voice.validation.not_in_range(
+            field=field, minimum=minimum, maximum=maximum, number=number, section=section
         )
     return number
 

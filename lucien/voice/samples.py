@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 
 from lucien.callbacks import AdminSection
 from lucien.voice.data import (
@@ -43,6 +43,7 @@ from lucien.voice.data import (
     TokenCard,
     UserCard,
 )
+from lucien.voice.providers.validation import Form
 
 #: The reference "now" of previews: martes 3 de marzo de 2026, 18:30 in Mexico City.
 NOW = datetime(2026, 3, 4, 0, 30, tzinfo=UTC)
@@ -406,27 +407,25 @@ def _admin_cases() -> dict[str, list[dict[str, Any]]]:
         "admin_config.offsets_set": [{"offsets": (48, 12, 2)}],
         "admin_config.creator_ask": [{"current": "diana"}, {}],
         "admin_config.creator_set": [{"username": "diana"}, {"username": None}],
-        "admin_config.dry_run_set": [{"on": True}, {"on": False}],
-        "admin_config.notify_joins_set": [{"on": True}, {"on": False}],
+        "admin_config.switch_set": [
+            {"switch": switch, "on": on}
+            for switch in ("dry_run", "notify_joins")
+            for on in (True, False)
+        ],
         "validation.too_long": [
             {"field": "name", "limit": 100, "length": 140, "section": s.CONTENT}
         ],
         "validation.too_short": [{"field": "description", "minimum": 3}],
-        "validation.not_a_number": [{"field": "days", "minimum": 1, "maximum": 3650}],
-        "validation.out_of_range": [
-            {"field": "quantity", "minimum": 1, "maximum": 50, "section": s.TOKENS}
+        "validation.not_in_range": [
+            {"field": "days", "minimum": 1, "maximum": 3650},
+            {"field": "quantity", "minimum": 1, "maximum": 50, "number": 80, "section": s.TOKENS},
         ],
         "validation.invalid_price": [{"maximum": 1_000_000}],
-        "validation.invalid_currency": [{}],
-        "validation.invalid_url": [{"section": s.FREE}],
-        "validation.invalid_invite_link": [{}],
-        "validation.invalid_username": [{}],
         "validation.invalid_timezone": [{"value": "Luna/Base_Alfa"}],
         "validation.invalid_offsets": [{"max_count": 5, "max_hours": 720}],
-        "validation.invalid_channel": [{}],
+        "validation.wrong_form": [{"form": form, "section": s.MAIN} for form in get_args(Form)],
         "validation.text_required": [{"field": "description"}],
         "validation.name_taken": [{"value": "Mensual", "section": s.PLANS}],
-        "validation.search_invalid": [{}],
     }
 
 
@@ -456,10 +455,13 @@ def _member_cases() -> dict[str, list[dict[str, Any]]]:
             for t in (MORNING, AFTERNOON, LATE)
         ],
         "start.invitation_unknown": [{}],
-        "start.invitation_used": [{"creator_username": "diana"}, {}],
+        "start.invitation_closed": [
+            {"why": "used", "creator_username": "diana"},
+            {"why": "revoked", "creator_username": "diana"},
+            {"why": "revoked"},
+            {"why": "plan_inactive"},
+        ],
         "start.invitation_expired": [{"redeem_by": _h(-2), "creator_username": "diana"}],
-        "start.invitation_revoked": [{"creator_username": "diana"}, {}],
-        "start.invitation_plan_inactive": [{}],
         "start.invitation_rate_limited": [{"retry_minutes": 15}, {"retry_minutes": 1}],
         "start.invitation_extended": [
             {"name": "Bruno", "plan_name": "Mensual", "added_days": 30, "ends_at": _h(35)}

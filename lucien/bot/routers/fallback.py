@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, Message
 
 from lucien.access.roles import Role
 from lucien.bot.ui import answer, reply
-from lucien.callbacks import AdminCB, VipCB
+from lucien.callbacks import AdminCB, IssueCB, VipCB
 from lucien.voice import Voice
 
 
@@ -34,6 +34,7 @@ async def on_message(message: Message, voice: Voice, role: Role) -> None:
 def build() -> Router:
     router = Router(name="fallback")
     router.callback_query.register(on_admin_callback, AdminCB.filter())
+    router.callback_query.register(on_admin_callback, IssueCB.filter())
     router.callback_query.register(on_vip_callback, VipCB.filter())
     router.callback_query.register(on_any_callback)
     router.message.register(on_message, F.chat.type == "private")

@@ -8,6 +8,7 @@ Registered before the generic ``start`` router: ``/start <payload>`` always land
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
@@ -26,6 +27,7 @@ from lucien.db.models import BotConfig, Plan, User
 from lucien.runtime import Runtime
 from lucien.voice import Voice
 from lucien.voice.message import Message as VoiceMessage
+from lucien.voice.providers.start import ClosedBecause
 
 log = logging.getLogger(__name__)
 
@@ -142,17 +144,14 @@ async def on_redeem(
                 added_days=result.plan_days or 0,
                 ends_at=result.ends_at,
             )
-        case Outcome.USED:
-            answer = voice.start.invitation_used(creator_username=creator)
+        case Outcome.USED | Outcome.REVOKED | Outcome.PLAN_INACTIVE:
+            why = cast(ClosedBecause, result.outcome.value)
+            answer = voice.start.invitation_closed(why=why, creator_username=creator)
         case Outcome.EXPIRED:
             assert result.redeem_by is not None
             answer = voice.start.invitation_expired(
                 redeem_by=result.redeem_by, creator_username=creator
             )
-        case Outcome.REVOKED:
-            answer = voice.start.invitation_revoked(creator_username=creator)
-        case Outcome.PLAN_INACTIVE:
-            answer = voice.start.invitation_plan_inactive(creator_username=creator)
         case Outcome.LIMITED:
             answer = voice.start.invitation_rate_limited(
                 retry_minutes=REDEEM_FAILURES.window_seconds // 60

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
 from lucien.voice import dates
@@ -16,8 +18,32 @@ def _hours(offsets: tuple[int, ...] | list[int]) -> str:
     return words.listing([f"{h} h" for h in offsets]) or "ninguno"
 
 
+#: The calibration switches, and what each says when turned on and when turned off.
+Switch = Literal["dry_run", "notify_joins"]
+_SWITCHED: dict[Switch, tuple[str, str]] = {
+    "dry_run": (
+        "🧪 Modo ensayo activado: en cada ronda le contaré lo que haría (avisos, "
+        "retiradas, aprobaciones) sin tocar nada en los canales.",
+        "Modo ensayo desactivado: vuelvo a actuar de verdad en cada ronda.",
+    ),
+    "notify_joins": (
+        "Le avisaré cada vez que alguien entre al Diván sin membresía, y me encargaré "
+        "de que salga.",
+        "Seguiré retirando a quien entre al Diván sin membresía, pero sin avisarle.",
+    ),
+}
+
+
 class AdminConfigProvider(Provider):
     area = "admin_config"
+
+    def _asking(self, name: str, *parts: str | None) -> Message:
+        """A calibration question: "Cancelar" returns to Calibración."""
+        return self.message(name, *parts, keyboard=keyboard([self.cancel(S.CONFIG)]))
+
+    def _settled(self, name: str, *parts: str | None) -> Message:
+        """A calibration setting saved: "Volver" returns to Calibración."""
+        return self.message(name, *parts, keyboard=keyboard([self.back_to(S.CONFIG)]))
 
     def _channel_line(self, channel: ChannelCard) -> str:
         label = words.CHANNEL_TITLE[channel.kind]
@@ -72,14 +98,13 @@ class AdminConfigProvider(Provider):
         )
 
     def channel_ask(self, *, kind: ChannelKind) -> Message:
-        return self.message(
+        return self._asking(
             "channel_ask",
             f"¿Cuál es {words.CHANNEL[kind]}?",
             "Reenvíeme cualquier publicación del canal, o escriba su número (empieza por "
             f"{code('-100')}) o su {code('@nombre')} si es público.",
             "Antes, añádame al canal como administrador con permiso para invitar usuarios, "
             "restringir miembros y publicar mensajes.",
-            keyboard=keyboard([self.cancel(S.CONFIG)]),
         )
 
     def channel_report(self, *, channel: ChannelCard, saved: bool = False) -> Message:
@@ -115,75 +140,69 @@ class AdminConfigProvider(Provider):
         )
 
     def channel_not_found(self, *, kind: ChannelKind, value: str) -> Message:
-        return self.message(
+        return self._asking(
             "channel_not_found",
             f"No logro encontrar el canal {code(value, 64)}, o no tengo acceso a él.",
             "Compruebe que me ha añadido como administrador y vuelva a enviármelo, "
             "o reenvíeme una publicación del canal.",
-            keyboard=keyboard([self.cancel(S.CONFIG)]),
         )
 
     def channel_not_a_channel(self) -> Message:
-        return self.message(
+        return self._asking(
             "channel_not_a_channel",
             "Eso no es un canal. Necesito un canal de Telegram (no un grupo ni una persona).",
-            keyboard=keyboard([self.cancel(S.CONFIG)]),
         )
 
     def channel_taken(self, *, kind: ChannelKind) -> Message:
         """The chat given is already the other channel (one chat cannot be both)."""
         other = "free" if kind == "vip" else "vip"
-        return self.message(
+        return self._asking(
             "channel_taken",
             f"Ese canal ya es {words.CHANNEL[other]}. Un mismo canal no puede ser ambos: "
             f"necesito otro distinto para {words.CHANNEL[kind]}.",
             "Reenvíeme una publicación del canal correcto, o escriba su número o su "
             f"{code('@nombre')}.",
-            keyboard=keyboard([self.cancel(S.CONFIG)]),
         )
 
+    def _there(self, timezone: str) -> str:
+        """The date and time it is now in ``timezone`` (shown so the zone can be checked)."""
+        return b(dates.long_datetime(self.now(), dates.zone(timezone)))
+
     def timezone_ask(self, *, current: str) -> Message:
-        local = dates.long_datetime(self.now(), dates.zone(current))
-        return self.message(
+        return self._asking(
             "timezone_ask",
-            f"Ahora muestro las fechas en {code(current, 64)} (allí es {b(local)}).",
+            f"Ahora muestro las fechas en {code(current, 64)} (allí es {self._there(current)}).",
             f"Escriba la zona horaria nueva, por ejemplo {code('America/Mexico_City')}, "
             f"{code('America/Bogota')} o {code('Europe/Madrid')}.",
-            keyboard=keyboard([self.cancel(S.CONFIG)]),
         )
 
     def timezone_set(self, *, timezone: str) -> Message:
-        local = dates.long_datetime(self.now(), dates.zone(timezone))
-        return self.message(
+        return self._settled(
             "timezone_set",
-            f"Desde ahora las fechas se muestran en {code(timezone, 64)}: allí es {b(local)}.",
-            keyboard=keyboard([self.back_to(S.CONFIG)]),
+            f"Desde ahora las fechas se muestran en {code(timezone, 64)}: "
+            f"allí es {self._there(timezone)}.",
         )
 
     def offsets_ask(
         self, *, current: tuple[int, ...], max_count: int = 5, max_hours: int = 720
     ) -> Message:
-        return self.message(
+        return self._asking(
             "offsets_ask",
             f"Ahora aviso a los miembros {_hours(current)} antes de que concluya su membresía.",
             f"Escriba las horas separadas por comas (hasta {max_count} avisos, de 1 a "
             f"{max_hours} horas cada uno), por ejemplo {code('72,24')}.",
-            keyboard=keyboard([self.cancel(S.CONFIG)]),
         )
 
     def offsets_set(self, *, offsets: tuple[int, ...]) -> Message:
-        return self.message(
-            "offsets_set",
-            f"Entendido: avisaré {b(_hours(offsets))} antes del final.",
-            keyboard=keyboard([self.back_to(S.CONFIG)]),
+        return self._settled(
+            "offsets_set", f"Entendido: avisaré {b(_hours(offsets))} antes del final."
         )
 
     def creator_ask(self, *, current: str | None = None) -> Message:
-        return self.message(
+        return self._asking(
             "creator_ask",
             "¿Cuál es el usuario de Telegram de Diana? Lo uso para el botón «Escribir a Diana».",
             f"Ahora: @{esc(current, 40)}" if current else None,
-            keyboard=keyboard([self.cancel(S.CONFIG)]),
         )
 
     def creator_set(self, *, username: str | None) -> Message:
@@ -192,22 +211,10 @@ class AdminConfigProvider(Provider):
             if username
             else "Ya no mostraré el botón «Escribir a Diana»."
         )
-        return self.message("creator_set", text, keyboard=keyboard([self.back_to(S.CONFIG)]))
+        return self._settled("creator_set", text)
 
-    def dry_run_set(self, *, on: bool) -> Message:
-        text = (
-            "🧪 Modo ensayo activado: en cada ronda le contaré lo que haría (avisos, "
-            "retiradas, aprobaciones) sin tocar nada en los canales."
-            if on
-            else "Modo ensayo desactivado: vuelvo a actuar de verdad en cada ronda."
-        )
-        return self.message("dry_run_set", text, keyboard=keyboard([self.back_to(S.CONFIG)]))
-
-    def notify_joins_set(self, *, on: bool) -> Message:
-        text = (
-            "Le avisaré cada vez que alguien entre al Diván sin membresía, y me encargaré "
-            "de que salga."
-            if on
-            else "Seguiré retirando a quien entre al Diván sin membresía, pero sin avisarle."
-        )
-        return self.message("notify_joins_set", text, keyboard=keyboard([self.back_to(S.CONFIG)]))
+    def switch_set(self, *, switch: Switch, on: bool) -> Message:
+        """A calibration switch turned on or off (the message is ``<switch>_set``)."""
+        turned_on, turned_off = _SWITCHED[switch]
+        text = turned_on if on else turned_off
+        return self._settled(f"{switch}_set", text)

@@ -13,7 +13,7 @@ from lucien.voice.markup import b, code, i, plural
 from lucien.voice.markup import name as person
 from lucien.voice.message import Message, columns, keyboard
 from lucien.voice.providers import words
-from lucien.voice.providers.base import Provider
+from lucien.voice.providers.base import Listing, Provider
 
 QueueFilter = Literal["waiting", "ready", "done", "failed"]
 QUEUE_FILTERS: tuple[tuple[str, str], ...] = (
@@ -22,6 +22,7 @@ QUEUE_FILTERS: tuple[tuple[str, str], ...] = (
     ("done", "Resueltas"),
     ("failed", "Con tropiezos"),
 )
+QUEUE = Listing(S.FREE, ("📋", "Solicitudes"), (QUEUE_FILTERS[:2], QUEUE_FILTERS[2:]), S.FREE)
 WAIT_CHOICES = (0, 5, 10, 30, 60)
 
 
@@ -68,7 +69,6 @@ class AdminFreeProvider(Provider):
         page: Page,
         counts: Mapping[str, int] | None = None,
     ) -> Message:
-        label = dict(QUEUE_FILTERS).get(filter, "")
         lines = []
         for r in requests:
             who = person(r.user.full_name or r.user.username, "sin nombre")
@@ -80,19 +80,7 @@ class AdminFreeProvider(Provider):
             elif r.state == "failed":
                 line += f" · {plural(r.attempts, 'intento', 'intentos')}"
             lines.append(line)
-        return self.paged(
-            "queue",
-            f"📋 <b>Solicitudes · {label.lower()}</b> ({page.total})",
-            lines,
-            "Nadie en este apartado.",
-            page,
-            lambda n: self.cb(S.FREE, A.LIST, page=n, arg=filter),
-            above=[
-                self.filter_row(S.FREE, QUEUE_FILTERS[:2], filter, counts),
-                self.filter_row(S.FREE, QUEUE_FILTERS[2:], filter, counts),
-            ],
-            below=[[self.back_to(S.FREE)]],
-        )
+        return self.filtered("queue", QUEUE, filter, lines, "Nadie en este apartado.", page, counts)
 
     def approve_all_confirm(self, *, count: int) -> Message:
         if count == 0:

@@ -13,7 +13,7 @@ from lucien.voice.markup import b, code, esc, i, label_value, money
 from lucien.voice.markup import name as person
 from lucien.voice.message import Alert, Message, keyboard, url_button
 from lucien.voice.providers import words
-from lucien.voice.providers.base import Provider
+from lucien.voice.providers.base import Listing, Provider
 
 InterestFilter = Literal[
     "pending", "attended", "FREE_CONTENT", "VIP_CONTENT", "VIP_PREMIUM", "circle"
@@ -25,7 +25,7 @@ KIND_FILTERS: tuple[tuple[str, str], ...] = (
     ("VIP_PREMIUM", "Premium"),
     ("circle", "Círculo"),
 )
-_FILTER_LABEL = dict(STATE_FILTERS + KIND_FILTERS)
+INTERESTS = Listing(S.INTERESTS, ("✨", "Intereses"), (STATE_FILTERS, KIND_FILTERS), S.MAIN)
 
 
 def _target(interest: InterestCard) -> str:
@@ -97,20 +97,8 @@ class AdminInterestsProvider(Provider):
             label = "Círculo" if it.package is None else label_value(it.package.name, 20)
             who = label_value(it.user.full_name, 20)
             rows.append(self.opens(f"{mark} {who} · {label}", S.INTERESTS, it.id, page, filter))
-        return self.paged(
-            "interests",
-            f"✨ <b>Intereses · {_FILTER_LABEL.get(filter, '').lower()}</b> ({page.total})",
-            lines,
-            "Ningún interés en este apartado.",
-            page,
-            lambda n: self.cb(S.INTERESTS, A.LIST, page=n, arg=filter),
-            above=[
-                *rows,
-                self.filter_row(S.INTERESTS, STATE_FILTERS, filter, counts),
-                self.filter_row(S.INTERESTS, KIND_FILTERS, filter, counts),
-            ],
-            below=[[self.back_to(S.MAIN)]],
-        )
+        empty = "Ningún interés en este apartado."
+        return self.filtered("interests", INTERESTS, filter, lines, empty, page, counts, items=rows)
 
     def interest(
         self, *, interest: InterestCard, back_filter: str = "pending", back_page: int = 0

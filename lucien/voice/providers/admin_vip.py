@@ -10,14 +10,14 @@ from aiogram.types import InlineKeyboardButton
 
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
-from lucien.callbacks import join_arg
+from lucien.callbacks import IssueCB
 from lucien.voice.data import Page, PlanCard, PlanDraft, SubscriptionCard, TokenCard
 from lucien.voice.limits import TEXT_LIMIT, chunk_blocks
 from lucien.voice.markup import b, code, esc, i, label_value, money, number, plural
 from lucien.voice.markup import name as person
-from lucien.voice.message import Alert, Message, columns, keyboard
+from lucien.voice.message import Alert, Message, button, columns, keyboard
 from lucien.voice.providers.admin_payments import stars
-from lucien.voice.providers.base import Provider
+from lucien.voice.providers.base import Listing, Provider
 
 TokenFilter = Literal["unused", "used", "expired", "revoked"]
 SubFilter = Literal["active", "expiring", "expired"]
@@ -34,6 +34,8 @@ SUB_FILTERS: tuple[tuple[str, str], ...] = (
     ("expiring", "Vencen en 7 días"),
     ("expired", "Concluidas"),
 )
+TOKENS = Listing(S.TOKENS, ("📜", "Invitaciones"), (TOKEN_FILTERS[:2], TOKEN_FILTERS[2:]), S.VIP)
+SUBS = Listing(S.SUBS, ("👑", "Miembros"), (SUB_FILTERS,), S.VIP)
 _TOKEN_STATUS = {"unused": "sin usar", "used": "usada", "expired": "vencida", "revoked": "revocada"}
 _SUB_STATUS = {"active": "vigente", "expired": "concluida", "removed": "concluida y retirada"}
 QUANTITIES = (1, 5, 10, 25, 50)
@@ -139,12 +141,9 @@ class AdminVipProvider(Provider):
         self, *, plan: PlanCard, quantity: int, default_days: int = 7, maximum: int = 365
     ) -> Message:
         buttons = [
-            self.admin_button(
+            button(
                 f"{d} d" + (" ✓" if d == default_days else ""),
-                S.TOKENS,
-                A.ISSUE_GO,
-                id=plan.id,
-                arg=join_arg(quantity, d),
+                IssueCB(plan=plan.id, quantity=quantity, days=d),
             )
             for d in DEADLINES
             if d <= maximum
@@ -204,7 +203,6 @@ class AdminVipProvider(Provider):
         page: Page,
         counts: Mapping[str, int] | None = None,
     ) -> Message:
-        label = dict(TOKEN_FILTERS).get(filter, "")
         lines: list[str] = []
         revoke: list[InlineKeyboardButton] = []
         for t in tokens:
@@ -225,19 +223,9 @@ class AdminVipProvider(Provider):
             elif t.revoked_at:
                 line += f"\n  revocada el {self.short(t.revoked_at)}"
             lines.append(line)
-        return self.paged(
-            "tokens",
-            f"📜 <b>Invitaciones · {label.lower()}</b> ({page.total})",
-            lines,
-            "No hay invitaciones en este apartado.",
-            page,
-            lambda n: self.cb(S.TOKENS, A.LIST, page=n, arg=filter),
-            above=[
-                *columns(revoke, 2),
-                self.filter_row(S.TOKENS, TOKEN_FILTERS[:2], filter, counts),
-                self.filter_row(S.TOKENS, TOKEN_FILTERS[2:], filter, counts),
-            ],
-            below=[[self.back_to(S.VIP)]],
+        empty = "No hay invitaciones en este apartado."
+        return self.filtered(
+            "tokens", TOKENS, filter, lines, empty, page, counts, items=columns(revoke, 2)
         )
 
     def token_revoke_confirm(self, *, token: TokenCard) -> Message:
@@ -279,7 +267,6 @@ class AdminVipProvider(Provider):
         page: Page,
         counts: Mapping[str, int] | None = None,
     ) -> Message:
-        label = dict(SUB_FILTERS).get(filter, "")
         lines = []
         rows = []
         for s in subs:
@@ -293,16 +280,8 @@ class AdminVipProvider(Provider):
             lines.append(f"• {b(who)} · {esc(s.plan_name or 'plan personal', 40)} · {tail}")
             name = f"{label_value(s.user.full_name or s.user.username, 30)} · "
             rows.append(self.opens(name + self.short_day(s.ends_at), S.SUBS, s.id, page, filter))
-        return self.paged(
-            "subscribers",
-            f"👑 <b>Miembros · {label.lower()}</b> ({page.total})",
-            lines,
-            "Nadie en este apartado por ahora.",
-            page,
-            lambda n: self.cb(S.SUBS, A.LIST, page=n, arg=filter),
-            above=[*rows, self.filter_row(S.SUBS, SUB_FILTERS, filter, counts)],
-            below=[[self.back_to(S.VIP)]],
-        )
+        empty = "Nadie en este apartado por ahora."
+        return self.filtered("subscribers", SUBS, filter, lines, empty, page, counts, items=rows)
 
     def subscriber(
         self, *, sub: SubscriptionCard, back_filter: str = "active", back_page: int = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, TypedDict, Unpack
 
@@ -39,6 +40,18 @@ class Where(TypedDict, total=False):
     id: int
     page: int
     arg: str
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What stays the same about one filtered admin list (:meth:`Provider.filtered`): its
+    ``section``, its title's icon and noun, its filter buttons (one tuple per row of
+    ``(arg, label)``) and where "Volver" leads."""
+
+    section: AdminSection
+    heading: tuple[str, str]
+    filters: tuple[tuple[tuple[str, str], ...], ...]
+    back: AdminSection
 
 
 class Provider:
@@ -184,6 +197,40 @@ class Provider:
             "\n".join(lines) or i(empty),
             self.page_line(page),
             keyboard=keyboard(*above, self.pager(page, turn), *below),
+        )
+
+    def filtered(
+        self,
+        name: str,
+        listing: Listing,
+        current: str,
+        lines: Sequence[str],
+        empty: str,
+        page: Page,
+        counts: Mapping[str, int] | None = None,
+        *,
+        items: Sequence[Row] = (),
+    ) -> Message:
+        """A section's list seen through its ``current`` filter (see :class:`Listing`): the
+        title names the filter, the pages turn within it, and the filter buttons (marked,
+        with their ``counts``) sit under the ``items``."""
+        icon, noun = listing.heading
+        label = dict(option for row in listing.filters for option in row).get(current, "")
+        return self.paged(
+            name,
+            f"{icon} <b>{noun} · {label.lower()}</b> ({page.total})",
+            lines,
+            empty,
+            page,
+            lambda n: self.cb(listing.section, AdminAction.LIST, page=n, arg=current),
+            above=[
+                *items,
+                *(
+                    self.filter_row(listing.section, row, current, counts)
+                    for row in listing.filters
+                ),
+            ],
+            below=[[self.back_to(listing.back)]],
         )
 
     @staticmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from lucien.voice.data import Role
 from lucien.voice.markup import b, esc, tme
@@ -59,6 +60,24 @@ _ROLE_LINE: dict[str, tuple[str | tuple[float, str], ...]] = {
 }
 
 
+#: Why an invitation opens nothing (besides its deadline): what happened, what to do.
+ClosedBecause = Literal["used", "revoked", "plan_inactive"]
+_CLOSED: dict[ClosedBecause, tuple[str, str]] = {
+    "used": (
+        "Esta invitación ya fue utilizada. Cada invitación abre la puerta una sola vez.",
+        "Si la adquirió usted y no llegó a entrar, escriba a Diana y lo aclararemos con gusto.",
+    ),
+    "revoked": (
+        "La casa de Diana retiró esta invitación y ya no abre ninguna puerta.",
+        "Si cree que se trata de un malentendido, escriba a Diana.",
+    ),
+    "plan_inactive": (
+        "El plan al que pertenece esta invitación ya no está disponible.",
+        "Diana sabrá ofrecerle una alternativa; escríbale cuando guste.",
+    ),
+}
+
+
 class StartProvider(Provider):
     area = "start"
 
@@ -87,12 +106,12 @@ class StartProvider(Provider):
             "para usted.",
         )
 
-    def invitation_used(self, *, creator_username: str | None = None) -> Message:
+    def invitation_closed(
+        self, *, why: ClosedBecause, creator_username: str | None = None
+    ) -> Message:
+        """An invitation used, revoked or of a plan no longer offered (``invitation_<why>``)."""
         return self._closed_door(
-            "invitation_used",
-            "Esta invitación ya fue utilizada. Cada invitación abre la puerta una sola vez.",
-            "Si la adquirió usted y no llegó a entrar, escriba a Diana y lo aclararemos con gusto.",
-            creator_username=creator_username,
+            f"invitation_{why}", *_CLOSED[why], creator_username=creator_username
         )
 
     def invitation_expired(
@@ -103,22 +122,6 @@ class StartProvider(Provider):
             f"Esta invitación caducó el {b(self.when(redeem_by))}… "
             "las puertas no esperan para siempre.",
             "Si aún desea entrar al círculo, Diana puede enviarle una nueva.",
-            creator_username=creator_username,
-        )
-
-    def invitation_revoked(self, *, creator_username: str | None = None) -> Message:
-        return self._closed_door(
-            "invitation_revoked",
-            "La casa de Diana retiró esta invitación y ya no abre ninguna puerta.",
-            "Si cree que se trata de un malentendido, escriba a Diana.",
-            creator_username=creator_username,
-        )
-
-    def invitation_plan_inactive(self, *, creator_username: str | None = None) -> Message:
-        return self._closed_door(
-            "invitation_plan_inactive",
-            "El plan al que pertenece esta invitación ya no está disponible.",
-            "Diana sabrá ofrecerle una alternativa; escríbale cuando guste.",
             creator_username=creator_username,
         )
 

@@ -52,6 +52,32 @@ _INTRO = (
 )
 
 
+#: The values that have one form, named by their refusal: each states the form.
+Form = Literal[
+    "invalid_currency",
+    "invalid_url",
+    "invalid_invite_link",
+    "invalid_username",
+    "invalid_channel",
+    "search_invalid",
+]
+_FORMS: dict[Form, str] = {
+    "invalid_currency": f"La moneda se escribe con tres letras, como {code('USD')}, "
+    f"{code('MXN')} o {code('EUR')}.",
+    "invalid_url": f"El enlace debe empezar por {code('https://')} y tener como máximo "
+    f"{b('255')} caracteres.",
+    "invalid_invite_link": "El enlace de invitación del Vestíbulo tiene la forma "
+    f"{code('https://t.me/+AbCdEf123')} (el que Telegram da al crear un enlace que "
+    f"pide aprobación), con hasta {b('255')} caracteres.",
+    "invalid_username": "Un usuario de Telegram tiene entre 5 y 32 caracteres: letras, números "
+    f"y guion bajo (por ejemplo {code('@diana')}).",
+    "invalid_channel": "Reenvíeme una publicación del canal, o escriba su número (empieza por "
+    f"{code('-100')}) o su {code('@nombre')} público.",
+    "search_invalid": f"Busco por número de Telegram (solo dígitos) o por usuario "
+    f"({code('@nombre')}), de hasta 64 caracteres.",
+}
+
+
 class ValidationProvider(Provider):
     area = "validation"
 
@@ -84,35 +110,28 @@ class ValidationProvider(Provider):
             section,
         )
 
-    def not_a_number(
+    def not_in_range(
         self,
         *,
         field: Field,
         minimum: int,
         maximum: int,
+        number: int | None = None,
         section: AdminSection = AdminSection.MAIN,
     ) -> Message:
+        """A whole number was asked for: ``number`` is what was typed when it was one (the
+        refusal ``out_of_range``), None when it was not (``not_a_number``)."""
         what = FIELD.get(field, "el valor")
+        low, high = b(str(minimum)), b(str(maximum))
+        if number is None:
+            return self._refuse(
+                "not_a_number",
+                f"Para {what} necesito un número entero entre {low} y {high}, sin letras ni "
+                "signos.",
+                section,
+            )
         return self._refuse(
-            "not_a_number",
-            f"Para {what} necesito un número entero entre {b(str(minimum))} y "
-            f"{b(str(maximum))}, sin letras ni signos.",
-            section,
-        )
-
-    def out_of_range(
-        self,
-        *,
-        field: Field,
-        minimum: int,
-        maximum: int,
-        section: AdminSection = AdminSection.MAIN,
-    ) -> Message:
-        what = FIELD.get(field, "el valor")
-        return self._refuse(
-            "out_of_range",
-            f"{what.capitalize()} debe estar entre {b(str(minimum))} y {b(str(maximum))}.",
-            section,
+            "out_of_range", f"{what.capitalize()} debe estar entre {low} y {high}.", section
         )
 
     def invalid_price(self, *, maximum: int, section: AdminSection = AdminSection.MAIN) -> Message:
@@ -120,39 +139,6 @@ class ValidationProvider(Provider):
             "invalid_price",
             f"El precio debe ser un número entre 0 y {b(str(maximum))}, con hasta dos "
             f"decimales (por ejemplo {code('19.99')}). Cero significa gratuito.",
-            section,
-        )
-
-    def invalid_currency(self, *, section: AdminSection = AdminSection.MAIN) -> Message:
-        return self._refuse(
-            "invalid_currency",
-            f"La moneda se escribe con tres letras, como {code('USD')}, {code('MXN')} "
-            f"o {code('EUR')}.",
-            section,
-        )
-
-    def invalid_url(self, *, section: AdminSection = AdminSection.MAIN) -> Message:
-        return self._refuse(
-            "invalid_url",
-            f"El enlace debe empezar por {code('https://')} y tener como máximo "
-            f"{b('255')} caracteres.",
-            section,
-        )
-
-    def invalid_invite_link(self, *, section: AdminSection = AdminSection.FREE) -> Message:
-        return self._refuse(
-            "invalid_invite_link",
-            "El enlace de invitación del Vestíbulo tiene la forma "
-            f"{code('https://t.me/+AbCdEf123')} (el que Telegram da al crear un enlace que "
-            f"pide aprobación), con hasta {b('255')} caracteres.",
-            section,
-        )
-
-    def invalid_username(self, *, section: AdminSection = AdminSection.MAIN) -> Message:
-        return self._refuse(
-            "invalid_username",
-            "Un usuario de Telegram tiene entre 5 y 32 caracteres: letras, números y guion "
-            f"bajo (por ejemplo {code('@diana')}).",
             section,
         )
 
@@ -180,14 +166,6 @@ class ValidationProvider(Provider):
             section,
         )
 
-    def invalid_channel(self, *, section: AdminSection = AdminSection.CONFIG) -> Message:
-        return self._refuse(
-            "invalid_channel",
-            "Reenvíeme una publicación del canal, o escriba su número (empieza por "
-            f"{code('-100')}) o su {code('@nombre')} público.",
-            section,
-        )
-
     def text_required(
         self, *, field: Field = "text", section: AdminSection = AdminSection.MAIN
     ) -> Message:
@@ -203,10 +181,7 @@ class ValidationProvider(Provider):
             section,
         )
 
-    def search_invalid(self, *, section: AdminSection = AdminSection.USERS) -> Message:
-        return self._refuse(
-            "search_invalid",
-            f"Busco por número de Telegram (solo dígitos) o por usuario ({code('@nombre')}), "
-            "de hasta 64 caracteres.",
-            section,
-        )
+    def wrong_form(self, form: Form, *, section: AdminSection) -> Message:
+        """A value that is not of its ``form`` (:data:`_FORMS`), whatever it was: the
+        refusal is named after the form."""
+        return self._refuse(form, _FORMS[form], section)

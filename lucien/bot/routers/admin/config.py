@@ -37,6 +37,7 @@ from lucien.services import calibration, channels
 from lucien.voice import Voice
 from lucien.voice.data import ChannelCard, ChannelKind, ConfigCard, SocialLinks
 from lucien.voice.message import Message as VoiceMessage
+from lucien.voice.providers.admin_config import Switch
 
 
 class ConfigWizard(StatesGroup):
@@ -143,20 +144,21 @@ async def on_setting_ask(query: CallbackQuery, callback_data: AdminCB, visit: Vi
     await ask(query, visit, step, question(visit.voice, await stored_config(visit.runtime)))
 
 
-@at_config.on(A.DRY_RUN)
-async def on_dry_run(query: CallbackQuery, visit: Visit) -> None:
-    async with visit.runtime.sessions.begin() as session:
-        on = await calibration.toggle(session, "dry_run", actor_id=query.from_user.id)
-    await open_screen(query, visit.voice.admin_config.dry_run_set(on=on))
+#: The switches: the setting each button flips, and the name Lucien gives it.
+_SWITCHES: dict[A, tuple[str, Switch]] = {
+    A.DRY_RUN: ("dry_run", "dry_run"),
+    A.NOTIFY_JOINS: ("notify_unauthorized_joins", "notify_joins"),
+}
 
 
-@at_config.on(A.NOTIFY_JOINS)
-async def on_notify_joins(query: CallbackQuery, visit: Visit) -> None:
+@at_config.on(*_SWITCHES)
+async def on_switch(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+    """The dry run, the unauthorised-join notice: one path flips the setting and says how
+    it now stands."""
+    setting, switch = _SWITCHES[A(callback_data.action)]
     async with visit.runtime.sessions.begin() as session:
-        on = await calibration.toggle(
-            session, "notify_unauthorized_joins", actor_id=query.from_user.id
-        )
-    await open_screen(query, visit.voice.admin_config.notify_joins_set(on=on))
+        on = await calibration.toggle(session, setting, actor_id=query.from_user.id)
+    await open_screen(query, visit.voice.admin_config.switch_set(switch=switch, on=on))
 
 
 # ----------------------------------------------------------------------------- typed answers
@@ -169,7 +171,7 @@ async def on_channel_input(message: Message, visit: Visit) -> None:
     kind = cast(ChannelKind, data["kind"])
     ref = channels.parse_reference(message)
     if ref is None:
-        await reply(message, visit.voice.validation.invalid_channel(section=S.CONFIG))
+        await reply(message, visit.voice.validation.wrong_form("invalid_channel", section=S.CONFIG))
         return
     if ref.not_a_channel:
         await reply(message, visit.voice.admin_config.channel_not_a_channel())
@@ -234,7 +236,9 @@ async def on_offsets_input(message: Message, visit: Visit) -> None:
 async def on_creator_input(message: Message, visit: Visit) -> None:
     parsed = calibration.parse_username(message.text)
     if parsed is None:
-        await reply(message, visit.voice.validation.invalid_username(section=S.CONFIG))
+        await reply(
+            message, visit.voice.validation.wrong_form("invalid_username", section=S.CONFIG)
+        )
         return
     username = None if parsed is True else str(parsed)
     done = visit.voice.admin_config.creator_set(username=username)

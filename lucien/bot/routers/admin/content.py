@@ -20,7 +20,7 @@ from aiogram.types import CallbackQuery, Message
 
 from lucien.bot.filters import Presses, not_a_command
 from lucien.bot.ui import answer, open_screen, reply, show
-from lucien.bot.visit import Visit
+from lucien.bot.visit import Visit, list_press
 from lucien.bot.wizard import Step, ask, from_data, text_step
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
@@ -95,11 +95,8 @@ async def _list(runtime: Runtime, voice: Voice, category: str, page: int) -> Voi
     )
 
 
-@at_content.on(A.OPEN, A.LIST)  # the menu's button opens the first page, unfiltered ("all")
-async def on_list(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    await open_screen(
-        query, await _list(visit.runtime, visit.voice, callback_data.arg, callback_data.page)
-    )
+# the menu's button opens the first page, unfiltered ("all")
+on_list = at_content.on(A.OPEN, A.LIST)(list_press(_list))
 
 
 @at_content.on(A.VIEW)

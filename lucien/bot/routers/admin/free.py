@@ -20,7 +20,7 @@ from aiogram.types import CallbackQuery, Message
 from lucien.access.config import get_config, stored_config
 from lucien.bot.filters import Presses
 from lucien.bot.ui import answer, open_screen, reply, show
-from lucien.bot.visit import Visit
+from lucien.bot.visit import Visit, list_press
 from lucien.bot.wizard import ask, digits, finish, kept, text_step, whole_number
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
@@ -91,13 +91,7 @@ async def on_menu(query: CallbackQuery, visit: Visit) -> None:
     await open_screen(query, await _menu(visit.runtime, visit.voice), state=visit.state)
 
 
-@at_free.on(A.LIST)
-async def on_queue(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    await open_screen(
-        query,
-        await _queue(visit.runtime, visit.voice, callback_data.arg, callback_data.page),
-        state=visit.state,
-    )
+on_queue = at_free.on(A.LIST)(list_press(_queue, leave_wizard=True))
 
 
 @at_free.on(A.APPROVE_ALL)
@@ -233,7 +227,7 @@ async def on_social_url(message: Message, text: str, visit: Visit) -> None:
     network = cast(Network, data["network"])
     url = admin_free.clean_https_url(text)
     if url is None:
-        await reply(message, visit.voice.validation.invalid_url(section=S.FREE))
+        await reply(message, visit.voice.validation.wrong_form("invalid_url", section=S.FREE))
         return
     done = visit.voice.admin_free.social_set(network=network, url=url)
     change = partial(admin_free.set_social, network=network, url=url, actor_id=visit.user.id)
@@ -243,7 +237,9 @@ async def on_social_url(message: Message, text: str, visit: Visit) -> None:
 async def on_invite_link(message: Message, text: str, visit: Visit) -> None:
     link = admin_free.clean_invite_link(text)
     if link is None:
-        await reply(message, visit.voice.validation.invalid_invite_link(section=S.FREE))
+        await reply(
+            message, visit.voice.validation.wrong_form("invalid_invite_link", section=S.FREE)
+        )
         return
     done = visit.voice.admin_free.invite_link_set(link=link)
     change = partial(admin_free.set_invite_link, link=link, actor_id=visit.user.id)

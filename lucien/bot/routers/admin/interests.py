@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery
 from lucien.access.roles import derive_role
 from lucien.bot.filters import Presses
 from lucien.bot.ui import answer, open_screen, show
-from lucien.bot.visit import Visit
+from lucien.bot.visit import Visit, list_press
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
@@ -56,11 +56,8 @@ async def _detail(
     )
 
 
-@at_interests.on(A.OPEN, A.LIST)  # the menu's button opens the first page, unfiltered ("pending")
-async def on_list(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    await open_screen(
-        query, await _list(visit.runtime, visit.voice, callback_data.arg, callback_data.page)
-    )
+# the menu's button opens the first page, unfiltered ("pending")
+on_list = at_interests.on(A.OPEN, A.LIST)(list_press(_list))
 
 
 @at_interests.on(A.VIEW)

@@ -113,7 +113,7 @@ async def on_find(query: CallbackQuery, visit: Visit) -> None:
 async def on_search_input(message: Message, visit: Visit) -> None:
     parsed = svc.parse_search(message.text)
     if parsed is None:
-        await reply(message, visit.voice.validation.search_invalid(section=S.USERS))
+        await reply(message, visit.voice.validation.wrong_form("search_invalid", section=S.USERS))
         return
     async with visit.runtime.sessions.begin() as session:
         found = await svc.search(session, visit.runtime.settings, parsed)

@@ -28,10 +28,10 @@ from lucien.access.plans import PlanError
 from lucien.bot.filters import Presses
 from lucien.bot.notify import tell
 from lucien.bot.ui import answer, open_screen, reply, show
-from lucien.bot.visit import Visit
+from lucien.bot.visit import Visit, list_press
 from lucien.bot.wizard import Step, ask, digits, from_data, kept, text_step, whole_number
 from lucien.callbacks import AdminAction as A
-from lucien.callbacks import AdminCB, split_arg
+from lucien.callbacks import AdminCB, IssueCB
 from lucien.callbacks import AdminSection as S
 from lucien.db.models import User
 from lucien.journal import once
@@ -159,13 +159,7 @@ async def _ask_deadline(
     )
 
 
-@at_tokens.on(A.OPEN, A.LIST)
-async def on_tokens(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    await open_screen(
-        query,
-        await _tokens(visit.runtime, visit.voice, callback_data.arg, callback_data.page),
-        state=visit.state,
-    )
+on_tokens = at_tokens.on(A.OPEN, A.LIST)(list_press(_tokens, leave_wizard=True))
 
 
 @at_tokens.on(A.ISSUE)
@@ -196,20 +190,12 @@ async def on_issue_quantity_button(
     await open_screen(query, await _ask_deadline(visit.state, visit.voice, plan, quantity))
 
 
-@at_tokens.on(A.ISSUE_GO)
-async def on_issue_go(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    parts = [digits(p) for p in split_arg(callback_data.arg)]
-    if (
-        len(parts) != 2
-        or parts[0] is None
-        or parts[1] is None
-        or not 1 <= parts[0] <= BATCH_MAX
-        or not 1 <= parts[1] <= REDEEM_DAYS_MAX
-    ):
-        await answer(query, visit.voice.common.stale())
-        return
+async def on_issue_go(query: CallbackQuery, callback_data: IssueCB, visit: Visit) -> None:
+    """A deadline button: its data holds the plan, quantity and days, already in bounds
+    (:class:`IssueCB` does not unpack otherwise)."""
+    issue = callback_data
     result = await _issue(
-        visit.runtime, visit.voice, visit.user, callback_data.id, parts[0], parts[1]
+        visit.runtime, visit.voice, visit.user, issue.plan, issue.quantity, issue.days
     )
     if isinstance(result, Alert):
         await answer(query, result)
@@ -580,7 +566,7 @@ def _plan_refusal(voice: Voice, field: str, text: str) -> VoiceMessage | None:
             )
         if exc.code in ("price_invalid", "price_range"):
             return voice.validation.invalid_price(maximum=PRICE_MAX, section=S.PLANS)
-        return voice.validation.invalid_currency(section=S.PLANS)
+        return voice.validation.wrong_form("invalid_currency", section=S.PLANS)
     return None
 
 
@@ -683,6 +669,7 @@ def build() -> Router:
     at_vip.register(router)
     at_subs.register(router)
     at_plans.register(router)
+    router.callback_query.register(on_issue_go, IssueCB.filter())
     text_step(router, IssueWizard.quantity, on_issue_quantity, field="quantity", section=S.VIP)
     text_step(router, IssueWizard.days, on_issue_days, field="days", section=S.VIP)
     text_step(router, ExtendWizard.days, on_extend_days, field="days", section=S.SUBS)

@@ -7,15 +7,16 @@ was built with — never by the callback data — so no button opens the other a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from aiogram import F, Router
+from aiogram.filters import Filter
 from aiogram.types import CallbackQuery
 
 from lucien.bot.routers.members import interest
-from lucien.bot.ui import answer, show
+from lucien.bot.ui import answer, on_stale, show
 from lucien.bot.visit import Visit
 from lucien.callbacks import FreeAction, FreeCB, VipAction, VipCB
 from lucien.runtime import Runtime
@@ -85,3 +86,25 @@ class Catalogue:
 
 VIP_CATALOGUE = Catalogue("vip", packages.VIP_CATEGORIES)
 FREE_CATALOGUE = Catalogue("free", packages.FREE_CATEGORIES)
+
+
+Action = TypeVar("Action", VipAction, FreeAction)
+MenuPress = Callable[..., Awaitable[None]]
+
+
+def audience_router(
+    name: str,
+    role: Filter,
+    catalogue: Catalogue,
+    factory: type[VipCB | FreeCB],
+    presses: Mapping[Action, MenuPress],
+) -> Router:
+    """One audience's menu buttons, for ``role`` only: the catalogue's, the handler of
+    each of its own ``presses`` (by action), and any other of its buttons is stale."""
+    router = Router(name=name)
+    router.callback_query.filter(role)
+    catalogue.register(router, factory, VipAction if factory is VipCB else FreeAction)
+    for action, handler in presses.items():
+        router.callback_query.register(handler, factory.filter(F.action == action))
+    router.callback_query.register(on_stale, factory.filter())
+    return router

@@ -7,16 +7,16 @@ callback data, forged or not, shows a visitor what belongs to the Diván.
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery
 
 from lucien.access.payments import plans_on_sale
 from lucien.access.plans import list_plans
 from lucien.bot.filters import FREE
 from lucien.bot.routers.members import interest
-from lucien.bot.routers.members.catalogue import FREE_CATALOGUE
+from lucien.bot.routers.members.catalogue import FREE_CATALOGUE, MenuPress, audience_router
 from lucien.bot.routers.members.ui import free_menu, social_of
-from lucien.bot.ui import on_stale, open_screen
+from lucien.bot.ui import open_screen
 from lucien.callbacks import FreeAction, FreeCB
 from lucien.db.models import BotConfig, User
 from lucien.runtime import Runtime
@@ -49,15 +49,10 @@ async def on_social(query: CallbackQuery, config: BotConfig, voice: Voice) -> No
 
 
 def build() -> Router:
-    router = Router(name="members.free")
-    router.callback_query.filter(FREE)
-    cb = FreeCB.filter
-    router.callback_query.register(on_menu, cb(F.action == FreeAction.MENU))
-    FREE_CATALOGUE.register(router, FreeCB, FreeAction)
-    router.callback_query.register(on_circle, cb(F.action == FreeAction.CIRCLE))
-    router.callback_query.register(
-        interest.on_circle_interest, cb(F.action == FreeAction.CIRCLE_INTEREST)
-    )
-    router.callback_query.register(on_social, cb(F.action == FreeAction.SOCIAL))
-    router.callback_query.register(on_stale, cb())
-    return router
+    presses: dict[FreeAction, MenuPress] = {
+        FreeAction.MENU: on_menu,
+        FreeAction.CIRCLE: on_circle,
+        FreeAction.CIRCLE_INTEREST: interest.on_circle_interest,
+        FreeAction.SOCIAL: on_social,
+    }
+    return audience_router("members.free", FREE, FREE_CATALOGUE, FreeCB, presses)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,9 +18,9 @@ from lucien.access.plans import get_plan
 from lucien.access.subscriptions import current_subscription
 from lucien.bot.filters import VIP
 from lucien.bot.routers.members import interest
-from lucien.bot.routers.members.catalogue import VIP_CATALOGUE
+from lucien.bot.routers.members.catalogue import VIP_CATALOGUE, MenuPress, audience_router
 from lucien.bot.routers.members.ui import vip_menu
-from lucien.bot.ui import answer, on_stale, open_screen, show
+from lucien.bot.ui import answer, open_screen, show
 from lucien.callbacks import VipAction, VipCB
 from lucien.db.models import BotConfig, Subscription, User
 from lucien.runtime import Runtime
@@ -78,15 +78,10 @@ async def on_renew(
 
 
 def build() -> Router:
-    router = Router(name="members.vip")
-    router.callback_query.filter(VIP)
-    cb = VipCB.filter
-    router.callback_query.register(on_menu, cb(F.action == VipAction.MENU))
-    VIP_CATALOGUE.register(router, VipCB, VipAction)
-    router.callback_query.register(on_status, cb(F.action == VipAction.STATUS))
-    router.callback_query.register(on_renew, cb(F.action == VipAction.RENEW))
-    router.callback_query.register(
-        interest.on_circle_interest, cb(F.action == VipAction.RENEW_INTEREST)
-    )
-    router.callback_query.register(on_stale, cb())
-    return router
+    presses: dict[VipAction, MenuPress] = {
+        VipAction.MENU: on_menu,
+        VipAction.STATUS: on_status,
+        VipAction.RENEW: on_renew,
+        VipAction.RENEW_INTEREST: interest.on_circle_interest,
+    }
+    return audience_router("members.vip", VIP, VIP_CATALOGUE, VipCB, presses)
