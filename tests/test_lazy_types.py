@@ -71,10 +71,13 @@ def test_an_untested_aiogram_version_stops_the_import() -> None:
     assert "UntestedAiogram" in done.stderr and "tested with aiogram 0.0" in done.stderr
 
 
-def test_the_health_function_never_imports_aiogram() -> None:
+def test_the_health_function_never_imports_aiogram_nor_sqlalchemy() -> None:
+    """Its cold start pays for neither (SQLAlchemy loads on its first request), even with
+    a PostgreSQL URL whose ``sslmode`` the settings check at start."""
     done = _python(
         "import sys, functions.health\n"
-        "print(sorted(m for m in sys.modules if m.startswith('aiogram')))"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'aiogram', 'sqlalchemy'}))",
+        DATABASE_URL="postgresql://u@127.0.0.1:1/db?sslmode=require",
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[]"

@@ -41,6 +41,13 @@ def test_tls_is_off_unless_the_url_asks() -> None:
     assert ssl_from_url("postgresql+asyncpg://u@h/db?ssl=require")[1] == "require"
     with pytest.raises(DatabaseURLError, match="sslmode"):
         normalize_database_url("postgres://u@h/db?sslmode=sometimes")
+    with pytest.raises(DatabaseURLError, match="sslmode"):
+        ssl_from_url("postgresql+asyncpg://u@h/db?sslmode=require&sslmode=disable")
+    # Everything but the TLS parameter is handed on as written: an encoded password, other
+    # parameters and their encoding.
+    assert ssl_from_url(
+        "postgresql+asyncpg://u:p%40ss%2Fw@h:6543/db?options=-c%20search_path%3Dx&sslmode=require"
+    ) == ("postgresql+asyncpg://u:p%40ss%2Fw@h:6543/db?options=-c%20search_path%3Dx", "require")
 
 
 async def test_the_engine_hands_asyncpg_the_sslmode(monkeypatch: pytest.MonkeyPatch) -> None:

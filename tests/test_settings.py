@@ -39,6 +39,24 @@ def test_defaults_are_local_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.redis_url is None
 
 
+def test_the_environment_is_read_by_name_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    monkeypatch.setenv("cron_time_budget_seconds", "12.5")
+    monkeypatch.setenv("Lucien_Cron_Dry_Run", "yes")
+    monkeypatch.setenv("UNRELATED_VARIABLE", "ignored")
+    settings = load_settings(admin_user_ids="5,6")
+    assert settings.redis_url == "redis://127.0.0.1:6379/3"
+    assert settings.cron_time_budget_seconds == 12.5
+    assert settings.lucien_cron_dry_run is True
+    assert settings.admin_ids == (5, 6)
+    # An explicit value wins over the environment; a bad one in the environment is a line.
+    assert load_settings(redis_url="redis://h/1").redis_url == "redis://h/1"
+    monkeypatch.setenv("UPDATE_LEASE_SECONDS", "soon")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert [line.split(":")[0] for line in caught.value.problems] == ["UPDATE_LEASE_SECONDS"]
+
+
 def test_production_lists_every_problem_without_secrets() -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(
