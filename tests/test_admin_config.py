@@ -130,6 +130,8 @@ async def test_timezone_offsets_and_creator(app: Harness, owner: TgUser) -> None
     assert (await _config(app)).timezone == "Europe/Madrid"
 
     await app.press(owner, cb(S.CONFIG, A.OFFSETS))
+    await app.send(app.updates.photo_message(owner, "AgACphoto"))  # not a text: asked again
+    assert "Para los avisos necesito un mensaje de texto" in app.text(owner)
     for bad in ("0,24", "721", "1,2,3,4,5,6", "doce", "24;12"):
         await app.say(owner, bad)
         refusal = app.text(owner)
