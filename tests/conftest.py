@@ -13,7 +13,7 @@ import asyncio
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -197,7 +197,8 @@ class Harness:
     """Posts real Update JSON to the webhook app, as Telegram would, and reads the screen.
 
     The one place tests act as a person (``press`` a button, ``say`` something) and look
-    at what Lucien shows them (``screen``, ``text``, ``labels``, ``answer``).
+    at what Lucien shows them (``screen``, ``text``, ``labels``, ``answer``; ``shows`` asserts
+    what a screen must say and offer).
     """
 
     client: httpx.AsyncClient
@@ -234,9 +235,11 @@ class Harness:
         assert len(answers) == 1, f"expected one answer to {data!r}, got {answers}"
         return answers[0]
 
-    async def say(self, who: TgUser, text: str, **kwargs: Any) -> httpx.Response:
-        """Send ``text`` to Lucien in ``who``'s private chat."""
-        return await self.send(self.updates.message(who, text, **kwargs))
+    async def say(self, who: TgUser, text: str, **kwargs: Any) -> str:
+        """Send ``text`` to Lucien in ``who``'s private chat and return the text of the
+        screen it leaves (a wizard's next question or its refusal)."""
+        await self.send(self.updates.message(who, text, **kwargs))
+        return self.text(who)
 
     # -- reading the screen --------------------------------------------------------------
 
@@ -262,6 +265,17 @@ class Harness:
         """The inline buttons' texts on ``who``'s screen (or on a given message)."""
         message = who if isinstance(who, dict) or who is None else self.screen(who)
         return [b["text"] for b in inline_buttons(message)]
+
+    def shows(self, who: TgUser | int, *lines: str, buttons: Iterable[str] = ()) -> str:
+        """Assert that ``who``'s screen says each of ``lines`` and has a button whose text
+        contains each of ``buttons``; return its text for whatever else a test reads in it."""
+        text = self.text(who)
+        for line in lines:
+            assert line in text, f"{line!r} not on the screen:\n{text}"
+        labels = self.labels(who)
+        for label in buttons:
+            assert any(label in name for name in labels), f"no button {label!r} in {labels}"
+        return text
 
     def button_data(self, who: TgUser | int, label: str) -> str:
         """The callback data of the button whose text contains ``label`` on the screen."""

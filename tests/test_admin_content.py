@@ -24,11 +24,6 @@ async def open_catalogue(app: Harness, owner: TgUser) -> None:
     await app.press(owner, label="Catálogo")
 
 
-async def say(app: Harness, who: TgUser, text: str) -> str:
-    await app.send(app.updates.message(who, text))
-    return app.text(who)
-
-
 async def packages(app: Harness) -> list[Package]:
     return await all_rows(app.runtime, Package)
 
@@ -68,12 +63,11 @@ async def test_create_wizard_across_requests(app: Harness, owner: TgUser) -> Non
     await app.press(owner, label="Nuevo contenido")
     assert "Paso 1 de 4" in app.text(owner)
     # Every step is its own webhook request: the state lives in the configured storage.
-    assert "Paso 2 de 4" in await say(app, owner, "  Cartas desde el Diván  ")
-    assert "Paso 3 de 4" in await say(app, owner, "Notas de voz que Diana solo comparte aquí.")
-    assert "Paso 4 de 4" in await say(app, owner, "19,99")
+    assert "Paso 2 de 4" in await app.say(owner, "  Cartas desde el Diván  ")
+    assert "Paso 3 de 4" in await app.say(owner, "Notas de voz que Diana solo comparte aquí.")
+    assert "Paso 4 de 4" in await app.say(owner, "19,99")
     await app.press(owner, label="Diván · contenido del círculo")
-    confirm = app.text(owner)
-    assert "Cartas desde el Diván" in confirm and "19,99 USD" in confirm
+    app.shows(owner, "Cartas desde el Diván", "19,99 USD")
     assert await packages(app) == []
     await app.press(owner, label="Añadir")
     [package] = await packages(app)
@@ -89,31 +83,31 @@ async def test_create_wizard_across_requests(app: Harness, owner: TgUser) -> Non
     assert entry.after and entry.after["name"] == "Cartas desde el Diván"
     assert any("Ver" in x for x in app.labels(app.double.last_message(owner.id)))
     # The wizard is over: text is no longer taken as an answer.
-    await say(app, owner, "otra cosa")
+    await app.say(owner, "otra cosa")
     assert len(await packages(app)) == 1
 
 
 async def test_wizard_validation_keeps_the_step(app: Harness, owner: TgUser) -> None:
     await open_catalogue(app, owner)
     await app.press(owner, label="Nuevo contenido")
-    refused = await say(app, owner, "N" * 101)
+    refused = await app.say(owner, "N" * 101)
     assert "100" in refused and "101" in refused
-    assert "al menos" in await say(app, owner, "   ")
+    assert "al menos" in await app.say(owner, "   ")
     await app.send(app.updates.photo_message(owner, "photo-1", caption="una foto"))
     assert "texto" in app.text(owner)
-    await say(app, owner, "/postales")  # a command is never taken for the name
-    assert "Paso 2 de 4" in await say(app, owner, "N" * 100)
+    await app.say(owner, "/postales")  # a command is never taken for the name
+    assert "Paso 2 de 4" in await app.say(owner, "N" * 100)
 
-    refused = await say(app, owner, "D" * 1001)
+    refused = await app.say(owner, "D" * 1001)
     assert "1000" in refused and "1001" in refused
-    assert "Paso 3 de 4" in await say(app, owner, "D" * 1000)
+    assert "Paso 3 de 4" in await app.say(owner, "D" * 1000)
 
     for bad in ("abc", "-3", "1000001", "12.345"):
-        refused = await say(app, owner, bad)
+        refused = await app.say(owner, bad)
         assert "1000000" in refused and "gratuito" in refused, bad
-    assert "Paso 4 de 4" in await say(app, owner, "gratuito")
-    assert "Dónde se muestra" in await say(app, owner, "algo")  # category: buttons again
-    assert "Jardín" in await say(app, owner, "free_content")
+    assert "Paso 4 de 4" in await app.say(owner, "gratuito")
+    assert "Dónde se muestra" in await app.say(owner, "algo")  # category: buttons again
+    assert "Jardín" in await app.say(owner, "free_content")
     await app.press(owner, label="Añadir")
     [package] = await packages(app)
     assert package.price is None and package.category == "FREE_CONTENT"
@@ -123,8 +117,8 @@ async def test_wizard_validation_keeps_the_step(app: Harness, owner: TgUser) -> 
 async def test_free_button_and_category_buttons_in_the_wizard(app: Harness, owner: TgUser) -> None:
     await open_catalogue(app, owner)
     await app.press(owner, label="Nuevo contenido")
-    await say(app, owner, "Postales")
-    await say(app, owner, "Fotos al amanecer.")
+    await app.say(owner, "Postales")
+    await app.say(owner, "Fotos al amanecer.")
     await app.press(owner, label="Gratuito")
     assert "Dónde se muestra" in app.text(owner)
     await app.press(owner, label="selección premium")
@@ -137,19 +131,19 @@ async def test_free_button_and_category_buttons_in_the_wizard(app: Harness, owne
 async def test_cancel_command_and_button_leave_the_wizard(app: Harness, owner: TgUser) -> None:
     await open_catalogue(app, owner)
     await app.press(owner, label="Nuevo contenido")
-    await say(app, owner, "Postales")
+    await app.say(owner, "Postales")
     await app.send(app.updates.command(owner, "cancel"))
     assert "cancel" in app.text(owner).lower() or "dejamos" in app.text(owner)
-    await say(app, owner, "Fotos al amanecer.")  # no longer a description
+    await app.say(owner, "Fotos al amanecer.")  # no longer a description
     await app.send(app.updates.command(owner, "cancel"))
     assert "No había nada en curso" in app.text(owner)
 
     await open_catalogue(app, owner)
     await app.press(owner, label="Nuevo contenido")
-    await say(app, owner, "Postales")
+    await app.say(owner, "Postales")
     await app.press(owner, label="Cancelar")
     assert "Catálogo" in app.text(owner)
-    await say(app, owner, "Fotos al amanecer.")
+    await app.say(owner, "Fotos al amanecer.")
     await app.send(app.updates.command(owner, "cancel"))
     assert "No había nada en curso" in app.text(owner)
     assert await packages(app) == []
@@ -158,9 +152,9 @@ async def test_cancel_command_and_button_leave_the_wizard(app: Harness, owner: T
 async def test_a_double_tap_on_add_creates_one_package(app: Harness, owner: TgUser) -> None:
     await open_catalogue(app, owner)
     await app.press(owner, label="Nuevo contenido")
-    await say(app, owner, "Postales")
-    await say(app, owner, "Fotos al amanecer.")
-    await say(app, owner, "5")
+    await app.say(owner, "Postales")
+    await app.say(owner, "Fotos al amanecer.")
+    await app.say(owner, "5")
     await app.press(owner, label="Jardín · contenido libre")
     data = button(app.double.last_message(owner.id), "Añadir")["callback_data"]
     app.double.clear_calls()
@@ -179,15 +173,15 @@ async def test_edit_each_field(app: Harness, owner: TgUser) -> None:
 
     await app.press(owner, label="Nombre")
     assert "Postales" in app.text(owner)  # the current value
-    assert "100" in await say(app, owner, "X" * 101)  # refused, still waiting
-    assert "nombre" in await say(app, owner, "Postales del jardín")
+    assert "100" in await app.say(owner, "X" * 101)  # refused, still waiting
+    assert "nombre" in await app.say(owner, "Postales del jardín")
     await app.press(owner, label="Ver")
     await app.press(owner, label="Descripción")
-    await say(app, owner, "Nuevas fotos.")
+    await app.say(owner, "Nuevas fotos.")
     await app.press(owner, label="Ver")
     await app.press(owner, label="Precio")
-    assert "1000000" in await say(app, owner, "caro")
-    await say(app, owner, "7.5")
+    assert "1000000" in await app.say(owner, "caro")
+    await app.say(owner, "7.5")
     await app.press(owner, label="Ver")
     await app.press(owner, label="Categoría")
     await app.press(owner, label="Diván · contenido del círculo")
@@ -213,7 +207,7 @@ async def test_edit_each_field(app: Harness, owner: TgUser) -> None:
     await app.press(owner, label="Gratuito")
     [stored] = await packages(app)
     assert stored.price is None
-    await say(app, owner, "9")  # the edit is over: nothing changes
+    await app.say(owner, "9")  # the edit is over: nothing changes
     [stored] = await packages(app)
     assert stored.price is None
 
@@ -252,9 +246,9 @@ async def test_deactivate_and_reactivate_with_confirmation(
 async def test_hostile_names_in_the_catalogue(app: Harness, owner: TgUser) -> None:
     await open_catalogue(app, owner)
     await app.press(owner, label="Nuevo contenido")
-    await say(app, owner, HOSTILE)
-    await say(app, owner, HOSTILE)
-    await say(app, owner, "gratis")
+    await app.say(owner, HOSTILE)
+    await app.say(owner, HOSTILE)
+    await app.say(owner, "gratis")
     await app.press(owner, label="Jardín · contenido libre")
     assert shows_hostile_name(app.double.last_message(owner.id))
     await app.press(owner, label="Añadir")
@@ -282,7 +276,7 @@ async def test_a_visitor_cannot_use_the_catalogue(app: Harness, ana: TgUser) -> 
     ):
         await app.send(app.updates.callback(ana, data))
         assert "custodios" in (app.answer()["text"] or "")
-    await say(app, ana, "Nombre nuevo")
+    await app.say(ana, "Nombre nuevo")
     [stored] = await packages(app)
     assert (stored.name, stored.active, stored.category) == ("Postales", True, "FREE_CONTENT")
     assert await count(app.runtime, AuditEntry) == audited

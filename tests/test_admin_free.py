@@ -60,14 +60,14 @@ async def test_free_menu(app: Harness, owner: TgUser) -> None:
     await _requests(app, *people)
     await _age(app, 30, *people[:2])
     await _open(app, owner)
-    text = app.text(owner)
-    assert "Solicitudes en espera: 3 (listas para aprobar: 2)" in text
-    assert "Espera antes de abrir: 10 minutos" in text
-    assert "Redes de Diana: Instagram" in text
-    assert "https://t.me/+vestibulo123" in text
-    names = app.labels(app.screen(owner))
-    for label in ("Solicitudes", "Aprobar todas", "Rechazar todas", "Tiempo de espera", "Redes"):
-        assert any(label in n for n in names), label
+    app.shows(
+        owner,
+        "Solicitudes en espera: 3 (listas para aprobar: 2)",
+        "Espera antes de abrir: 10 minutos",
+        "Redes de Diana: Instagram",
+        "https://t.me/+vestibulo123",
+        buttons=("Solicitudes", "Aprobar todas", "Rechazar todas", "Tiempo de espera", "Redes"),
+    )
 
 
 async def test_queue_filters_and_pages(app: Harness, owner: TgUser) -> None:
@@ -88,17 +88,12 @@ async def test_queue_filters_and_pages(app: Harness, owner: TgUser) -> None:
         )
     await _open(app, owner)
     await app.press(owner, label="Solicitudes")
-    text = app.text(owner)
-    assert "Solicitudes · en espera (8)" in text  # 12 - 2 resolved - 2 ready
+    waiting = "Solicitudes · en espera (8)"  # 12 - 2 resolved - 2 ready
+    app.shows(owner, waiting, buttons=("Listas (2)", "Resueltas (1)", "Con tropiezos (1)"))
     assert shows_hostile_name(app.screen(owner))
-    names = app.labels(app.screen(owner))
-    assert any("Listas (2)" in n for n in names) and any("Resueltas (1)" in n for n in names)
-    assert any("Con tropiezos (1)" in n for n in names)
 
     await app.press(owner, cb(S.FREE, A.LIST, arg="ready"))
-    text = app.text(owner)
-    assert "Solicitudes · listas (2)" in text
-    assert "Visitante 2" in text and "Visitante 3" in text
+    app.shows(owner, "Solicitudes · listas (2)", "Visitante 2", "Visitante 3")
     await app.press(owner, cb(S.FREE, A.LIST, arg="done"))
     assert "Visitante 0" in app.text(owner) and "resuelta" in app.text(owner)
     await app.press(owner, cb(S.FREE, A.LIST, arg="failed"))
@@ -110,8 +105,7 @@ async def test_queue_pagination(app: Harness, owner: TgUser) -> None:
     await _requests(app, *(visitor(k) for k in range(12)))
     await _open(app, owner)
     await app.press(owner, cb(S.FREE, A.LIST, arg="waiting"))
-    text = app.text(owner)
-    assert "(12)" in text and "Página 1 de 2" in text and "Visitante 0" in text
+    app.shows(owner, "(12)", "Página 1 de 2", "Visitante 0")
     await app.press(owner, label="Siguiente")
     text = app.text(owner)
     assert "Página 2 de 2" in text and "Visitante 11" in text and "Visitante 0 " not in text
@@ -151,8 +145,7 @@ async def test_approve_all_keeps_transient_failures_for_later(app: Harness, owne
     app.double.fail("approveChatJoinRequest", 400, "Bad Request: CHAT_ADMIN_REQUIRED")
     await _open(app, owner)
     await app.press(owner, cb(S.FREE, A.APPROVE_ALL_OK))
-    text = app.text(owner)
-    assert "Puerta abierta para 1 visitante" in text and "reintentaré" in text
+    app.shows(owner, "Puerta abierta para 1 visitante", "reintentaré")
     pending = await rows(app.runtime, select(JoinRequest).where(JoinRequest.status == "pending"))
     assert len(pending) == 1 and pending[0].attempts == 1 and pending[0].claimed_until is None
 
@@ -185,13 +178,10 @@ async def test_wait_time_wizard(app: Harness, owner: TgUser) -> None:
     await _open(app, owner)
     await app.press(owner, label="Tiempo de espera")
     assert "Ahora espero 10 minutos" in app.text(owner)
-    await app.say(owner, "un rato")
-    assert "entre 0 y 10080" in app.text(owner)
-    await app.say(owner, "20000")
-    assert "entre 0 y 10080" in app.text(owner)
+    assert "entre 0 y 10080" in await app.say(owner, "un rato")
+    assert "entre 0 y 10080" in await app.say(owner, "20000")
     assert (await _config(app)).free_wait_minutes == 10
-    await app.say(owner, "15")
-    assert "esperaré 15 minutos" in app.text(owner)
+    assert "esperaré 15 minutos" in await app.say(owner, "15")
     assert (await _config(app)).free_wait_minutes == 15
     (entry,) = await audit_of(app.runtime, "config.updated")
     assert entry.actor_id == owner.id
@@ -232,8 +222,9 @@ async def test_social_links(app: Harness, owner: TgUser) -> None:
         await app.say(owner, bad)
         assert "https://" in app.text(owner) and "255" in app.text(owner), bad
     assert (await _config(app)).instagram_url is None
-    await app.say(owner, "https://instagram.com/diana")
-    assert "Instagram queda como https://instagram.com/diana" in app.text(owner)
+    assert "Instagram queda como https://instagram.com/diana" in await app.say(
+        owner, "https://instagram.com/diana"
+    )
     assert (await _config(app)).instagram_url == "https://instagram.com/diana"
 
     await app.press(owner, cb(S.FREE, A.SOCIAL))
@@ -254,8 +245,9 @@ async def test_free_invite_link(app: Harness, owner: TgUser) -> None:
     await app.press(owner, label="Enlace")
     await app.say(owner, "https://example.com/+abcdefgh")
     assert "https://t.me/+AbCdEf123" in app.text(owner)  # the expected shape
-    await app.say(owner, "https://t.me/+AbCdEf12345")
-    assert "queda como https://t.me/+AbCdEf12345" in app.text(owner)
+    assert "queda como https://t.me/+AbCdEf12345" in await app.say(
+        owner, "https://t.me/+AbCdEf12345"
+    )
     assert (await _config(app)).free_invite_link == "https://t.me/+AbCdEf12345"
     await app.press(owner, cb(S.FREE, A.LINK))
     await app.press(owner, label="Quitar enlace")

@@ -82,10 +82,8 @@ async def test_wizard_sets_and_edit_clears_a_stars_price(app: Harness, owner: Tg
     for answer in ("Mensual estelar", "30", "19.99", "usd"):
         await app.say(owner, answer)
     assert "Paso 5 de 5" in app.text(owner)
-    await app.say(owner, "doscientas")
-    assert "entre 0 y 10000" in app.text(owner)
-    await app.say(owner, "250")
-    assert "Con estrellas: 250 ⭐" in app.text(owner)
+    assert "entre 0 y 10000" in await app.say(owner, "doscientas")
+    assert "Con estrellas: 250 ⭐" in await app.say(owner, "250")
     await app.press(owner, label="Crear")
     (plan,) = await rows(app.runtime, select(Plan))
     assert plan.price_stars == 250
@@ -125,9 +123,7 @@ async def test_a_members_payments_page_and_back_keeps_the_page(app: Harness, own
     await app.send(app.updates.command(owner, "admin"))
     await app.press(owner, cb(S.USERS, A.VIEW, id=BRUNO.id, arg="sum"))
     await app.press(owner, label="Pagos en estrellas")
-    text = app.text(owner)
-    assert "10 pagos" in text and "Página 1 de 2" in text
-    assert "Pagadas: 1.045 ⭐" in text and "netas: 1.045 ⭐" in text
+    text = app.shows(owner, "10 pagos", "Página 1 de 2", "Pagadas: 1.045 ⭐", "netas: 1.045 ⭐")
     assert "109 ⭐" in text and "101 ⭐" not in text  # newest first, 8 a page
     with statements(app.runtime) as seen:
         await app.press(owner, label="Siguiente")
@@ -163,17 +159,17 @@ async def test_revenue_by_plan_and_month_in_the_observations(app: Harness, owner
     )
     await app.send(app.updates.command(owner, "admin"))
     await app.press(owner, cb(S.STATS))
-    text = app.text(owner)
-    assert "Estrellas" in text and "Pagos: 3" in text
-    assert "pagadas: 2.500" in text and "devueltas: 2.000" in text
+    app.shows(owner, "Estrellas", "Pagos: 3", "pagadas: 2.500", "devueltas: 2.000")
     await app.press(owner, label="Ingresos")
-    text = app.text(owner)
-    assert "3 pagos" in text
-    assert "Pagadas: 2.500 ⭐ · devueltas: 2.000 ⭐ · netas: 500 ⭐" in text
-    assert "Mensual: 2 pagos · 500 ⭐ netas" in text
-    assert "Anual: 1 pago · 0 ⭐ netas (2.000 ⭐ devueltas)" in text
-    assert "febrero de 2026: 2 pagos · 250 ⭐ netas" in text
-    assert "enero de 2026: 1 pago · 250 ⭐ netas" in text
+    text = app.shows(
+        owner,
+        "3 pagos",
+        "Pagadas: 2.500 ⭐ · devueltas: 2.000 ⭐ · netas: 500 ⭐",
+        "Mensual: 2 pagos · 500 ⭐ netas",
+        "Anual: 1 pago · 0 ⭐ netas (2.000 ⭐ devueltas)",
+        "febrero de 2026: 2 pagos · 250 ⭐ netas",
+        "enero de 2026: 1 pago · 250 ⭐ netas",
+    )
     assert text.index("febrero de 2026") < text.index("enero de 2026")
     await app.press(owner, label="Volver")
     assert "Observaciones" in app.text(owner)
@@ -222,8 +218,7 @@ async def test_a_refund_shortens_the_period(app: Harness, owner: TgUser) -> None
     before = await _end(app, sub_id)
     await _refund(app, owner, paid.id)
 
-    assert "250 estrellas devueltas" in app.text(owner)
-    assert "pierde 30 días" in app.text(owner)
+    app.shows(owner, "250 estrellas devueltas", "pierde 30 días")
     (call,) = _refunds(app)
     assert call.params["telegram_payment_charge_id"] == paid.charge_id
     assert app.double.stars.charges[paid.charge_id].refunded

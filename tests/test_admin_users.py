@@ -127,8 +127,7 @@ async def test_search_wizard_continues_across_requests(app: Harness, owner: TgUs
     assert "número de Telegram" in app.text(owner)
 
     await app.say(owner, "hola mundo!")  # neither an id nor a username
-    refusal = app.text(owner)
-    assert "64" in refusal and "@nombre" in refusal
+    app.shows(owner, "64", "@nombre")
     assert has_button(app.screen(owner), "Cancelar")
 
     await app.say(owner, "@ANA")  # a separate request: the wizard is still waiting
@@ -145,8 +144,7 @@ async def test_search_wizard_continues_across_requests(app: Harness, owner: TgUs
     assert HOSTILE in found["text"]  # escaped: shown literally
 
     await app.press(owner, cb(S.USERS, A.FIND))
-    await app.say(owner, "@nadie_aqui")
-    assert "No encuentro" in app.text(owner)
+    assert "No encuentro" in await app.say(owner, "@nadie_aqui")
 
 
 async def test_cancel_leaves_the_search(app: Harness, owner: TgUser) -> None:
@@ -203,8 +201,7 @@ async def test_profile_tabs(app: Harness, owner: TgUser) -> None:
     assert "por Diana" in second
 
     await app.press(owner, cb(S.USERS, A.VIEW, id=BOB.id, arg="int"))
-    interests = app.text(owner)
-    assert "Sesión privada" in interests and "Círculo" in interests
+    app.shows(owner, "Sesión privada", "Círculo")
 
     answer = await app.press(owner, cb(S.USERS, A.VIEW, id=999999, arg="sum"))
     assert "No encuentro" in (answer["text"] or "")
@@ -396,8 +393,7 @@ async def test_remove_from_channels_without_a_vip_channel_says_so(
 
     await app.press(owner, cb(S.USERS, A.KICK_OK, id=BOB.id))
 
-    text = app.text(owner)
-    assert "No hay ningún Diván calibrado" in text and "no lo intentaré más adelante" in text
+    app.shows(owner, "No hay ningún Diván calibrado", "no lo intentaré más adelante")
     assert calls(app.double, "banChatMember", chat_id=VIP) == []
     assert len(calls(app.double, "banChatMember", chat_id=FREE)) == 1
 

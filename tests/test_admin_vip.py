@@ -40,14 +40,14 @@ async def test_vip_menu_shows_counts_and_sections(app: Harness, owner: TgUser) -
     await add_subscription(app.runtime, 6001, timedelta(days=3), plan_id=plan.id)
     await add_subscription(app.runtime, 6002, timedelta(days=20), plan_id=plan.id)
     await _open(app, owner)
-    text = app.text(owner)
-    assert "Miembros vigentes: 2" in text
-    assert "Vencen en 7 días: 1" in text
-    assert "Invitaciones sin usar: 1" in text
-    assert "Planes activos: 1" in text
-    names = app.labels(app.screen(owner))
-    for label in ("Emitir invitaciones", "Invitaciones", "Miembros", "Planes", "Volver"):
-        assert any(label in n for n in names), label
+    app.shows(
+        owner,
+        "Miembros vigentes: 2",
+        "Vencen en 7 días: 1",
+        "Invitaciones sin usar: 1",
+        "Planes activos: 1",
+        buttons=("Emitir invitaciones", "Invitaciones", "Miembros", "Planes", "Volver"),
+    )
 
 
 # -- invitations ----------------------------------------------------------------------------
@@ -82,15 +82,12 @@ async def test_issue_wizard_validates_and_splits_a_big_batch(app: Harness, owner
     await _open(app, owner)
     await app.press(owner, cb(S.TOKENS, A.ISSUE_PLAN, id=plan.id))
 
-    await app.say(owner, "muchas")
-    assert "entre 1 y 50" in app.text(owner)
-    await app.say(owner, "60")
-    assert "entre 1 y 50" in app.text(owner)
+    assert "entre 1 y 50" in await app.say(owner, "muchas")
+    assert "entre 1 y 50" in await app.say(owner, "60")
     assert await count(app.runtime, Invitation) == 0
     await app.say(owner, "50")  # a separate request: the wizard remembers the plan
     assert "50 invitaciones para Anual" in app.text(owner)
-    await app.say(owner, "400")
-    assert "entre 1 y 365" in app.text(owner)
+    assert "entre 1 y 365" in await app.say(owner, "400")
     await app.say(owner, "30")
 
     sent = app.double.sent_messages(owner.id)
@@ -156,12 +153,10 @@ async def test_token_lists_filters_and_pages(app: Harness, owner: TgUser, ana: T
 
     await _open(app, owner)
     await app.press(owner, label="Invitaciones")
-    text = app.text(owner)
-    assert "Invitaciones · sin usar (12)" in text and "Página 1 de 3" in text
+    filters = ("Usadas (1)", "Vencidas (1)")
+    text = app.shows(owner, "Invitaciones · sin usar (12)", "Página 1 de 3", buttons=filters)
     first_page = set(DEEP_LINK.findall(text))
     assert len(first_page) == 5
-    names = app.labels(app.screen(owner))
-    assert any("Usadas (1)" in n for n in names) and any("Vencidas (1)" in n for n in names)
     await app.press(owner, label="Siguiente")
     text = app.text(owner)
     assert "Página 2 de 3" in text and not first_page & set(DEEP_LINK.findall(text))
@@ -214,12 +209,9 @@ async def test_subscriber_filters_pages_and_hostile_names(app: Harness, owner: T
 
     await _open(app, owner)
     await app.press(owner, label="Miembros")
-    text = app.text(owner)
-    assert "Miembros · activas (11)" in text and "Página 1 de 2" in text
+    pages = ("Miembros · activas (11)", "Página 1 de 2")
+    app.shows(owner, *pages, buttons=("Vencen en 7 días (1)", "Concluidas (1)"))
     assert shows_hostile_name(app.screen(owner))  # soonest end first, escaped
-    names = app.labels(app.screen(owner))
-    assert any("Vencen en 7 días (1)" in n for n in names)
-    assert any("Concluidas (1)" in n for n in names)
     with statements(app.runtime) as seen:
         await app.press(owner, label="Siguiente")
     assert "Página 2 de 2" in app.text(owner)
@@ -273,10 +265,8 @@ async def test_extension_wizard(app: Harness, owner: TgUser) -> None:
     await _open(app, owner)
     await app.press(owner, cb(S.SUBS, A.EXTEND_ASK, id=sub_id))
     assert "¿Cuántos días añado" in app.text(owner)
-    await app.say(owner, "diez")
-    assert "entre 1 y 3650" in app.text(owner)
-    await app.say(owner, "99999")
-    assert "entre 1 y 3650" in app.text(owner)
+    assert "entre 1 y 3650" in await app.say(owner, "diez")
+    assert "entre 1 y 3650" in await app.say(owner, "99999")
     assert (await _sub(app, sub_id)).ends_at == before
     await app.say(owner, "10")
     assert (await _sub(app, sub_id)).ends_at - before == timedelta(days=10)
@@ -314,8 +304,7 @@ async def test_remove_a_member(app: Harness, owner: TgUser) -> None:
     assert calls(app.double, "banChatMember") == []
     await app.press(owner, label="Sí, retirar")
 
-    assert "ya no forma parte del círculo" in app.text(owner)
-    assert "Ha salido del Diván" in app.text(owner)
+    app.shows(owner, "ya no forma parte del círculo", "Ha salido del Diván")
     assert len(calls(app.double, "banChatMember", chat_id=VIP, user_id=member.id)) == 1
     unban = calls(app.double, "unbanChatMember", chat_id=VIP, user_id=member.id)
     assert len(unban) == 1 and unban[0].params.get("only_if_banned") in (True, "true")
@@ -357,8 +346,7 @@ async def test_removal_without_a_vip_channel_promises_no_retry(app: Harness, own
     await _open(app, owner)
     await app.press(owner, cb(S.SUBS, A.REMOVE_OK, id=sub_id))
 
-    text = app.text(owner)
-    assert "No hay ningún Diván calibrado" in text and "no lo intentaré más adelante" in text
+    text = app.shows(owner, "No hay ningún Diván calibrado", "no lo intentaré más adelante")
     assert "reintentaré" not in text
     sub = await _sub(app, sub_id)
     assert sub.status == "expired" and sub.claimed_until is None  # nothing left to retry
@@ -374,25 +362,17 @@ async def test_plan_create_wizard(app: Harness, owner: TgUser) -> None:
     await app.press(owner, label="Planes")
     await app.press(owner, label="Nuevo plan")
     assert "Paso 1 de 5" in app.text(owner)
-    await app.say(owner, "x" * 65)
-    assert "como máximo 64 caracteres, y el suyo tiene 65" in app.text(owner)
-    await app.say(owner, "Mensual")
-    assert "Ya existe uno llamado Mensual" in app.text(owner)
-    await app.say(owner, HOSTILE)
-    assert "Paso 2 de 5" in app.text(owner)
-    await app.say(owner, "0")
-    assert "entre 1 y 3650" in app.text(owner)
-    await app.say(owner, "90")
-    assert "Paso 3 de 5" in app.text(owner)
-    await app.say(owner, "mucho")
-    assert "entre 0 y 1000000" in app.text(owner)
+    assert "como máximo 64 caracteres, y el suyo tiene 65" in await app.say(owner, "x" * 65)
+    assert "Ya existe uno llamado Mensual" in await app.say(owner, "Mensual")
+    assert "Paso 2 de 5" in await app.say(owner, HOSTILE)
+    assert "entre 1 y 3650" in await app.say(owner, "0")
+    assert "Paso 3 de 5" in await app.say(owner, "90")
+    assert "entre 0 y 1000000" in await app.say(owner, "mucho")
     await app.say(owner, "49,90")
-    await app.say(owner, "dólares")
-    assert "tres letras" in app.text(owner)
+    assert "tres letras" in await app.say(owner, "dólares")
     await app.say(owner, "mxn")
     assert "Paso 5 de 5" in app.text(owner) and "estrellas" in app.text(owner)
-    await app.say(owner, "10001")
-    assert "entre 0 y 10000" in app.text(owner)
+    assert "entre 0 y 10000" in await app.say(owner, "10001")
     await app.say(owner, "0")  # sold only by invitation
     assert "¿Creo este plan?" in app.text(owner) and shows_hostile_name(app.screen(owner))
     assert "solo con invitación" in app.text(owner)
@@ -414,10 +394,8 @@ async def test_plan_edit_toggle_and_delete_are_audited(app: Harness, owner: TgUs
     await app.press(owner, cb(S.PLANS, A.VIEW, id=plan.id))
     await app.press(owner, label="Precio")
     assert "Valor actual: 19,99" in app.text(owner)
-    await app.say(owner, "-3")
-    assert "entre 0 y 1000000" in app.text(owner)
-    await app.say(owner, "24.50")
-    assert "actualizado" in app.text(owner)
+    assert "entre 0 y 1000000" in await app.say(owner, "-3")
+    assert "actualizado" in await app.say(owner, "24.50")
     (edited,) = await audit_of(app.runtime, "plan.edited")
     assert edited.actor_id == owner.id
     assert edited.before and edited.before["price"] == "19.99"

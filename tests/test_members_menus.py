@@ -39,14 +39,9 @@ async def test_start_as_vip_shows_name_end_date_and_days_left(app: Harness) -> N
     async with app.runtime.sessions.begin() as session:
         await update_config(session, timezone="Europe/Madrid")
     await app.send(app.updates.command(BRUNO, "start"))
-    text = app.text(BRUNO)
-    assert "Bruno" in text
-    assert long_date(sub.ends_at, ZoneInfo("Europe/Madrid")) in text
-    assert "12" in text and "días" in text
-    found = app.labels(app.double.last_message(BRUNO.id))
-    assert any("Contenido del Diván" in x for x in found)
-    assert any("Mi membresía" in x for x in found)
-    assert any("Cómo renovar" in x for x in found)
+    ends = long_date(sub.ends_at, ZoneInfo("Europe/Madrid"))
+    menu = ("Contenido del Diván", "Mi membresía", "Cómo renovar")
+    app.shows(BRUNO, "Bruno", ends, "12", "días", buttons=menu)
 
 
 async def test_start_and_admin_as_admin_show_the_admin_home(app: Harness, owner: TgUser) -> None:
@@ -58,8 +53,7 @@ async def test_start_and_admin_as_admin_show_the_admin_home(app: Harness, owner:
 
 async def test_admin_command_refuses_a_visitor_politely(app: Harness, ana: TgUser) -> None:
     await app.send(app.updates.command(ana, "admin"))
-    text = app.text(ana)
-    assert "custodios" in text
+    app.shows(ana, "custodios")
     assert not any("Catálogo" in x for x in app.labels(app.double.last_message(ana.id)))
 
 
@@ -132,14 +126,12 @@ async def test_free_package_detail_and_back(app: Harness, ana: TgUser) -> None:
     await app.send(app.updates.command(ana, "start"))
     await app.press(ana, label="Contenido del jardín")
     await app.press(ana, label="Retrato")
-    detail = app.text(ana)
-    assert "Retrato" in detail and "12,50 USD" in detail and "Jardín" in detail
+    app.shows(ana, "Retrato", "12,50 USD", "Jardín")
     assert any("Me interesa" in x for x in app.labels(app.double.last_message(ana.id)))
     await app.press(ana, label="Volver")
     assert "Postales" in app.text(ana)
     await app.press(ana, label="Postales")
-    detail = app.text(ana)
-    assert "Fotos al amanecer." in detail and "gratuito" in detail
+    app.shows(ana, "Fotos al amanecer.", "gratuito")
     await app.press(ana, label="Volver")
     await app.press(ana, label="Volver")
     assert any("Contenido del jardín" in x for x in app.labels(app.double.last_message(ana.id)))
@@ -205,8 +197,7 @@ async def test_vip_content_lists_vip_and_premium_only(app: Harness) -> None:
     assert "Postales" not in message["text"] and "Retirado" not in message["text"]
 
     await app.press(BRUNO, label="Sesión privada")
-    detail = app.text(BRUNO)
-    assert "Sesión privada" in detail and "120 USD" in detail and "premium" in detail
+    app.shows(BRUNO, "Sesión privada", "120 USD", "premium")
     await app.press(BRUNO, label="Volver")
     assert "Cartas del Diván" in app.text(BRUNO)
 
@@ -215,8 +206,7 @@ async def test_vip_status_and_renewal(app: Harness) -> None:
     sub = await make_vip(app.runtime, BRUNO, days=3, plan_name="Trimestral")
     await app.send(app.updates.command(BRUNO, "start"))
     await app.press(BRUNO, label="Mi membresía")
-    text = app.text(BRUNO)
-    assert "Trimestral" in text and long_date(sub.ends_at, ZoneInfo("America/Mexico_City")) in text
+    app.shows(BRUNO, "Trimestral", long_date(sub.ends_at, ZoneInfo("America/Mexico_City")))
     await app.press(BRUNO, label="Cómo renovar")
     renew = app.double.last_message(BRUNO.id)
     assert renew is not None and "renovar" in renew["text"].lower()

@@ -14,6 +14,7 @@ member handler that needs one or two of them still takes just those.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -60,6 +61,28 @@ class Visit:
         if row is None:
             await answer(query, self.voice.common.not_found_alert(kind))
         return row
+
+
+def card_press(kind: NotFound, read: Read[T]) -> Callable[[Callable[..., Awaitable[None]]], Press]:
+    """For the handler of a button that names a row by its id: the row is read
+    (:meth:`Visit.named`) before the handler runs, and given to it as ``card``; a row that is
+    gone is answered "not found" here and the handler is not called. The handler names what
+    it needs of ``query``, ``callback_data``, ``visit`` and ``card``."""
+
+    def wrap(handler: Callable[..., Awaitable[None]]) -> Press:
+        wanted = set(inspect.signature(handler).parameters)
+
+        async def press(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
+            card = await visit.named(query, kind, read, callback_data.id)
+            if card is None:
+                return
+            given = {"query": query, "callback_data": callback_data, "visit": visit, "card": card}
+            await handler(**{k: v for k, v in given.items() if k in wanted})
+
+        press.__name__ = press.__qualname__ = handler.__name__
+        return press
+
+    return wrap
 
 
 def list_press(screen: ListScreen, *, leave_wizard: bool = False) -> Press:

@@ -5,7 +5,9 @@ request — maybe on another process — knows what is awaited) and takes the an
 :func:`text_step` registers a handler for one state with the parts every step shares:
 ``/commands`` are never answers (the start router, consulted first, answers them and
 ``/cancel`` leaves any wizard), and a photo or sticker where a text is awaited gets "I need
-a text" while the step stays where it was. The handler receives the typed ``text``.
+a text" while the step stays where it was. The handler receives the typed ``text`` — or,
+for a step given a ``read`` (:func:`parsed`), the ``value`` read from it, a text that does
+not read having been refused with the step kept.
 :func:`whole_number` is the one reading of a typed number with its refusals; :func:`kept`
 reads what the wizard kept from its earlier steps, and :func:`finish` is the last step.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Awaitable, Callable, Collection
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram import Router
 from aiogram.fsm.context import FSMContext
@@ -33,6 +35,10 @@ from lucien.voice.providers.validation import Field
 
 Step = Callable[..., Awaitable[Any]]
 Change = Callable[[AsyncSession], Awaitable[object]]
+#: What a step makes of the typed text: the value, or the refusal to send instead.
+Reading = Callable[[Voice, str], object]
+
+T = TypeVar("T")
 
 _DIGITS = re.compile(r"^\d{1,9}$")
 
@@ -52,11 +58,13 @@ def text_step(
     *,
     field: Field | FieldOf,
     section: AdminSection,
+    read: Reading | None = None,
 ) -> None:
     """Register ``handler(message, text, …)`` for the typed answer awaited in ``awaited``.
 
     ``handler`` names the context it needs (``user``, ``runtime``, ``state``…) as any aiogram
-    handler does.
+    handler does. With ``read``, it is called only for a text that reads, and may name the
+    ``value``; the refusal ``read`` gives for any other is sent here, and the step stays.
     """
     wanted = set(inspect.signature(handler).parameters)
 
@@ -66,10 +74,29 @@ def text_step(
             await reply(message, voice.validation.text_required(field=asked, section=section))
             return None
         data.update(voice=voice, state=state, text=message.text)
+        if read is not None:
+            value = read(voice, message.text)
+            if isinstance(value, VoiceMessage):
+                await reply(message, value)
+                return None
+            data["value"] = value
         return await handler(message, **{k: v for k, v in data.items() if k in wanted})
 
     step.__name__ = step.__qualname__ = handler.__name__
     router.message.register(step, awaited, not_a_command)
+
+
+def parsed(
+    parse: Callable[[str], T | None], refusal: Callable[[Voice, str], VoiceMessage]
+) -> Callable[[Voice, str], T | VoiceMessage]:
+    """A step's ``read`` from a parser that gives None for what it cannot read: the parsed
+    value, or the ``refusal`` of that text."""
+
+    def read(voice: Voice, text: str) -> T | VoiceMessage:
+        value = parse(text)
+        return refusal(voice, text) if value is None else value
+
+    return read
 
 
 def whole_number(

@@ -27,7 +27,7 @@ from lucien.access.config import get_config, stored_config
 from lucien.bot.filters import Presses, not_a_command
 from lucien.bot.ui import open_screen, reply
 from lucien.bot.visit import Visit
-from lucien.bot.wizard import Change, ask, finish, kept, text_step
+from lucien.bot.wizard import Change, Reading, Step, ask, finish, kept, parsed, text_step
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
@@ -38,6 +38,7 @@ from lucien.voice import Voice
 from lucien.voice.data import ChannelCard, ChannelKind, ConfigCard, SocialLinks
 from lucien.voice.message import Message as VoiceMessage
 from lucien.voice.providers.admin_config import Switch
+from lucien.voice.providers.validation import Field
 
 
 class ConfigWizard(StatesGroup):
@@ -208,48 +209,52 @@ def _change(setter: Callable[..., Awaitable[object]], value: object, message: Me
     return lambda session: setter(session, value, actor_id=_actor(message))
 
 
-async def on_timezone_input(message: Message, text: str, visit: Visit) -> None:
-    zone = calibration.parse_timezone(text)
-    if zone is None:
-        await reply(message, visit.voice.validation.invalid_timezone(value=text.strip()[:64]))
-        return
-    done = visit.voice.admin_config.timezone_set(timezone=zone)
-    await finish(message, visit, _change(calibration.set_timezone, zone, message), done)
+async def on_timezone_input(message: Message, value: str, visit: Visit) -> None:
+    done = visit.voice.admin_config.timezone_set(timezone=value)
+    await finish(message, visit, _change(calibration.set_timezone, value, message), done)
 
 
-async def on_offsets_input(message: Message, visit: Visit) -> None:
-    offsets = calibration.parse_offsets(message.text)
-    if offsets is None:
-        await reply(
-            message,
-            visit.voice.validation.invalid_offsets(
-                max_count=calibration.OFFSETS_MAX_COUNT,
-                max_hours=calibration.OFFSETS_MAX_HOURS,
-                section=S.CONFIG,
-            ),
-        )
-        return
-    done = visit.voice.admin_config.offsets_set(offsets=offsets)
-    await finish(message, visit, _change(calibration.set_offsets, offsets, message), done)
+async def on_offsets_input(message: Message, value: tuple[int, ...], visit: Visit) -> None:
+    done = visit.voice.admin_config.offsets_set(offsets=value)
+    await finish(message, visit, _change(calibration.set_offsets, value, message), done)
 
 
-async def on_creator_input(message: Message, visit: Visit) -> None:
-    parsed = calibration.parse_username(message.text)
-    if parsed is None:
-        await reply(
-            message, visit.voice.validation.wrong_form("invalid_username", section=S.CONFIG)
-        )
-        return
-    username = None if parsed is True else str(parsed)
+async def on_creator_input(message: Message, value: str | bool, visit: Visit) -> None:
+    username = None if value is True else str(value)
     done = visit.voice.admin_config.creator_set(username=username)
     await finish(message, visit, _change(calibration.set_creator, username, message), done)
+
+
+_TIMEZONE = parsed(
+    calibration.parse_timezone,
+    lambda voice, text: voice.validation.invalid_timezone(value=text.strip()[:64]),
+)
+_OFFSETS = parsed(
+    calibration.parse_offsets,
+    lambda voice, _: voice.validation.invalid_offsets(
+        max_count=calibration.OFFSETS_MAX_COUNT,
+        max_hours=calibration.OFFSETS_MAX_HOURS,
+        section=S.CONFIG,
+    ),
+)
+_USERNAME = parsed(
+    calibration.parse_username,
+    lambda voice, _: voice.validation.wrong_form("invalid_username", section=S.CONFIG),
+)
+
+#: The one-step wizards of the typed settings: the step, its handler, what it asks for and
+#: how the answer is read.
+_TYPED_STEPS: tuple[tuple[State, Step, Field, Reading], ...] = (
+    (ConfigWizard.timezone, on_timezone_input, "timezone", _TIMEZONE),
+    (ConfigWizard.offsets, on_offsets_input, "offsets", _OFFSETS),
+    (ConfigWizard.creator, on_creator_input, "username", _USERNAME),
+)
 
 
 def build() -> Router:
     router = Router(name="admin.config")
     at_config.register(router)
     router.message.register(on_channel_input, ConfigWizard.channel, not_a_command)
-    text_step(router, ConfigWizard.timezone, on_timezone_input, field="timezone", section=S.CONFIG)
-    router.message.register(on_offsets_input, ConfigWizard.offsets, not_a_command)
-    router.message.register(on_creator_input, ConfigWizard.creator, not_a_command)
+    for awaited, handler, field, read in _TYPED_STEPS:
+        text_step(router, awaited, handler, field=field, section=S.CONFIG, read=read)
     return router

@@ -9,6 +9,7 @@ is ever declined. Typed values go through FSM wizards in the configured storage.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import cast
 
@@ -21,7 +22,7 @@ from lucien.access.config import get_config, stored_config
 from lucien.bot.filters import Presses
 from lucien.bot.ui import answer, open_screen, reply, show
 from lucien.bot.visit import Visit, list_press
-from lucien.bot.wizard import ask, digits, finish, kept, text_step, whole_number
+from lucien.bot.wizard import ask, digits, finish, kept, parsed, text_step, whole_number
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
@@ -32,6 +33,7 @@ from lucien.services.admin_free import NETWORK_COLUMN, WAIT_MAX
 from lucien.voice import Voice
 from lucien.voice.data import Network, SocialLinks
 from lucien.voice.message import Message as VoiceMessage
+from lucien.voice.providers.validation import Form
 
 
 class WaitWizard(StatesGroup):
@@ -220,36 +222,32 @@ async def on_wait_minutes(message: Message, text: str, visit: Visit) -> None:
     await reply(message, visit.voice.admin_free.wait_set(minutes=minutes))
 
 
-async def on_social_url(message: Message, text: str, visit: Visit) -> None:
+async def on_social_url(message: Message, value: str, visit: Visit) -> None:
     data = await kept(message, visit, "network", NETWORK_COLUMN)
     if data is None:
         return
     network = cast(Network, data["network"])
-    url = admin_free.clean_https_url(text)
-    if url is None:
-        await reply(message, visit.voice.validation.wrong_form("invalid_url", section=S.FREE))
-        return
-    done = visit.voice.admin_free.social_set(network=network, url=url)
-    change = partial(admin_free.set_social, network=network, url=url, actor_id=visit.user.id)
+    done = visit.voice.admin_free.social_set(network=network, url=value)
+    change = partial(admin_free.set_social, network=network, url=value, actor_id=visit.user.id)
     await finish(message, visit, change, done)
 
 
-async def on_invite_link(message: Message, text: str, visit: Visit) -> None:
-    link = admin_free.clean_invite_link(text)
-    if link is None:
-        await reply(
-            message, visit.voice.validation.wrong_form("invalid_invite_link", section=S.FREE)
-        )
-        return
-    done = visit.voice.admin_free.invite_link_set(link=link)
-    change = partial(admin_free.set_invite_link, link=link, actor_id=visit.user.id)
+async def on_invite_link(message: Message, value: str, visit: Visit) -> None:
+    done = visit.voice.admin_free.invite_link_set(link=value)
+    change = partial(admin_free.set_invite_link, link=value, actor_id=visit.user.id)
     await finish(message, visit, change, done)
+
+
+def _refused(form: Form) -> Callable[[Voice, str], VoiceMessage]:
+    return lambda voice, _: voice.validation.wrong_form(form, section=S.FREE)
 
 
 def build() -> Router:
     router = Router(name="admin.free")
     at_free.register(router)
     text_step(router, WaitWizard.minutes, on_wait_minutes, field="minutes", section=S.FREE)
-    text_step(router, SocialWizard.url, on_social_url, field="url", section=S.FREE)
-    text_step(router, LinkWizard.link, on_invite_link, field="url", section=S.FREE)
+    url = parsed(admin_free.clean_https_url, _refused("invalid_url"))
+    text_step(router, SocialWizard.url, on_social_url, field="url", section=S.FREE, read=url)
+    link = parsed(admin_free.clean_invite_link, _refused("invalid_invite_link"))
+    text_step(router, LinkWizard.link, on_invite_link, field="url", section=S.FREE, read=link)
     return router

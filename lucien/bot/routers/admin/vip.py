@@ -28,7 +28,7 @@ from lucien.access.plans import PlanError
 from lucien.bot.filters import Presses
 from lucien.bot.notify import tell
 from lucien.bot.ui import answer, open_screen, reply, show
-from lucien.bot.visit import Visit, list_press
+from lucien.bot.visit import Visit, card_press, list_press
 from lucien.bot.wizard import Step, ask, digits, from_data, kept, text_step, whole_number
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB, IssueCB
@@ -39,7 +39,7 @@ from lucien.runtime import Runtime
 from lucien.services import admin_vip
 from lucien.services.admin_vip import EXTEND_DAYS_MAX, ExtensionBusy
 from lucien.voice import Voice
-from lucien.voice.data import PlanCard, PlanDraft, TokenCard
+from lucien.voice.data import PlanCard, PlanDraft, SubscriptionCard, TokenCard
 from lucien.voice.message import Alert
 from lucien.voice.message import Message as VoiceMessage
 from lucien.voice.providers.admin_vip import PLAN_LIMITS
@@ -314,10 +314,10 @@ async def on_subs(query: CallbackQuery, callback_data: AdminCB, visit: Visit) ->
 
 
 @at_subs.on(A.VIEW)
-async def on_sub(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    card = await visit.named(query, "subscription", admin_vip.subscription, callback_data.id)
-    if card is None:
-        return
+@card_press("subscription", admin_vip.subscription)
+async def on_sub(
+    query: CallbackQuery, callback_data: AdminCB, card: SubscriptionCard, visit: Visit
+) -> None:
     await visit.state.clear()
     await answer(query)
     back = callback_data.arg if callback_data.arg in admin_vip.SUB_FILTERS else "active"
@@ -328,9 +328,8 @@ async def on_sub(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> 
 
 
 @at_subs.on(A.EXTEND)
+@card_press("subscription", admin_vip.subscription)
 async def on_extend(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    if await visit.named(query, "subscription", admin_vip.subscription, callback_data.id) is None:
-        return
     days = digits(callback_data.arg)
     if days is None or not 1 <= days <= EXTEND_DAYS_MAX:
         await answer(query, visit.voice.common.stale())
@@ -347,19 +346,15 @@ async def on_extend(query: CallbackQuery, callback_data: AdminCB, visit: Visit) 
 
 
 @at_subs.on(A.EXTEND_ASK)
-async def on_extend_ask(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    card = await visit.named(query, "subscription", admin_vip.subscription, callback_data.id)
-    if card is None:
-        return
+@card_press("subscription", admin_vip.subscription)
+async def on_extend_ask(query: CallbackQuery, card: SubscriptionCard, visit: Visit) -> None:
     question = visit.voice.admin_vip.extend_ask(sub=card, maximum=EXTEND_DAYS_MAX)
     await ask(query, visit, ExtendWizard.days, question, data={"sub_id": card.id})
 
 
 @at_subs.on(A.REMOVE)
-async def on_remove(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    card = await visit.named(query, "subscription", admin_vip.subscription, callback_data.id)
-    if card is None:
-        return
+@card_press("subscription", admin_vip.subscription)
+async def on_remove(query: CallbackQuery, card: SubscriptionCard, visit: Visit) -> None:
     if card.status != "active":
         await answer(query, visit.voice.common.not_found_alert("subscription"))
         return
@@ -367,10 +362,8 @@ async def on_remove(query: CallbackQuery, callback_data: AdminCB, visit: Visit) 
 
 
 @at_subs.on(A.REMOVE_OK)
-async def on_remove_ok(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    card = await visit.named(query, "subscription", admin_vip.subscription, callback_data.id)
-    if card is None:
-        return
+@card_press("subscription", admin_vip.subscription)
+async def on_remove_ok(query: CallbackQuery, card: SubscriptionCard, visit: Visit) -> None:
     if card.status != "active":
         await answer(query, visit.voice.common.not_found_alert("subscription"))
         await show(query, visit.voice.admin_vip.subscriber(sub=card))
@@ -444,18 +437,16 @@ async def on_plan_new(query: CallbackQuery, visit: Visit) -> None:
 
 
 @at_plans.on(A.VIEW)
-async def on_plan(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    card = await visit.named(query, "plan", admin_vip.plan, callback_data.id)
-    if card is None:
-        return
+@card_press("plan", admin_vip.plan)
+async def on_plan(query: CallbackQuery, card: PlanCard, visit: Visit) -> None:
     await open_screen(query, visit.voice.admin_vip.plan(plan=card), state=visit.state)
 
 
 @at_plans.on(A.EDIT)
-async def on_plan_edit_ask(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    card = await visit.named(query, "plan", admin_vip.plan, callback_data.id)
-    if card is None:
-        return
+@card_press("plan", admin_vip.plan)
+async def on_plan_edit_ask(
+    query: CallbackQuery, callback_data: AdminCB, card: PlanCard, visit: Visit
+) -> None:
     field = callback_data.arg
     if field not in PLAN_FIELDS:
         await answer(query, visit.voice.common.stale())
@@ -469,10 +460,8 @@ async def on_plan_edit_ask(query: CallbackQuery, callback_data: AdminCB, visit: 
 
 
 @at_plans.on(A.TOGGLE)
-async def on_plan_toggle(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    card = await visit.named(query, "plan", admin_vip.plan, callback_data.id)
-    if card is None:
-        return
+@card_press("plan", admin_vip.plan)
+async def on_plan_toggle(query: CallbackQuery, card: PlanCard, visit: Visit) -> None:
     async with visit.runtime.sessions.begin() as session:
         changed = await plans.set_active(session, card.id, not card.active, actor_id=visit.user.id)
     card = await _plan(visit.runtime, card.id) or card
@@ -481,10 +470,8 @@ async def on_plan_toggle(query: CallbackQuery, callback_data: AdminCB, visit: Vi
 
 
 @at_plans.on(A.DELETE)
-async def on_plan_delete(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    card = await visit.named(query, "plan", admin_vip.plan, callback_data.id)
-    if card is None:
-        return
+@card_press("plan", admin_vip.plan)
+async def on_plan_delete(query: CallbackQuery, card: PlanCard, visit: Visit) -> None:
     if card.in_use:
         await answer(query, visit.voice.admin_vip.plan_in_use())
         return
@@ -492,10 +479,8 @@ async def on_plan_delete(query: CallbackQuery, callback_data: AdminCB, visit: Vi
 
 
 @at_plans.on(A.DELETE_OK)
-async def on_plan_delete_ok(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    card = await visit.named(query, "plan", admin_vip.plan, callback_data.id)
-    if card is None:
-        return
+@card_press("plan", admin_vip.plan)
+async def on_plan_delete_ok(query: CallbackQuery, card: PlanCard, visit: Visit) -> None:
     try:
         async with visit.runtime.sessions.begin() as session:
             await plans.delete_plan(session, card.id, actor_id=visit.user.id)
