@@ -9,5 +9,5 @@ from lucien.web.webhook import create_webhook_app
 
 configure_logging()
 settings_or_exit("webhook")
-app = create_webhook_app()
+app = create_webhook_app(settle_heap=True)
 handler = http_handler(app)

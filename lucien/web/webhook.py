@@ -21,6 +21,7 @@ from lucien.ops.panel import provide as provide_operations
 from lucien.ops.seam import run_observed
 from lucien.pipeline import InvalidUpdate, Outcome, parse_update, shared_dispatcher
 from lucien.runtime import Runtime, runtime_provider
+from lucien.web import heap
 from lucien.web.health import health_endpoint
 from lucien.web.metrics import metrics_endpoint
 
@@ -80,6 +81,7 @@ async def webhook_endpoint(request: Request) -> Response:
         return _error(400, str(exc))
 
     outcome = await run_observed(runtime, update)
+    heap.settled_after_update(request.app)
     if outcome is Outcome.FAILED:
         return _error(500, "processing failed; deliver again")
     if outcome is Outcome.BUSY:
@@ -91,8 +93,13 @@ async def webhook_endpoint(request: Request) -> Response:
     return JSONResponse({"ok": True, "outcome": outcome.value})
 
 
-def create_webhook_app(runtime: Runtime | Callable[[], Runtime] | None = None) -> Starlette:
-    """The webhook ASGI app; ``runtime`` defaults to the process-wide one, made lazily."""
+def create_webhook_app(
+    runtime: Runtime | Callable[[], Runtime] | None = None, *, settle_heap: bool = False
+) -> Starlette:
+    """The webhook ASGI app; ``runtime`` defaults to the process-wide one, made lazily.
+
+    ``settle_heap``: the deployed entry's long-lived objects leave the garbage collector's
+    walks (``lucien.web.heap``)."""
     provider = runtime_provider(runtime)
     routes = [
         Route("/webhook", webhook_endpoint, methods=["POST"]),
@@ -102,4 +109,6 @@ def create_webhook_app(runtime: Runtime | Callable[[], Runtime] | None = None) -
     app = Starlette(routes=routes)
     app.state.runtime = provider
     provide_operations(shared_dispatcher())
+    if settle_heap:
+        heap.settle(app)
     return app
