@@ -10,7 +10,10 @@ import hashlib
 import json
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported for real in main(), after lucien.lazy_types.install()
+    from pydantic import BaseModel
 
 _ADDRESS = re.compile(r"0x[0-9a-f]+|:\d{5,}")
 
@@ -48,7 +51,7 @@ def _canonical(schema: Any) -> dict[str, Any]:
     return {"root": root, "parts": dict(sorted(table.items()))}
 
 
-def _digest(cls: type) -> str:
+def _digest(cls: type[BaseModel]) -> str:
     text = _ADDRESS.sub("#", repr(_canonical(cls.__pydantic_core_schema__)))
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -56,11 +56,11 @@ def cli(
 
 
 async def test_cli_adds_plans_with_a_stars_price(app: Harness, cli: Cli) -> None:
-    args = ("plans", "add", "--name", "Solo estrellas", "--days", "30", "--stars", "250")
-    out = await cli(*args)
+    stars_only = ("plans", "add", "--name", "Solo estrellas", "--days", "30", "--stars", "250")
+    out = await cli(*stars_only)
     assert "Solo estrellas\t30 days\t0.00 USD\t250 stars\tactive" in out
-    args = ("plans", "add", "--name", "Ambos", "--days", "90", "--price", "49.90", "--stars", "600")
-    await cli(*args)
+    both = ("plans", "add", "--name", "Ambos", "--days", "90", "--price", "49.90", "--stars", "600")
+    await cli(*both)
     listed = await cli("plans", "list")
     assert "Ambos\t90 days\t49.90 USD\t600 stars\tactive" in listed
     stored = await rows(app.runtime, select(Plan).order_by(Plan.id))

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
@@ -128,7 +128,7 @@ async def test_cancel_leaves_the_issue_wizard(app: Harness, owner: TgUser) -> No
 async def test_inactive_plan_cannot_be_issued(app: Harness, owner: TgUser) -> None:
     plan = await make_plan(app.runtime)
     async with app.runtime.sessions.begin() as session:
-        await session.execute(Plan.__table__.update().values(active=False))
+        await session.execute(update(Plan).values(active=False))
     await _open(app, owner)
     await app.press(owner, cb(S.TOKENS, A.ISSUE))
     assert "no hay ninguno" in app.text(owner)
@@ -146,7 +146,7 @@ async def test_token_lists_filters_and_pages(app: Harness, owner: TgUser, ana: T
     expired = await make_invitation(app.runtime, plan.id)
     async with app.runtime.sessions.begin() as session:
         await session.execute(
-            Invitation.__table__.update()
+            update(Invitation)
             .where(Invitation.id == expired.id)
             .values(redeem_by=utcnow() - timedelta(days=1))
         )

@@ -242,6 +242,7 @@ async def _empty(runtime: Runtime, backend: Backend) -> None:
     script = "".join(f"DELETE FROM {t.name};" for t in reversed(Base.metadata.sorted_tables))
     async with runtime.engine.begin() as conn:
         driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None  # a pooled connection that is open always has one
         if backend.name == "postgres":
             await driver.execute(
                 script + "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "

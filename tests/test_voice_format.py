@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lucien.voice import Alert, Message, Voice
-from lucien.voice.data import PackageCard, UserCard
+from lucien.voice.data import PackageCard, Role, UserCard
 from lucien.voice.dates import (
     MONTHS,
     WEEKDAYS,
@@ -35,7 +35,7 @@ def voice(**kwargs: object) -> Voice:
 
 def test_person_typed_values_are_escaped() -> None:
     v = voice()
-    greeting = v.start.greeting_line(name=HOSTILE, role="vip")
+    greeting = v.start.greeting_line(name=HOSTILE, role=Role.VIP)
     assert ESCAPED in greeting and HOSTILE not in greeting
     assert html_problems(greeting) == []
     package = PackageCard(id=1, name=HOSTILE, description=f"{HOSTILE} & más <i>", price=None)
@@ -132,7 +132,7 @@ def test_greeting_follows_the_time_of_day_in_the_display_zone(
     at = datetime(2026, 3, 3, hour_utc, 0, tzinfo=UTC)
     assert time_of_day(at, MX) == period
     for n in range(3):
-        text = voice(force_variant=n).start.greeting_line(name="Ana", role="admin", at=at)
+        text = voice(force_variant=n).start.greeting_line(name="Ana", role=Role.ADMIN, at=at)
         assert opening.lower() in text.lower()
         assert "custodia" in text
         assert ("temprano" in text) <= (period == "early")
@@ -140,9 +140,9 @@ def test_greeting_follows_the_time_of_day_in_the_display_zone(
 
 
 @pytest.mark.parametrize(
-    ("role", "word"), [("vip", "círculo"), ("free", "jardín"), ("admin", "custodia")]
+    ("role", "word"), [(Role.VIP, "círculo"), (Role.FREE, "jardín"), (Role.ADMIN, "custodia")]
 )
-def test_every_greeting_variant_says_the_role(role: str, word: str) -> None:
+def test_every_greeting_variant_says_the_role(role: Role, word: str) -> None:
     for n in range(3):
         assert word in voice(force_variant=n).start.greeting_line(name="A", role=role)
 

@@ -26,6 +26,7 @@ from lucien.voice import (
     VariantHistory,
     Voice,
 )
+from lucien.voice.data import Role
 from lucien.voice.history import WINDOW
 from tests.conftest import PG_ADMIN_URL, REDIS_URL, _pg_admin, _unavailable
 
@@ -52,7 +53,7 @@ async def one_request(
 
 
 def greeting(voice: Voice) -> Any:
-    return voice.start.greeting_line(name="Ana", role="vip")
+    return voice.start.greeting_line(name="Ana", role=Role.VIP)
 
 
 def assert_no_repetition(sequence: list[int], count: int) -> None:
@@ -135,7 +136,7 @@ async def test_weights_favour_heavier_variants() -> None:
     rng = random.Random(11)
     for _ in range(3000):  # no user → no history, pure weighted choice
         voice = Voice(history=None, user_id=None, now=Clock(), rng=rng)
-        voice.start.greeting_line(name="Ana", role="free")
+        voice.start.greeting_line(name="Ana", role=Role.FREE)
         counts[dict(voice.choices)["start.greeting.afternoon"]] += 1
     assert counts[2] < counts[0] and counts[2] < counts[1]  # weight 0.6 vs 1 and 1
 
@@ -144,7 +145,7 @@ async def test_no_user_means_no_history_calls() -> None:
     history = MemoryVariantHistory()
     voice = Voice(history=history, user_id=None, now=Clock())
     await voice.load()
-    voice.start.greeting_line(name="Ana", role="admin")
+    voice.start.greeting_line(name="Ana", role=Role.ADMIN)
     await voice.save()
     assert history.loads == 0 and history.saves == 0
 
@@ -169,7 +170,7 @@ class BrokenHistory:
 async def test_a_broken_history_never_fails_the_request() -> None:
     voice = Voice(history=BrokenHistory(), user_id=USER, now=Clock())
     await voice.load()
-    assert voice.start.greeting_line(name="Ana", role="vip")
+    assert voice.start.greeting_line(name="Ana", role=Role.VIP)
     await voice.save()
 
 
@@ -180,7 +181,9 @@ async def test_a_broken_history_never_fails_the_request() -> None:
 async def sqlite_factory() -> AsyncIterator[Any]:
     engine = create_async_engine("sqlite+aiosqlite:///:memory:", poolclass=StaticPool)
     async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all, tables=[VoiceHistory.__table__])
+        await conn.run_sync(
+            Base.metadata.create_all, tables=[Base.metadata.tables[VoiceHistory.__tablename__]]
+        )
     yield engine, async_sessionmaker(engine, expire_on_commit=False)
     await engine.dispose()
 
@@ -226,7 +229,9 @@ async def test_database_history_postgres_never_repeats() -> None:
     engine = create_async_engine(f"{base}/{name}")
     try:
         async with engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all, tables=[VoiceHistory.__table__])
+            await conn.run_sync(
+                Base.metadata.create_all, tables=[Base.metadata.tables[VoiceHistory.__tablename__]]
+            )
         history = DatabaseVariantHistory(async_sessionmaker(engine), now=Clock())
         check_runs(await run_100(history))
     finally:

@@ -8,6 +8,7 @@ import itertools
 from lucien.db.models import utcnow
 from lucien.telegram.double import TgUser
 from lucien.voice import MemoryVariantHistory, Voice
+from lucien.voice.data import Role
 from lucien.voice.providers.start import _OPENING
 from tests.conftest import Harness
 
@@ -19,7 +20,7 @@ def _openings(name: str, period: str) -> list[str]:
     lines = []
     for index in range(len(_OPENING[period])):
         voice = Voice(history=MemoryVariantHistory(), user_id=None, force_variant=index)
-        rendered = voice.start.greeting_line(name=name, role="free").split("\n")[0]
+        rendered = voice.start.greeting_line(name=name, role=Role.FREE).split("\n")[0]
         lines.append(html.unescape(rendered.replace("<b>", "").replace("</b>", "")))
     return lines
 
@@ -33,7 +34,9 @@ async def test_a_hundred_starts_never_repeat_the_greeting(app: Harness) -> None:
     shown: list[int] = []
     for _ in range(100):
         await app.send(app.updates.command(alma, "/start"))
-        text = app.double.last_message(alma.id)["text"]
+        message = app.double.last_message(alma.id)
+        assert message is not None, "no greeting after /start"
+        text = message["text"]
         matches = [i for i, line in enumerate(openings) if line in text]
         assert matches, text
         # One opening may begin like another: the longest one contained is the one shown.
@@ -50,4 +53,5 @@ async def test_a_hostile_name_is_escaped_in_the_greeting(app: Harness) -> None:
     sent = app.double.calls_to("sendMessage")[-1]
     assert sent.ok  # the double parses HTML like Telegram: a raw "<b>Ana &" would be refused
     assert html.escape(HOSTILE) in sent.params["text"]
-    assert HOSTILE in app.double.last_message(hostile.id)["text"]
+    message = app.double.last_message(hostile.id)
+    assert message is not None and HOSTILE in message["text"]
