@@ -27,6 +27,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lucien voice lint
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy lucien functions tests
 
 format: install
 	$(BIN)/ruff format .
