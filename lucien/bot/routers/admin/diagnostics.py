@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
+from lucien.bot.filters import Presses
 from lucien.bot.ui import reply, show
 from lucien.bot.visit import Visit
 from lucien.callbacks import AdminAction as A
@@ -26,6 +27,8 @@ from lucien.runtime import Runtime
 from lucien.voice import Voice
 from lucien.voice.data import ProfileReport
 from lucien.voice.message import Message as VoiceMessage
+
+at_diagnostics = Presses(S.DIAGNOSTICS)
 
 
 async def _report(runtime: Runtime, voice: Voice, user_id: int, operations: Any) -> VoiceMessage:
@@ -48,12 +51,14 @@ async def on_run_tests(message: Message, operations: Any, visit: Visit) -> None:
     await waiting.edit_text(**shown.as_edit_kwargs())
 
 
+@at_diagnostics.on(A.OPEN)
 async def on_open(query: CallbackQuery, operations: Any, visit: Visit) -> None:
     await query.answer()
     await show(query, visit.voice.diagnostics.running())
     await show(query, await _report(visit.runtime, visit.voice, query.from_user.id, operations))
 
 
+@at_diagnostics.on(A.REHEARSE)
 async def on_rehearse(query: CallbackQuery, operations: Any, visit: Visit) -> None:
     await query.answer()
     run, actions = await operations.diagnostics.rehearsal(visit.runtime)
@@ -66,6 +71,7 @@ async def on_rehearse(query: CallbackQuery, operations: Any, visit: Visit) -> No
     )
 
 
+@at_diagnostics.on(A.ALERTS)
 async def on_alerts(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
     from lucien.ops import alerts
     from lucien.voice.providers.diagnostics import report_keyboard
@@ -81,10 +87,6 @@ async def on_alerts(query: CallbackQuery, callback_data: AdminCB, visit: Visit) 
             for b in row
         ):
             await query.message.edit_reply_markup(reply_markup=report_keyboard(alerts_on=on))  # type: ignore[union-attr]
-
-
-async def on_other(query: CallbackQuery, visit: Visit) -> None:
-    await query.answer(**visit.voice.common.stale().as_answer_kwargs())
 
 
 async def on_profile(
@@ -117,9 +119,5 @@ def build() -> Router:
     router = Router(name="admin.diagnostics")
     router.message.register(on_run_tests, Command("run_tests"))
     router.message.register(on_profile, Command("profile"))
-    section = F.section == S.DIAGNOSTICS
-    router.callback_query.register(on_open, AdminCB.filter(section & (F.action == A.OPEN)))
-    router.callback_query.register(on_rehearse, AdminCB.filter(section & (F.action == A.REHEARSE)))
-    router.callback_query.register(on_alerts, AdminCB.filter(section & (F.action == A.ALERTS)))
-    router.callback_query.register(on_other, AdminCB.filter(section))
+    at_diagnostics.register(router)
     return router
