@@ -14,6 +14,7 @@ from aiogram import F, Router
 from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.types import Message, TelegramObject
+from aiogram.utils.magic_filter import MagicFilter
 
 from lucien.access.roles import Role
 from lucien.callbacks import AdminAction, AdminCB, AdminSection
@@ -86,13 +87,30 @@ class Presses:
             router.callback_query.register(handler, rule)
 
 
-def not_a_command(message: Message) -> bool:
+async def not_a_command(message: Message) -> bool:
     """A wizard's answer is anything but a ``/command``: ``/cancel`` (which leaves any
     wizard), ``/start``, ``/admin`` and the rest are answered by the start router."""
     return not (message.text or "").startswith("/")
 
 
+class InLoop(Filter):
+    """A magic filter (``F.chat.type == "private"``) checked on the event loop.
+
+    aiogram runs every synchronous filter or handler through ``asyncio.to_thread`` — a
+    bare ``F`` expression, a ``State`` and a plain function included — so each one costs
+    an update a trip to a worker thread and back for an attribute comparison. Every filter
+    here is a coroutine instead (``tests/test_dispatcher.py`` checks the whole graph):
+    ``InLoop`` for magic filters, aiogram's ``StateFilter`` for wizard states.
+    """
+
+    def __init__(self, rule: MagicFilter) -> None:
+        self.rule = rule
+
+    async def __call__(self, event: TelegramObject, **_: Any) -> Any:
+        return self.rule.resolve(event)
+
+
 #: Conversations happen in private chats only: a menu or an admin screen (names, ids,
 #: invitations) must never be answered into a group, nor a press in one obeyed.
-PRIVATE_MESSAGE = F.chat.type == "private"
-PRIVATE_PRESS = F.message.chat.type == "private"
+PRIVATE_MESSAGE = InLoop(F.chat.type == "private")
+PRIVATE_PRESS = InLoop(F.message.chat.type == "private")

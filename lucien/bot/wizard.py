@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Collection
 from typing import Any, TypeVar
 
 from aiogram import Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
@@ -83,7 +84,7 @@ def text_step(
         return await handler(message, **{k: v for k, v in data.items() if k in wanted})
 
     step.__name__ = step.__qualname__ = handler.__name__
-    router.message.register(step, awaited, not_a_command)
+    router.message.register(step, StateFilter(awaited), not_a_command)
 
 
 def parsed(

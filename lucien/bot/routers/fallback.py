@@ -6,10 +6,11 @@ VIP filters refuse non-VIPs, unparsable data matches no factory).
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
 from lucien.access.roles import Role
+from lucien.bot.filters import PRIVATE_MESSAGE
 from lucien.bot.ui import answer, reply
 from lucien.callbacks import AdminCB, IssueCB, VipCB
 from lucien.voice import Voice
@@ -37,5 +38,5 @@ def build() -> Router:
     router.callback_query.register(on_admin_callback, IssueCB.filter())
     router.callback_query.register(on_vip_callback, VipCB.filter())
     router.callback_query.register(on_any_callback)
-    router.message.register(on_message, F.chat.type == "private")
+    router.message.register(on_message, PRIVATE_MESSAGE)
     return router

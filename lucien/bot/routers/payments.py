@@ -23,6 +23,7 @@ from aiogram.types import CallbackQuery, LabeledPrice, Message, PreCheckoutQuery
 
 from lucien.access import payments
 from lucien.access.payments import PaymentOutcome, Refusal
+from lucien.bot.filters import PRIVATE_MESSAGE, InLoop
 from lucien.bot.ui import answer, reply
 from lucien.callbacks import PayCB
 from lucien.db.models import User
@@ -137,5 +138,5 @@ def build() -> Router:
     router = Router(name="payments")
     router.callback_query.register(on_pay, PayCB.filter())
     router.pre_checkout_query.register(on_pre_checkout)
-    router.message.register(on_paid, F.successful_payment, F.chat.type == "private")
+    router.message.register(on_paid, InLoop(F.successful_payment), PRIVATE_MESSAGE)
     return router

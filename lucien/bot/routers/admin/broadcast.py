@@ -25,6 +25,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -196,5 +197,5 @@ async def on_content(message: Message, visit: Visit) -> None:
 def build() -> Router:
     router = Router(name="admin.broadcast")
     at_broadcast.register(router)
-    router.message.register(on_content, BroadcastWizard(), not_a_command)
+    router.message.register(on_content, StateFilter(BroadcastWizard), not_a_command)
     return router

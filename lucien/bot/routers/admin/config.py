@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import cast
 
 from aiogram import Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -254,7 +255,7 @@ _TYPED_STEPS: tuple[tuple[State, Step, Field, Reading], ...] = (
 def build() -> Router:
     router = Router(name="admin.config")
     at_config.register(router)
-    router.message.register(on_channel_input, ConfigWizard.channel, not_a_command)
+    router.message.register(on_channel_input, StateFilter(ConfigWizard.channel), not_a_command)
     for awaited, handler, field, read in _TYPED_STEPS:
         text_step(router, awaited, handler, field=field, section=S.CONFIG, read=read)
     return router

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiogram import Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -374,8 +375,8 @@ def build() -> Router:
     for field in _STEPS:
         state = getattr(ContentWizard, field)
         text_step(router, state, _step(field), field=field, section=S.CONTENT)  # type: ignore[arg-type]
-    msg.register(on_category_text, ContentWizard.category, not_a_command)
-    msg.register(on_confirm_text, ContentWizard.confirm, not_a_command)
+    msg.register(on_category_text, StateFilter(ContentWizard.category), not_a_command)
+    msg.register(on_confirm_text, StateFilter(ContentWizard.confirm), not_a_command)
     text_step(
         router, ContentEdit.value, on_edit_value, field=from_data("edit_field"), section=S.CONTENT
     )

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 from aiogram import Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -386,5 +387,5 @@ at_users.on(A.UNBLOCK_OK)(_changes("unblock", _unblock))
 def build() -> Router:
     router = Router(name="admin.users")
     at_users.register(router)
-    router.message.register(on_search_input, UserSearch.query, not_a_command)
+    router.message.register(on_search_input, StateFilter(UserSearch.query), not_a_command)
     return router
