@@ -36,13 +36,15 @@ _METHODS = "aiogram.methods.base"
 
 #: The namespace aiogram's loop passes to ``model_rebuild`` (one dict, shared by all types).
 _namespace: dict[str, Any] | None = None
-#: Built before any other deferred type. Nearly everything an update or a method's result
-#: holds reaches ``Message``; a model built while it is incomplete generates its whole graph
-#: inline, so ``Update``, ``Response[Message]`` and ``Message`` itself each built it again
-#: (the first ``/start`` paid three times). Built first, the others reuse its schema, as
-#: the eager loop did (it reaches ``Message`` before ``Update``): about 40 % less building
-#: on a cold start's first update.
-KEYSTONE = "Message"
+#: Built just before ``Update``, the type every update validates first. Nearly everything
+#: an update or a method's result holds reaches ``Message``; a model built while it is
+#: incomplete generates its whole graph inline, so ``Update``, ``Response[Message]`` and
+#: ``Message`` itself each built it again (the first ``/start`` paid three times). Built
+#: first, the others reuse its schema, as the eager loop did (it reaches ``Message`` before
+#: ``Update``): about half the building on a cold start's first update. Only before
+#: ``Update``: a small type built at import (``LinkPreviewOptions``) must not pay for it,
+#: nor a process that never validates an update (the cron).
+KEYSTONE = ("Update", "Message")
 #: The types whose build was deferred.
 deferred: set[type] = set()
 
@@ -126,12 +128,16 @@ def _complete_module_namespaces(namespace: dict[str, Any]) -> None:
 def _install_rebuild(base: type, rebuild: Any) -> None:
     """Give the deferred types aiogram's namespace whenever pydantic builds them."""
 
-    keystone = _namespace.get(KEYSTONE) if _namespace is not None else None
+    before, keystone = (
+        (_namespace.get(KEYSTONE[0]), _namespace.get(KEYSTONE[1]))
+        if _namespace is not None
+        else (None, None)
+    )
 
     def model_rebuild(cls: Any, **kwargs: Any) -> bool | None:
         if cls in deferred and kwargs.get("_types_namespace") is None:
             kwargs["_types_namespace"] = _namespace
-        if keystone is not None and cls is not keystone and not keystone.__pydantic_complete__:
+        if cls is before and keystone is not None and not keystone.__pydantic_complete__:
             keystone.model_rebuild()
         return rebuild(cls, **kwargs)
 
