@@ -17,9 +17,9 @@ three kinds of detail button, pressed three times each: 270 admin presses, every
 handled. Folding the list context into one kind here would drop the interests' and
 subscribers' kinds too (far below 261) and stop pressing detail buttons that really are
 different data; carrying no context would make Back lose its place. So the crawl keeps
-counting them, and the count is 261 + 9 by design. Telegram Stars then added nine kinds
-of button of its own (the payments section: its menu, its lists (three kinds), a
-payment, a refund and its confirmation; each plan's "⭐ Estrellas" edit): 279. The
+counting them, and the count is 261 + 9 by design. Telegram Stars then added nine presses
+of its own (the payments section: its menu, its list, a payment, a refund and its
+confirmation; each plan's "⭐ Estrellas" edit): 279. The
 refactors since (issue 9's duplicate folds, ``IssueCB`` for the deadline buttons) kept
 279, with nothing unhandled.
 """
