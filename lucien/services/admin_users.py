@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, TypeVarTuple
+from typing import Any, TypeVarTuple
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -71,6 +71,7 @@ from lucien.voice.data import (
     Page,
     Role,
     RoleCounts,
+    RoleFilter,
     SubscriptionCard,
     UserCard,
 )
@@ -82,7 +83,6 @@ PER_PAGE = 10
 SEARCH_LIMIT = 20
 SEARCH_MAX_LENGTH = 64
 SUBSCRIPTIONS_SHOWN = 15
-RoleFilter = Literal["admin", "vip", "free", "blocked"]
 ROLE_FILTERS: tuple[RoleFilter, ...] = ("admin", "vip", "free", "blocked")
 
 _ID_RE = re.compile(r"^\d{1,19}$")

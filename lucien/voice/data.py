@@ -27,6 +27,8 @@ Audience = Literal["vip", "free"]
 Category = Literal["FREE_CONTENT", "VIP_CONTENT", "VIP_PREMIUM"]
 Network = Literal["instagram", "tiktok", "x"]
 ChannelKind = Literal["vip", "free"]
+#: The people list's filters: a role, or the blocked (who keep theirs).
+RoleFilter = Literal["admin", "vip", "free", "blocked"]
 Right = Literal["invite", "restrict", "post"]
 
 CATEGORIES: tuple[Category, ...] = ("FREE_CONTENT", "VIP_CONTENT", "VIP_PREMIUM")

@@ -9,7 +9,15 @@ from aiogram.types import InlineKeyboardButton
 
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
-from lucien.voice.data import AuditCard, InterestCard, Page, RoleCounts, SubscriptionCard, UserCard
+from lucien.voice.data import (
+    AuditCard,
+    InterestCard,
+    Page,
+    RoleCounts,
+    RoleFilter,
+    SubscriptionCard,
+    UserCard,
+)
 from lucien.voice.markup import b, code, esc, i, label_value
 from lucien.voice.markup import name as person
 from lucien.voice.message import Alert, Message, columns, keyboard, url_button
@@ -17,7 +25,6 @@ from lucien.voice.providers import words
 from lucien.voice.providers.admin_interests import chat_url
 from lucien.voice.providers.base import Provider
 
-RoleFilter = Literal["admin", "vip", "free", "blocked"]
 Tab = Literal["sum", "sub", "aud", "int"]
 UserAction = Literal["grant", "ungrant", "block", "unblock", "kick", "wipe"]
 
