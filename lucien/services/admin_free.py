@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import and_, func, select
@@ -34,7 +34,7 @@ from lucien.jobs.on_demand import Bulk
 from lucien.journal import done_before, once
 from lucien.runtime import Runtime
 from lucien.services.admin_vip import user_card
-from lucien.voice.data import JoinRequestCard, Network, Page
+from lucien.voice.data import JoinRequestCard, Network, Page, QueueFilter
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,6 @@ URL_MAX = 255
 #: A bulk action runs inside the webhook request: it stops claiming after this long and
 #: leaves the rest pending (the cron, or another press, carries on).
 
-QueueFilter = Literal["waiting", "ready", "done", "failed"]
 QUEUE_FILTERS: tuple[QueueFilter, ...] = ("waiting", "ready", "done", "failed")
 DONE = (APPROVED, CLOSED, DECLINED)
 NETWORK_COLUMN: dict[Network, str] = {

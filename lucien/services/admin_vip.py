@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import and_, case, exists, func, not_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +29,15 @@ from lucien.jobs import on_demand
 from lucien.jobs.on_demand import Removal
 from lucien.journal import effect
 from lucien.runtime import Runtime
-from lucien.voice.data import Page, PlanCard, Role, SubscriptionCard, TokenCard, UserCard
+from lucien.voice.data import (
+    Page,
+    PlanCard,
+    Role,
+    SubFilter,
+    SubscriptionCard,
+    TokenCard,
+    UserCard,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +48,6 @@ EXPIRING_WINDOW = timedelta(days=7)
 EXTEND_DAYS_MAX = 3650
 #: The removal started from the panel gets this long to run inside the webhook request.
 
-SubFilter = Literal["active", "expiring", "expired"]
 SUB_FILTERS: tuple[SubFilter, ...] = ("active", "expiring", "expired")
 TOKEN_FILTERS: tuple[str, ...] = tuple(s.value for s in TokenStatus)
 

@@ -27,8 +27,12 @@ Audience = Literal["vip", "free"]
 Category = Literal["FREE_CONTENT", "VIP_CONTENT", "VIP_PREMIUM"]
 Network = Literal["instagram", "tiktok", "x"]
 ChannelKind = Literal["vip", "free"]
-#: The people list's filters: a role, or the blocked (who keep theirs).
+#: The admin lists' filters, shared by the services that query and the views that name
+#: them. People: a role, or the blocked (who keep theirs).
 RoleFilter = Literal["admin", "vip", "free", "blocked"]
+SubFilter = Literal["active", "expiring", "expired"]
+TokenFilter = Literal["unused", "used", "expired", "revoked"]
+QueueFilter = Literal["waiting", "ready", "done", "failed"]
 Right = Literal["invite", "restrict", "post"]
 
 CATEGORIES: tuple[Category, ...] = ("FREE_CONTENT", "VIP_CONTENT", "VIP_PREMIUM")

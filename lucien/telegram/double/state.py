@@ -21,12 +21,13 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from lucien.telegram.double.objects import (
     DEFAULT_ADMIN_RIGHTS,
     JSON,
     PARTICIPANT_STATUSES,
+    MemberStatus,
     TgUser,
     bot_user_dict,
     member_object,
@@ -36,7 +37,6 @@ from lucien.telegram.double.objects import (
 from lucien.telegram.double.stars import StarsState
 
 UserRef = TgUser | Mapping[str, Any] | int
-MemberStatus = Literal["creator", "administrator", "member", "restricted", "left", "kicked"]
 
 
 @dataclass

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal
 
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
-from lucien.voice.data import JoinRequestCard, Network, Page, SocialLinks
+from lucien.voice.data import JoinRequestCard, Network, Page, QueueFilter, SocialLinks
 from lucien.voice.dates import duration
 from lucien.voice.markup import b, code, i, plural
 from lucien.voice.markup import name as person
@@ -15,7 +14,6 @@ from lucien.voice.message import Message, columns, keyboard
 from lucien.voice.providers import words
 from lucien.voice.providers.base import Listing, Provider
 
-QueueFilter = Literal["waiting", "ready", "done", "failed"]
 QUEUE_FILTERS: tuple[tuple[str, str], ...] = (
     ("waiting", "En espera"),
     ("ready", "Listas"),

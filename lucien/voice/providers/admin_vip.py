@@ -11,7 +11,15 @@ from aiogram.types import InlineKeyboardButton
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminSection as S
 from lucien.callbacks import IssueCB
-from lucien.voice.data import Page, PlanCard, PlanDraft, SubscriptionCard, TokenCard
+from lucien.voice.data import (
+    Page,
+    PlanCard,
+    PlanDraft,
+    SubFilter,
+    SubscriptionCard,
+    TokenCard,
+    TokenFilter,
+)
 from lucien.voice.limits import TEXT_LIMIT, chunk_blocks
 from lucien.voice.markup import b, code, esc, i, label_value, money, number, plural
 from lucien.voice.markup import name as person
@@ -19,8 +27,6 @@ from lucien.voice.message import Alert, Message, button, columns, keyboard
 from lucien.voice.providers.admin_payments import stars
 from lucien.voice.providers.base import Listing, Provider
 
-TokenFilter = Literal["unused", "used", "expired", "revoked"]
-SubFilter = Literal["active", "expiring", "expired"]
 PlanField = Literal["name", "days", "price", "currency", "stars"]
 
 TOKEN_FILTERS: tuple[tuple[str, str], ...] = (
