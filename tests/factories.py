@@ -20,6 +20,7 @@ from lucien.access.plans import create_plan
 from lucien.access.users import TelegramIdentity, touch_user
 from lucien.db.models import (
     AdminGrant,
+    Invitation,
     JobRun,
     Package,
     Payment,
@@ -69,6 +70,18 @@ async def make_plan(runtime: Runtime, name: str = "Mensual", days: int = 30) -> 
 async def make_invitation(runtime: Runtime, plan_id: int, **kwargs: Any) -> Issued:
     async with runtime.sessions.begin() as session:
         return (await issue(session, plan_id, **kwargs))[0]
+
+
+async def expire_invitation(
+    runtime: Runtime, invitation_id: int, ago: timedelta = timedelta(minutes=1)
+) -> None:
+    """Move an invitation's redeem-by deadline into the past (unused, now expired)."""
+    async with runtime.sessions.begin() as session:
+        await session.execute(
+            update(Invitation)
+            .where(Invitation.id == invitation_id)
+            .values(redeem_by=utcnow() - ago)
+        )
 
 
 async def add_user(

@@ -9,7 +9,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from lucien.access.invitations import revoke
 from lucien.access.plans import set_active
@@ -27,7 +27,7 @@ from tests.access_support import (
     subscription_of,
 )
 from tests.conftest import Backend, Harness
-from tests.factories import configure, make_invitation, make_plan
+from tests.factories import configure, expire_invitation, make_invitation, make_plan
 
 
 def _cli(
@@ -224,12 +224,7 @@ async def test_each_failure_has_its_own_answer(app: Harness, ana: TgUser) -> Non
             ).scalar_one(),
         )  # never a used one
     expired = await make_invitation(app.runtime, plan.id)
-    async with app.runtime.sessions.begin() as session:
-        await session.execute(
-            update(Invitation)
-            .where(Invitation.id == expired.id)
-            .values(redeem_by=utcnow() - timedelta(minutes=1))
-        )
+    await expire_invitation(app.runtime, expired.id)
     inactive = await make_invitation(app.runtime, other_plan.id)
     async with app.runtime.sessions.begin() as session:
         await set_active(session, other_plan.id, False)

@@ -16,7 +16,14 @@ from lucien.telegram.double import TgUser
 from tests.access_support import HOSTILE, calls, count, rows, shows_hostile_name
 from tests.admin_support import add_personal_link, audit_of, cb, snapshot, statements
 from tests.conftest import Harness
-from tests.factories import VIP, add_subscription, configure, make_invitation, make_plan
+from tests.factories import (
+    VIP,
+    add_subscription,
+    configure,
+    expire_invitation,
+    make_invitation,
+    make_plan,
+)
 
 DEEP_LINK = re.compile(r"https://t\.me/LucienBot\?start=([A-Za-z0-9_-]{32})")
 
@@ -144,12 +151,7 @@ async def test_token_lists_filters_and_pages(app: Harness, owner: TgUser, ana: T
     used = await make_invitation(app.runtime, plan.id)
     await app.send(app.updates.command(ana, "start", used.token))
     expired = await make_invitation(app.runtime, plan.id)
-    async with app.runtime.sessions.begin() as session:
-        await session.execute(
-            update(Invitation)
-            .where(Invitation.id == expired.id)
-            .values(redeem_by=utcnow() - timedelta(days=1))
-        )
+    await expire_invitation(app.runtime, expired.id, ago=timedelta(days=1))
 
     await _open(app, owner)
     await app.press(owner, label="Invitaciones")
