@@ -65,7 +65,7 @@ class Ticket:
     first_attempt_at: datetime | None = None
     #: NEW in Redis only: the database's done marks must still be consulted.
     unverified: bool = False
-    #: Answers to the reads sent along with a Redis claim (``lucien.cache.serving``).
+    #: Answers to the reads sent along with the claim (``lucien.cache.serving``).
     prefetched: Mapping[tuple[Any, ...], Any] | None = None
 
 
@@ -128,19 +128,29 @@ async def check_done_mark(session: AsyncSession) -> None:
         raise AlreadyDone(update_id)
 
 
-#: Read commands a claim may carry to Redis in its round trip (see ``lucien.cache``).
-Reads = Sequence[tuple[Any, ...]]
+@dataclass(frozen=True)
+class DatabaseRead:
+    """A read the database claim carries in its transaction (the embedded default's
+    counterpart of a Redis read riding on the claim): ``command`` is what the reader asks
+    ``lucien.cache.take_prefetched`` for, the answer being the statement's rows."""
+
+    command: tuple[Any, ...]
+    statement: Any
+    params: Mapping[str, Any]
+
+
+#: Reads a claim may carry: Redis commands in the Redis claim's round trip (see
+#: ``lucien.cache``), ``DatabaseRead`` in the database claim's transaction.
+Reads = Sequence[tuple[Any, ...] | DatabaseRead]
+#: Redis commands a completion carries (cache writes the update deferred).
+Writes = Sequence[tuple[Any, ...]]
 
 
 class UpdateLedger(Protocol):
     async def claim(self, update_id: int, reads: Reads = ()) -> Ticket: ...
-    async def complete(self, update_id: int, writes: Reads = ()) -> None: ...
+    async def complete(self, update_id: int, writes: Writes = ()) -> None: ...
     async def release(self, update_id: int) -> None: ...
     async def forget(self, update_id: int) -> None: ...
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
 
 
 @cache
@@ -160,11 +170,17 @@ class DatabaseLedger:
         self.lease = timedelta(seconds=lease_seconds)
 
     async def claim(self, update_id: int, reads: Reads = ()) -> Ticket:
-        """``reads`` are Redis commands; a database claim has none to carry."""
+        """Claim; a first attempt also runs the ``DatabaseRead`` among ``reads`` in the
+        claim's transaction (Redis commands have nothing to go to here).
+
+        On the session's connection with statements built once: the ORM's execution path
+        cost more than the statements, and a read riding here spares the update a
+        transaction of its own (on SQLite a ``BEGIN IMMEDIATE`` and a pool checkout)."""
         now = utcnow()
         async with self.sessions.begin() as session:
-            inserted = await session.execute(
-                _ledger_statement(_dialect(session), "claim"),
+            connection = await session.connection()
+            inserted = await connection.execute(
+                _ledger_statement(connection.dialect.name, "claim"),
                 {
                     "update_id": update_id,
                     "status": "processing",
@@ -174,7 +190,12 @@ class DatabaseLedger:
                 },
             )
             if rowcount(inserted) == 1:
-                return Ticket(Claim.NEW, 1, now)
+                prefetched = {
+                    read.command: (await connection.execute(read.statement, read.params)).all()
+                    for read in reads
+                    if isinstance(read, DatabaseRead)
+                }
+                return Ticket(Claim.NEW, 1, now, prefetched=prefetched or None)
             # Tried before: take it over if that attempt failed or its lease ran out.
             taken = (
                 await session.execute(
@@ -209,13 +230,14 @@ class DatabaseLedger:
             )
         return status == "done"
 
-    async def complete(self, update_id: int, writes: Reads = ()) -> None:
+    async def complete(self, update_id: int, writes: Writes = ()) -> None:
         # An upsert: the claim may have been made in Redis, which then failed. ``writes``
         # are Redis commands: without Redis there is nothing to send them to.
         now = utcnow()
         async with self.sessions.begin() as session:
-            await session.execute(
-                _ledger_statement(_dialect(session), "complete"),
+            connection = await session.connection()
+            await connection.execute(
+                _ledger_statement(connection.dialect.name, "complete"),
                 {
                     "update_id": update_id,
                     "status": "done",
@@ -298,10 +320,11 @@ class RedisLedger:
             f"{now.timestamp():.3f}",
         )
         prefetched: dict[tuple[Any, ...], Any] | None = None
-        if reads:
+        commands = [r for r in reads if not isinstance(r, DatabaseRead)]
+        if commands:
             async with self.redis.pipeline(transaction=False) as pipe:
                 pipe.eval(*claim)
-                for command in reads:
+                for command in commands:
                     pipe.execute_command(*command)
                 answers = await pipe.execute(raise_on_error=False)
             if isinstance(answers[0], Exception):
@@ -309,7 +332,7 @@ class RedisLedger:
             (status, attempt, first), rest = answers[0], answers[1:]
             # A read that failed is simply not served: the reader asks Redis itself.
             prefetched = {
-                c: a for c, a in zip(reads, rest, strict=True) if not isinstance(a, Exception)
+                c: a for c, a in zip(commands, rest, strict=True) if not isinstance(a, Exception)
             }
         else:
             status, attempt, first = await self.redis.eval(*claim)
@@ -321,7 +344,7 @@ class RedisLedger:
             Claim.NEW, int(attempt), first_at, unverified=self.verify, prefetched=prefetched
         )
 
-    async def complete(self, update_id: int, writes: Reads = ()) -> None:
+    async def complete(self, update_id: int, writes: Writes = ()) -> None:
         """Mark done; ``writes`` (cache writes the update deferred) ride along."""
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.set(self._key(update_id), "done", ex=int(DONE_TTL.total_seconds()))
@@ -367,7 +390,7 @@ class FallbackLedger:
             self._used[update_id] = self.fallback
             return await self.fallback.claim(update_id)
 
-    async def complete(self, update_id: int, writes: Reads = ()) -> None:
+    async def complete(self, update_id: int, writes: Writes = ()) -> None:
         ledger = self._used.pop(update_id, self.primary)
         if ledger is self.primary:
             try:

@@ -27,7 +27,7 @@ from aiogram.types import Update
 from pydantic import ValidationError
 
 from lucien.bot.dispatcher import shared_dispatcher
-from lucien.bot.storage import DatabaseStorage
+from lucien.bot.storage import DatabaseStorage, fsm_read
 from lucien.bot.storage_fallback import FallbackStorage
 from lucien.bot.storage_journal import JournaledStorage
 from lucien.bot.storage_scope import use_storage
@@ -38,6 +38,7 @@ from lucien.ledger import (
     AlreadyDone,
     Claim,
     DatabaseLedger,
+    DatabaseRead,
     FallbackLedger,
     RedisLedger,
     Ticket,
@@ -148,25 +149,29 @@ def storage_for(runtime: Runtime) -> BaseStorage:
     return FallbackStorage(primary, database)
 
 
-def usual_reads(runtime: Runtime, update: Update) -> list[tuple[Any, ...]]:
-    """The Redis reads a person's update makes before its handler: its FSM state, the
-    configuration and role cache, its variant memory — sent with the ledger claim."""
-    if runtime.redis() is None:
-        return []
-    from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
+def usual_reads(runtime: Runtime, update: Update) -> list[tuple[Any, ...] | DatabaseRead]:
+    """The reads a person's update makes before its handler, sent with the ledger claim.
 
-    from lucien.voice import RedisVariantHistory
+    With Redis: its FSM state, the configuration and role cache, its variant memory, in
+    the claim's round trip. Without: its FSM record, in the database claim's transaction
+    (the rest is read in the context middleware's transaction anyway)."""
+    from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 
     context = UserContextMiddleware.resolve_event_context(update)
     user = context.user
     if user is None or user.is_bot:
         return []
-    reads: list[tuple[Any, ...]] = []
     fsm = shared_dispatcher().fsm.resolve_event_context(runtime.bot, {"event_context": context})
+    redis = runtime.redis()
+    if redis is None:
+        return [] if fsm is None else [fsm_read(fsm.key)]
+    from lucien.voice import RedisVariantHistory
+
+    reads: list[tuple[Any, ...] | DatabaseRead] = []
     if fsm is not None:
         reads.append(("GET", _fsm_keys(runtime).build(fsm.key, "state")))
     reads.append(runtime.cache().lookup_command(user.id))
-    history = RedisVariantHistory(runtime.redis(), prefix=runtime.settings.redis_prefix)  # type: ignore[arg-type]
+    history = RedisVariantHistory(redis, prefix=runtime.settings.redis_prefix)
     reads.append(("HGETALL", history.key(user.id)))
     return reads
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from redis.asyncio import Redis
+from sqlalchemy import text
 
 from lucien.ledger import (
     AlreadyDone,
@@ -153,3 +154,40 @@ async def test_a_completion_no_store_takes_is_logged_and_answered_200(
     assert response.status_code == 200 and response.json()["outcome"] == "handled"
     assert "no ledger took the done mark" in caplog.text
     assert len(app.double.sent_messages(ana.id)) == 1
+
+
+async def test_the_database_claim_carries_the_fsm_read(runtime: Runtime) -> None:
+    """Without Redis the claim's transaction reads the FSM record the update will ask for;
+    the storage serves that answer once, and a write in between is never answered stale."""
+    from aiogram.fsm.storage.base import StorageKey
+
+    from lucien.bot.storage import DatabaseStorage, fsm_read
+    from lucien.cache import serving
+
+    key = StorageKey(bot_id=1, chat_id=5, user_id=5)
+    storage = DatabaseStorage(runtime.sessions)
+    await storage.set_state(key, "Wizard:step")
+    ledger = DatabaseLedger(runtime.sessions, lease_seconds=60)
+    ticket = await ledger.claim(301, [fsm_read(key), ("GET", "a redis read: not for here")])
+    assert ticket.claim is Claim.NEW and ticket.prefetched is not None
+    assert list(ticket.prefetched) == [fsm_read(key).command]
+    with serving(ticket.prefetched):
+        await storage.set_state(key, "Wizard:other")  # after the claim read it
+        assert await storage.get_state(key) == "Wizard:other"  # the write dropped the answer
+    ticket = await ledger.claim(302, [fsm_read(key)])
+    with serving(ticket.prefetched):
+        await storage.set_data(key, {"n": 1})  # the state read still comes from the claim
+        async with runtime.sessions.begin() as session:  # a change the claim did not see
+            await session.execute(text("UPDATE fsm_states SET state = 'Wizard:later'"))
+        assert await storage.get_state(key) == "Wizard:later"  # set_data dropped it too
+    ticket = await ledger.claim(303, [fsm_read(key)])
+    async with runtime.sessions.begin() as session:
+        await session.execute(text("UPDATE fsm_states SET state = 'Wizard:last'"))
+    with serving(ticket.prefetched):
+        assert await storage.get_state(key) == "Wizard:later"  # served from the claim, once
+        assert await storage.get_state(key) == "Wizard:last"  # then read again
+    # A busy or repeated claim carries nothing: a redelivery reads afresh.
+    assert (await ledger.claim(303, [fsm_read(key)])).prefetched is None
+    await ledger.release(303)
+    retaken = await ledger.claim(303, [fsm_read(key)])
+    assert retaken.attempt == 2 and retaken.prefetched is None
