@@ -142,8 +142,51 @@ class DatabaseRead:
 #: Reads a claim may carry: Redis commands in the Redis claim's round trip (see
 #: ``lucien.cache``), ``DatabaseRead`` in the database claim's transaction.
 Reads = Sequence[tuple[Any, ...] | DatabaseRead]
-#: Redis commands a completion carries (cache writes the update deferred).
-Writes = Sequence[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class DatabaseWrite:
+    """A write that waits for the database ledger's completion and rides in its
+    transaction (the embedded default's counterpart of a cache write riding with the Redis
+    done mark): ``params`` is one row's parameters, or a list of rows (executemany)."""
+
+    statement: Any
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+
+
+#: What a completion carries: Redis commands (cache writes the update deferred) to the
+#: Redis done mark, ``DatabaseWrite`` into the database completion's transaction.
+Writes = Sequence[tuple[Any, ...] | DatabaseWrite]
+
+_carried: ContextVar[list[DatabaseWrite] | None] = ContextVar("lucien_carried", default=None)
+
+
+@contextmanager
+def carrying(ledger: UpdateLedger) -> Iterator[None]:
+    """While an update runs on the database ledger alone, ``carry`` holds its writes for
+    the completion (with Redis in front the done mark goes to Redis: nothing is held)."""
+    token = _carried.set([] if isinstance(ledger, DatabaseLedger) else None)
+    try:
+        yield
+    finally:
+        _carried.reset(token)
+
+
+def carry(write: DatabaseWrite) -> bool:
+    """Hold ``write`` for the completion's transaction; False when none is coming (the
+    caller then writes at once). A failed update's held writes are dropped, like its
+    deferred cache writes."""
+    held = _carried.get()
+    if held is not None:
+        held.append(write)
+    return held is not None
+
+
+def take_carried() -> list[DatabaseWrite]:
+    """The held writes, handed over once (a second completion finds none)."""
+    held = _carried.get() or []
+    taken, held[:] = held[:], []
+    return taken
 
 
 class UpdateLedger(Protocol):
@@ -231,11 +274,25 @@ class DatabaseLedger:
         return status == "done"
 
     async def complete(self, update_id: int, writes: Writes = ()) -> None:
-        # An upsert: the claim may have been made in Redis, which then failed. ``writes``
-        # are Redis commands: without Redis there is nothing to send them to.
+        """Mark done (an upsert: the claim may have been made in Redis, which then failed);
+        the ``DatabaseWrite`` among ``writes`` ride in the same transaction — on SQLite a
+        write transaction fewer per update. Redis commands have nothing to go to here."""
+        carried = [w for w in writes if isinstance(w, DatabaseWrite)]
+        if carried:
+            try:
+                await self._complete(update_id, carried)
+                return
+            except Exception:
+                # What rides is a nicety (the variant memory): never lose the done mark to it.
+                log.warning("update %s: writes carried by the completion failed", update_id)
+        await self._complete(update_id, ())
+
+    async def _complete(self, update_id: int, carried: Sequence[DatabaseWrite]) -> None:
         now = utcnow()
         async with self.sessions.begin() as session:
             connection = await session.connection()
+            for write in carried:
+                await connection.execute(write.statement, write.params)  # type: ignore[arg-type]
             await connection.execute(
                 _ledger_statement(connection.dialect.name, "complete"),
                 {
@@ -350,7 +407,8 @@ class RedisLedger:
             pipe.set(self._key(update_id), "done", ex=int(DONE_TTL.total_seconds()))
             pipe.delete(self._attempts_key(update_id))
             for command in writes:
-                pipe.execute_command(*command)
+                if not isinstance(command, DatabaseWrite):  # none comes: see ``carrying``
+                    pipe.execute_command(*command)
             answers = await pipe.execute(raise_on_error=False)
         for answer in answers[:2]:  # a failed cache write is only a later miss
             if isinstance(answer, Exception):

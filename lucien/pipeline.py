@@ -43,6 +43,8 @@ from lucien.ledger import (
     RedisLedger,
     Ticket,
     UpdateLedger,
+    carrying,
+    take_carried,
     verify_done_mark,
 )
 from lucien.runtime import Runtime
@@ -191,7 +193,7 @@ def _exhausted(runtime: Runtime, ticket: Ticket, *, failed_now: bool) -> bool:
 async def _settle(ledger: UpdateLedger, update_id: int) -> None:
     """Mark done; a completion that no store takes is logged, never turned into a re-run."""
     try:
-        await ledger.complete(update_id, take_deferred())
+        await ledger.complete(update_id, [*take_deferred(), *take_carried()])
     except Exception:
         log.exception(
             "update %s: its work is done but no ledger took the done mark; answering 200 "
@@ -244,7 +246,7 @@ async def process_update(runtime: Runtime, update: Update, *, replaying: bool = 
     if _exhausted(runtime, ticket, failed_now=False):
         # Earlier attempts never reported back (a crash, a timeout) or it is too old.
         return await _set_aside(runtime, ledger, update, ticket, "earlier attempts did not finish")
-    with journal_for(update_id, runtime.sessions) as journal, deferring():
+    with journal_for(update_id, runtime.sessions) as journal, deferring(), carrying(ledger):
         if ticket.attempt == 1 and not replaying:
             journal.previous = {}  # a first attempt has nothing to replay: no read
         return await _run(runtime, ledger, update, ticket, journal)

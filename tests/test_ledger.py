@@ -7,15 +7,19 @@ from datetime import timedelta
 
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import text
+from sqlalchemy import insert, text
 
 from lucien.ledger import (
     AlreadyDone,
     Claim,
     DatabaseLedger,
+    DatabaseWrite,
     FallbackLedger,
     RedisLedger,
+    carry,
+    carrying,
     check_done_mark,
+    take_carried,
     verify_done_mark,
 )
 from lucien.pipeline import ledger_for
@@ -191,3 +195,39 @@ async def test_the_database_claim_carries_the_fsm_read(runtime: Runtime) -> None
     await ledger.release(303)
     retaken = await ledger.claim(303, [fsm_read(key)])
     assert retaken.attempt == 2 and retaken.prefetched is None
+
+
+async def test_the_database_completion_carries_held_writes(runtime: Runtime) -> None:
+    """On the database ledger alone, writes held during the update (the variant memory)
+    commit with the done mark; one that fails never costs the done mark; a failed update
+    drops them; with Redis in front nothing is held (the done mark goes to Redis)."""
+    from lucien.db.models import VoiceHistory, utcnow
+    from lucien.voice import DatabaseVariantHistory
+
+    history = DatabaseVariantHistory(runtime.sessions)
+    ledger = DatabaseLedger(runtime.sessions, lease_seconds=60)
+    assert (await ledger.claim(401)).claim is Claim.NEW
+    with carrying(ledger):
+        await history.save(9, {"a.b": [1, 0]})
+        assert await history.load(9) == {}  # held, not written yet
+        await ledger.complete(401, take_carried())
+    assert await history.load(9) == {"a.b": [1, 0]}
+    assert await ledger.is_done(401)
+
+    bad = insert(VoiceHistory).values(user_id=9, message_key=None, recent="", updated_at=utcnow())
+    assert (await ledger.claim(402)).claim is Claim.NEW
+    with carrying(ledger):
+        await history.save(9, {"c.d": [2]})
+        assert carry(DatabaseWrite(bad, {}))
+        await ledger.complete(402, take_carried())
+    assert await ledger.is_done(402)  # the failing write rolled back, the done mark kept
+    assert await history.load(9) == {"a.b": [1, 0]}
+
+    with carrying(ledger):
+        await history.save(9, {"e.f": [0]})
+    assert await history.load(9) == {"a.b": [1, 0]}  # the update never completed
+    assert not carry(DatabaseWrite(bad, {}))  # outside an update: written at once
+    if runtime.redis() is not None:
+        with carrying(ledger_for(runtime)):
+            await history.save(9, {"g.h": [1]})
+        assert (await history.load(9))["g.h"] == [1]
