@@ -5,7 +5,8 @@ it, so a frozen Lambda or a scaled-down Railway replica never holds a server con
 and a small ``max_connections`` is enough. SQLite has no server to hold connections on:
 its engine keeps a few open (``SQLITE_POOL``), because opening one — a file, a thread for
 aiosqlite and four PRAGMAs — cost more than the rest of a warm ``/start`` on SQLite
-(CPU per update 52.5 → 33.4 ms in bench/load.py). asyncpg's statement cache is off and
+(CPU per update 52.5 → 33.4 ms in bench/load.py), and its statements go to aiosqlite's
+thread in one hop each (``lucien.db.sqlite_driver``). asyncpg's statement cache is off and
 prepared statements get unique names so a transaction-pooling PgBouncer never mixes them
 between clients.
 """
@@ -50,6 +51,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     else:
         # Concurrent writers wait for the lock instead of failing at once.
         connect_args = {"timeout": 30}
+        if "+aiosqlite" in url:  # one thread hop per statement (lucien.db.sqlite_driver)
+            from lucien.db.sqlite_driver import one_hop_dbapi
+
+            kwargs.setdefault("module", one_hop_dbapi())
     # hide_parameters: a failing statement's message never carries a person's data into logs.
     kwargs.setdefault("hide_parameters", True)
     if dialect_of(url) == "sqlite" and ":memory:" not in url and "mode=memory" not in url:

@@ -1,0 +1,129 @@
+"""aiosqlite as SQLAlchemy drives it, with one thread hop per statement instead of four.
+
+aiosqlite runs each sqlite3 call on the connection's own thread: the caller queues it and
+waits for the thread to hand the answer back to the event loop. SQLAlchemy's adapter makes
+a call per cursor step — create, execute, fetch the rows, close — so a statement cost four
+such hops, each a queue put, a thread wake-up and a loop wake-up (~70 µs of CPU apiece on
+the 2-core machine; a warm ``/start`` sends about fifteen statements on SQLite). Here the
+cursor does all four in one function on that thread and keeps what SQLAlchemy reads after
+(the rows, ``description``, ``rowcount``, ``lastrowid``). A rollback with no transaction
+open (the pool's reset of a connection whose transaction committed) is not sent at all.
+
+Only what SQLite's blocking work sees changes: the statements, their order, the locks
+(``BEGIN IMMEDIATE``, the busy timeout) and the errors are sqlite3's own, raised through
+the adapter's usual translation. ``lucien.db.engine`` hands it to SQLAlchemy as the
+dialect's DBAPI module (``module=``); the dialect is still ``sqlite+aiosqlite``.
+"""
+
+from __future__ import annotations
+
+import collections
+import sqlite3
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+from sqlalchemy.util import EMPTY_DICT, await_only
+
+#: What a statement leaves behind: description, rows, rowcount, lastrowid.
+_Outcome = tuple[Any, list[Any], int, int | None]
+
+
+def _run(raw: sqlite3.Connection, many: bool, operation: str, parameters: Any) -> _Outcome:
+    """On the connection's thread: the whole statement, cursor to close."""
+    cursor = raw.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        description = cursor.description
+        rows = cursor.fetchall() if description else []
+        return description, rows, cursor.rowcount, cursor.lastrowid
+    finally:
+        cursor.close()
+
+
+class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
+    """A buffered cursor whose statement runs in one hop to aiosqlite's thread."""
+
+    __slots__ = ("_description", "_lastrowid", "_rowcount")
+
+    def __init__(self, adapt_connection: Any) -> None:  # no aiosqlite cursor: no hop
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = None  # type: ignore[assignment]
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> int:
+        return self._lastrowid  # type: ignore[return-value]
+
+    async def _one_hop(self, many: bool, operation: Any, parameters: Any) -> None:
+        connection = self._connection
+        async with self._adapt_connection._execute_mutex:
+            outcome: _Outcome = await connection._execute(
+                _run, connection._conn, many, operation, parameters
+            )
+        self._description, rows, self._rowcount, self._lastrowid = outcome
+        self._rows = collections.deque(rows)
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        try:
+            return await_only(self._one_hop(False, operation, parameters))
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        try:
+            return await_only(self._one_hop(True, operation, seq_of_parameters))
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+
+    async def _async_soft_close(self) -> None:
+        return None  # nothing open on the thread
+
+    def close(self) -> None:
+        self._rows.clear()
+
+
+class OneHopConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = OneHopCursor
+
+    def rollback(self) -> None:
+        # The pool resets every returned connection with a rollback; after a commit there
+        # is nothing to roll back, and asking sqlite3 so costs no hop.
+        raw = self._connection._connection
+        if raw is not None and not raw.in_transaction:
+            return
+        super().rollback()
+
+
+class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
+        adapted = super().connect(*arg, **kw)
+        return OneHopConnection(self, adapted._connection)
+
+
+def one_hop_dbapi() -> OneHopDBAPI:
+    """The module to hand ``create_async_engine(..., module=…)`` for ``sqlite+aiosqlite``."""
+    return OneHopDBAPI(aiosqlite, sqlite3)

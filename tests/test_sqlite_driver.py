@@ -1,0 +1,93 @@
+"""The one-hop aiosqlite cursor (``lucien.db.sqlite_driver``) answers as the stock one does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from lucien.db.engine import create_engine
+from lucien.db.sqlite_driver import OneHopConnection
+
+
+async def test_statements_rows_counts_and_errors(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path}/one.db")
+    hops: list[str] = []
+    try:
+        async with engine.begin() as conn:
+            raw = await conn.get_raw_connection()
+            assert isinstance(raw.dbapi_connection, OneHopConnection)
+            aio: Any = raw.driver_connection
+            real = aio._execute
+
+            async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+                hops.append(getattr(fn, "__name__", "?"))
+                return await real(fn, *args, **kwargs)
+
+            aio._execute = counted
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)"))
+            inserted = await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
+            assert inserted.rowcount == 1 and inserted.lastrowid == 1
+            many = await conn.execute(
+                text("INSERT INTO t (v) VALUES (:v)"), [{"v": "b"}, {"v": "c"}]
+            )
+            assert many.rowcount == 2
+            ignored = await conn.execute(
+                text("INSERT INTO t (v) VALUES ('a') ON CONFLICT DO NOTHING")
+            )
+            assert ignored.rowcount == 0
+            returned = await conn.execute(text("UPDATE t SET v = v || '!' RETURNING id, v"))
+            assert sorted(returned.all()) == [(1, "a!"), (2, "b!"), (3, "c!")]
+            result = await conn.execute(
+                text("SELECT id, v FROM t WHERE id > :n ORDER BY id"), {"n": 1}
+            )
+            assert list(result.keys()) == ["id", "v"] and result.all() == [(2, "b!"), (3, "c!")]
+            assert hops == ["_run"] * 6  # one hop per statement, executemany included
+            with pytest.raises(IntegrityError):
+                await conn.execute(text("INSERT INTO t (v) VALUES ('a!')"))
+            with pytest.raises(OperationalError):
+                await conn.execute(text("SELECT nope FROM t"))
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 3
+    finally:
+        await engine.dispose()
+
+
+async def test_a_rollback_undoes_and_a_committed_connection_is_not_rolled_back(
+    tmp_path: Path,
+) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path}/two.db")
+    sent: list[str] = []
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (v TEXT)"))
+        async with engine.connect() as conn:
+            await conn.execute(text("INSERT INTO t VALUES ('x')"))
+            await conn.rollback()
+            aio: Any = (await conn.get_raw_connection()).driver_connection
+            real = aio._execute
+
+            async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+                sent.append(getattr(fn, "__name__", "?"))
+                return await real(fn, *args, **kwargs)
+
+            aio._execute = counted
+        assert sent == []  # returned to the pool after the rollback: no second one sent
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+            await conn.execute(text("INSERT INTO t VALUES ('y')"))
+        # closed without a commit: the pool's reset rolled it back
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+    finally:
+        await engine.dispose()
+
+
+def test_only_the_aiosqlite_driver_gets_it(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path}/three.db")
+    assert type(engine.dialect.loaded_dbapi).__name__ == "OneHopDBAPI"
+    pg = create_engine("postgresql://u@127.0.0.1:1/x")
+    assert type(pg.dialect.loaded_dbapi).__name__ != "OneHopDBAPI"
