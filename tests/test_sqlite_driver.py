@@ -91,3 +91,35 @@ def test_only_the_aiosqlite_driver_gets_it(tmp_path: Path) -> None:
     assert type(engine.dialect.loaded_dbapi).__name__ == "OneHopDBAPI"
     pg = create_engine("postgresql://u@127.0.0.1:1/x")
     assert type(pg.dialect.loaded_dbapi).__name__ != "OneHopDBAPI"
+
+
+async def test_the_write_lock_is_taken_with_the_first_statement(tmp_path: Path) -> None:
+    """``BEGIN IMMEDIATE`` rides with the transaction's first statement: from then on a
+    second writer waits (here: fails at once), so conditional updates stay atomic."""
+    import sqlite3
+
+    engine = create_engine(f"sqlite:///{tmp_path}/four.db")
+    path = f"{tmp_path}/four.db"
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (v TEXT)"))
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        async with engine.begin() as conn:
+            other.execute("BEGIN IMMEDIATE")  # nothing sent yet: the lock is free
+            other.execute("ROLLBACK")
+            await conn.execute(text("SELECT count(*) FROM t"))  # a read, yet it locks
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+            await conn.execute(text("INSERT INTO t VALUES ('x')"))
+        other.execute("BEGIN IMMEDIATE")  # committed: free again
+        assert other.execute("SELECT count(*) FROM t").fetchone() == (1,)
+        other.execute("ROLLBACK")
+        async with engine.begin() as conn:  # a transaction that sends nothing commits nothing
+            pass
+        async with engine.connect() as conn:
+            await conn.execute(text("INSERT INTO t VALUES ('y')"))
+            await conn.rollback()
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 1
+        other.close()
+    finally:
+        await engine.dispose()

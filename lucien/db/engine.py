@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import AsyncAdaptedQueuePool, NullPool
 
+from lucien.db.sqlite_driver import OneHopConnection, one_hop_dbapi
 from lucien.db.url import dialect_of, normalize_database_url, ssl_from_url
 
 #: Kept-open SQLite connections: writers queue on SQLite's lock anyway, so a few suffice;
@@ -52,8 +53,6 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # Concurrent writers wait for the lock instead of failing at once.
         connect_args = {"timeout": 30}
         if "+aiosqlite" in url:  # one thread hop per statement (lucien.db.sqlite_driver)
-            from lucien.db.sqlite_driver import one_hop_dbapi
-
             kwargs.setdefault("module", one_hop_dbapi())
     # hide_parameters: a failing statement's message never carries a person's data into logs.
     kwargs.setdefault("hide_parameters", True)
@@ -83,7 +82,12 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_on_begin(conn: Any) -> None:
     # BEGIN IMMEDIATE takes the write lock up front: two transactions never both read a
     # row and then race to write it, which makes conditional updates safe on SQLite too.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # The one-hop driver sends it with the transaction's first statement, before it.
+    dbapi_connection = conn.connection.dbapi_connection
+    if isinstance(dbapi_connection, OneHopConnection):
+        dbapi_connection.begin("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: AsyncEngine, **kwargs: Any) -> async_sessionmaker[AsyncSession]:

@@ -33,10 +33,15 @@ from sqlalchemy.util import EMPTY_DICT, await_only
 _Outcome = tuple[Any, list[Any], int, int | None]
 
 
-def _run(raw: sqlite3.Connection, many: bool, operation: str, parameters: Any) -> _Outcome:
-    """On the connection's thread: the whole statement, cursor to close."""
+def _run(
+    raw: sqlite3.Connection, begin: str | None, many: bool, operation: str, parameters: Any
+) -> _Outcome:
+    """On the connection's thread: the transaction's ``BEGIN`` if it is still to be sent,
+    then the whole statement, cursor to close."""
     cursor = raw.cursor()
     try:
+        if begin is not None:
+            cursor.execute(begin)
         if many:
             cursor.executemany(operation, parameters)
         elif parameters is None:
@@ -78,10 +83,12 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         return self._lastrowid  # type: ignore[return-value]
 
     async def _one_hop(self, many: bool, operation: Any, parameters: Any) -> None:
+        adapted: OneHopConnection = self._adapt_connection  # type: ignore[assignment]
         connection = self._connection
-        async with self._adapt_connection._execute_mutex:
+        async with adapted._execute_mutex:
+            begin, adapted.pending_begin = adapted.pending_begin, None
             outcome: _Outcome = await connection._execute(
-                _run, connection._conn, many, operation, parameters
+                _run, connection._conn, begin, many, operation, parameters
             )
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows)
@@ -106,12 +113,28 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("pending_begin",)
     _cursor_cls = OneHopCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        #: A ``BEGIN …`` the transaction's first statement sends in its own hop
+        #: (``lucien.db.engine``'s begin hook): a hop and an execution fewer per transaction.
+        self.pending_begin: str | None = None
+
+    def begin(self, statement: str) -> None:
+        self.pending_begin = statement
+
+    def commit(self) -> None:
+        if self.pending_begin is not None:  # nothing was sent: nothing to commit
+            self.pending_begin = None
+            return
+        super().commit()
 
     def rollback(self) -> None:
         # The pool resets every returned connection with a rollback; after a commit there
         # is nothing to roll back, and asking sqlite3 so costs no hop.
+        self.pending_begin = None
         raw = self._connection._connection
         if raw is not None and not raw.in_transaction:
             return
