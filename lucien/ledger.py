@@ -37,6 +37,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from lucien.db.engine import statementwise
 from lucien.db.models import ProcessedUpdate, utcnow
 from lucien.db.results import rowcount
 from lucien.db.upsert import insert_ignore, upsert
@@ -140,22 +141,22 @@ class DatabaseRead:
 
 
 #: Reads a claim may carry: Redis commands in the Redis claim's round trip (see
-#: ``lucien.cache``), ``DatabaseRead`` in the database claim's transaction.
+#: ``lucien.cache``), ``DatabaseRead`` right after the database claim, on its connection.
 Reads = Sequence[tuple[Any, ...] | DatabaseRead]
 
 
 @dataclass(frozen=True)
 class DatabaseWrite:
-    """A write that waits for the database ledger's completion and rides in its
-    transaction (the embedded default's counterpart of a cache write riding with the Redis
-    done mark): ``params`` is one row's parameters, or a list of rows (executemany)."""
+    """A write that waits for the database ledger's completion and is sent just before
+    its done mark (the embedded default's counterpart of a cache write riding with the
+    Redis done mark): ``params`` is one row's parameters, or a list of rows (executemany)."""
 
     statement: Any
     params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
 
 
 #: What a completion carries: Redis commands (cache writes the update deferred) to the
-#: Redis done mark, ``DatabaseWrite`` into the database completion's transaction.
+#: Redis done mark, ``DatabaseWrite`` to the database completion.
 Writes = Sequence[tuple[Any, ...] | DatabaseWrite]
 
 _carried: ContextVar[list[DatabaseWrite] | None] = ContextVar("lucien_carried", default=None)
@@ -173,7 +174,7 @@ def carrying(ledger: UpdateLedger) -> Iterator[None]:
 
 
 def carry(write: DatabaseWrite) -> bool:
-    """Hold ``write`` for the completion's transaction; False when none is coming (the
+    """Hold ``write`` for the completion; False when none is coming (the
     caller then writes at once). A failed update's held writes are dropped, like its
     deferred cache writes."""
     held = _carried.get()
@@ -213,15 +214,18 @@ class DatabaseLedger:
         self.lease = timedelta(seconds=lease_seconds)
 
     async def claim(self, update_id: int, reads: Reads = ()) -> Ticket:
-        """Claim; a first attempt also runs the ``DatabaseRead`` among ``reads`` in the
-        claim's transaction (Redis commands have nothing to go to here).
+        """Claim; a first attempt also runs the ``DatabaseRead`` among ``reads`` on the
+        claim's connection (Redis commands have nothing to go to here).
 
         On the session's connection with statements built once: the ORM's execution path
         cost more than the statements, and a read riding here spares the update a
-        transaction of its own (on SQLite a ``BEGIN IMMEDIATE`` and a pool checkout)."""
+        transaction of its own (on SQLite a ``BEGIN IMMEDIATE`` and a pool checkout).
+        Each statement is atomic alone (an insert that ignores a conflict, a conditional
+        takeover), so on SQLite they run without a transaction around them and hold the
+        write lock only while each runs (``statementwise``)."""
         now = utcnow()
         async with self.sessions.begin() as session:
-            connection = await session.connection()
+            connection = await statementwise(session)
             inserted = await connection.execute(
                 _ledger_statement(connection.dialect.name, "claim"),
                 {
@@ -275,8 +279,8 @@ class DatabaseLedger:
 
     async def complete(self, update_id: int, writes: Writes = ()) -> None:
         """Mark done (an upsert: the claim may have been made in Redis, which then failed);
-        the ``DatabaseWrite`` among ``writes`` ride in the same transaction — on SQLite a
-        write transaction fewer per update. Redis commands have nothing to go to here."""
+        the ``DatabaseWrite`` among ``writes`` go first on the same connection — on SQLite
+        a transaction fewer per update. Redis commands have nothing to go to here."""
         carried = [w for w in writes if isinstance(w, DatabaseWrite)]
         if carried:
             try:
@@ -290,7 +294,10 @@ class DatabaseLedger:
     async def _complete(self, update_id: int, carried: Sequence[DatabaseWrite]) -> None:
         now = utcnow()
         async with self.sessions.begin() as session:
-            connection = await session.connection()
+            # Each statement is atomic alone; the done mark comes last, so a process that
+            # dies in between leaves the update to be redelivered, never a mark without
+            # the work (the writes riding here are the variant memory: a nicety).
+            connection = await statementwise(session)
             for write in carried:
                 await connection.execute(write.statement, write.params)  # type: ignore[arg-type]
             await connection.execute(

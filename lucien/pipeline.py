@@ -155,8 +155,8 @@ def usual_reads(runtime: Runtime, update: Update) -> list[tuple[Any, ...] | Data
     """The reads a person's update makes before its handler, sent with the ledger claim.
 
     With Redis: its FSM state, the configuration and role cache, its variant memory, in
-    the claim's round trip. Without: its FSM record, in the database claim's transaction
-    (the rest is read in the context middleware's transaction anyway)."""
+    the claim's round trip. Without: its FSM record, on the database claim's connection
+    (the rest is read in the context middleware's session anyway)."""
     from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 
     context = UserContextMiddleware.resolve_event_context(update)

@@ -123,3 +123,35 @@ async def test_the_write_lock_is_taken_with_the_first_statement(tmp_path: Path) 
         other.close()
     finally:
         await engine.dispose()
+
+
+async def test_statementwise_holds_the_write_lock_only_while_a_statement_runs(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    from lucien.db.engine import session_factory, statementwise
+
+    path = f"{tmp_path}/five.db"
+    engine = create_engine(f"sqlite:///{path}")
+    sessions = session_factory(engine)
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (v TEXT)"))
+        async with sessions.begin() as session:
+            connection = await statementwise(session)
+            await connection.execute(text("INSERT INTO t VALUES ('x')"))
+            # committed already, and the lock is free while the session is still open
+            assert other.execute("SELECT count(*) FROM t").fetchone() == (1,)
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+        async with sessions.begin() as session:  # the default: one transaction, locked
+            await session.execute(text("INSERT INTO t VALUES ('y')"))
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+            assert other.execute("SELECT count(*) FROM t").fetchone() == (1,)
+        assert other.execute("SELECT count(*) FROM t").fetchone() == (2,)
+    finally:
+        other.close()
+        await engine.dispose()

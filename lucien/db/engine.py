@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -79,10 +80,30 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: Execution option (``statementwise``): on SQLite no ``BEGIN`` is sent, so each statement
+#: is a transaction of its own and holds the write lock only while it runs.
+STATEMENTWISE = "lucien_statementwise"
+
+
+async def statementwise(session: AsyncSession) -> AsyncConnection:
+    """The session's connection, on SQLite without a transaction around its statements.
+
+    For work whose statements are each atomic on their own and need not be atomic
+    together (an upsert, a conditional update, reads). Under ``BEGIN IMMEDIATE`` the write
+    lock is held from the first statement to the commit: across every thread hop and every
+    turn of the event loop in between, while other updates of the process run and other
+    writers sleep in SQLite's busy handler. A statement alone holds it for one hop, and
+    needs no ``COMMIT``. Must be the session's first use; PostgreSQL ignores the option.
+    """
+    return await session.connection(execution_options={STATEMENTWISE: True})
+
+
 def _sqlite_on_begin(conn: Any) -> None:
     # BEGIN IMMEDIATE takes the write lock up front: two transactions never both read a
     # row and then race to write it, which makes conditional updates safe on SQLite too.
     # The one-hop driver sends it with the transaction's first statement, before it.
+    if conn.get_execution_options().get(STATEMENTWISE):
+        return
     dbapi_connection = conn.connection.dbapi_connection
     if isinstance(dbapi_connection, OneHopConnection):
         dbapi_connection.begin("BEGIN IMMEDIATE")

@@ -126,8 +126,11 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         self.pending_begin = statement
 
     def commit(self) -> None:
-        if self.pending_begin is not None:  # nothing was sent: nothing to commit
-            self.pending_begin = None
+        # Nothing sent, or each statement committed on its own (``statementwise``):
+        # nothing to commit, and asking sqlite3 so costs no hop.
+        self.pending_begin = None
+        raw = self._connection._connection
+        if raw is not None and not raw.in_transaction:
             return
         super().commit()
 

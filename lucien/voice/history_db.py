@@ -4,7 +4,7 @@ Load is one SELECT of the user's rows updated within the window; save is one ups
 (SQLite / PostgreSQL ``ON CONFLICT DO UPDATE``) executed for all the rows at once. Both
 statements are built once per dialect and run on the session's connection: building them
 and the ORM's execution path cost more than the statements on SQLite. During an update on
-the database ledger alone the save rides in the completion's transaction
+the database ledger alone the save rides with the completion
 (``lucien.ledger.carry``), one write transaction fewer per update.
 """
 
