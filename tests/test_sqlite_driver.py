@@ -155,3 +155,25 @@ async def test_statementwise_holds_the_write_lock_only_while_a_statement_runs(
     finally:
         other.close()
         await engine.dispose()
+
+
+async def test_a_streamed_first_statement_takes_the_lock_too(tmp_path: Path) -> None:
+    """A server-side cursor (``stream``, the data export) is the stock one: it sends the
+    pending ``BEGIN`` before its statement, so the transaction holds from its start."""
+    import sqlite3
+
+    path = f"{tmp_path}/six.db"
+    engine = create_engine(f"sqlite:///{path}")
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (v TEXT)"))
+            await conn.execute(text("INSERT INTO t VALUES ('x'), ('y')"))
+        async with engine.begin() as conn:
+            result = await conn.stream(text("SELECT v FROM t ORDER BY v"))
+            assert [row[0] async for row in result] == ["x", "y"]
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+    finally:
+        other.close()
+        await engine.dispose()

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
+    AsyncAdapt_aiosqlite_ss_cursor,
 )
 from sqlalchemy.util import EMPTY_DICT, await_only
 
@@ -112,9 +113,31 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows.clear()
 
 
+class PendingBeginSSCursor(AsyncAdapt_aiosqlite_ss_cursor):
+    """The stock server-side cursor (``stream``), which sends a pending ``BEGIN`` first."""
+
+    __slots__ = ()
+
+    async def _send_pending_begin(self) -> None:
+        adapted: OneHopConnection = self._adapt_connection  # type: ignore[assignment]
+        begin, adapted.pending_begin = adapted.pending_begin, None
+        if begin is not None:
+            connection = self._connection
+            await connection._execute(connection._conn.execute, begin)
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        await self._send_pending_begin()
+        return await super()._execute_async(operation, parameters)
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        await self._send_pending_begin()
+        return await super()._executemany_async(operation, seq_of_parameters)
+
+
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ("pending_begin",)
     _cursor_cls = OneHopCursor
+    _ss_cursor_cls = PendingBeginSSCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
