@@ -26,7 +26,6 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import AsyncAdaptedQueuePool, NullPool
 
-from lucien.db.sqlite_driver import OneHopConnection, one_hop_dbapi
 from lucien.db.url import dialect_of, normalize_database_url, ssl_from_url
 
 #: Kept-open SQLite connections: writers queue on SQLite's lock anyway, so a few suffice;
@@ -54,6 +53,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # Concurrent writers wait for the lock instead of failing at once.
         connect_args = {"timeout": 30}
         if "+aiosqlite" in url:  # one thread hop per statement (lucien.db.sqlite_driver)
+            from lucien.db.sqlite_driver import one_hop_dbapi  # not imported for PostgreSQL
+
             kwargs.setdefault("module", one_hop_dbapi())
     # hide_parameters: a failing statement's message never carries a person's data into logs.
     kwargs.setdefault("hide_parameters", True)
@@ -104,6 +105,8 @@ def _sqlite_on_begin(conn: Any) -> None:
     # The one-hop driver sends it with the transaction's first statement, before it.
     if conn.get_execution_options().get(STATEMENTWISE):
         return
+    from lucien.db.sqlite_driver import OneHopConnection  # loaded with the SQLite engine
+
     dbapi_connection = conn.connection.dbapi_connection
     if isinstance(dbapi_connection, OneHopConnection):
         dbapi_connection.begin("BEGIN IMMEDIATE")
