@@ -37,6 +37,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from lucien.db.engine import statementwise
 from lucien.db.models import ProcessedUpdate, utcnow
 from lucien.db.results import rowcount
 from lucien.db.upsert import insert_ignore, upsert
@@ -65,7 +66,7 @@ class Ticket:
     first_attempt_at: datetime | None = None
     #: NEW in Redis only: the database's done marks must still be consulted.
     unverified: bool = False
-    #: Answers to the reads sent along with a Redis claim (``lucien.cache.serving``).
+    #: Answers to the reads sent along with the claim (``lucien.cache.serving``).
     prefetched: Mapping[tuple[Any, ...], Any] | None = None
 
 
@@ -128,19 +129,72 @@ async def check_done_mark(session: AsyncSession) -> None:
         raise AlreadyDone(update_id)
 
 
-#: Read commands a claim may carry to Redis in its round trip (see ``lucien.cache``).
-Reads = Sequence[tuple[Any, ...]]
+@dataclass(frozen=True)
+class DatabaseRead:
+    """A read the database claim carries in its transaction (the embedded default's
+    counterpart of a Redis read riding on the claim): ``command`` is what the reader asks
+    ``lucien.cache.take_prefetched`` for, the answer being the statement's rows."""
+
+    command: tuple[Any, ...]
+    statement: Any
+    params: Mapping[str, Any]
+
+
+#: Reads a claim may carry: Redis commands in the Redis claim's round trip (see
+#: ``lucien.cache``), ``DatabaseRead`` right after the database claim, on its connection.
+Reads = Sequence[tuple[Any, ...] | DatabaseRead]
+
+
+@dataclass(frozen=True)
+class DatabaseWrite:
+    """A write that waits for the database ledger's completion and is sent just before
+    its done mark (the embedded default's counterpart of a cache write riding with the
+    Redis done mark): ``params`` is one row's parameters, or a list of rows (executemany)."""
+
+    statement: Any
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+
+
+#: What a completion carries: Redis commands (cache writes the update deferred) to the
+#: Redis done mark, ``DatabaseWrite`` to the database completion.
+Writes = Sequence[tuple[Any, ...] | DatabaseWrite]
+
+_carried: ContextVar[list[DatabaseWrite] | None] = ContextVar("lucien_carried", default=None)
+
+
+@contextmanager
+def carrying(ledger: UpdateLedger) -> Iterator[None]:
+    """While an update runs on the database ledger alone, ``carry`` holds its writes for
+    the completion (with Redis in front the done mark goes to Redis: nothing is held)."""
+    token = _carried.set([] if isinstance(ledger, DatabaseLedger) else None)
+    try:
+        yield
+    finally:
+        _carried.reset(token)
+
+
+def carry(write: DatabaseWrite) -> bool:
+    """Hold ``write`` for the completion; False when none is coming (the
+    caller then writes at once). A failed update's held writes are dropped, like its
+    deferred cache writes."""
+    held = _carried.get()
+    if held is not None:
+        held.append(write)
+    return held is not None
+
+
+def take_carried() -> list[DatabaseWrite]:
+    """The held writes, handed over once (a second completion finds none)."""
+    held = _carried.get() or []
+    taken, held[:] = held[:], []
+    return taken
 
 
 class UpdateLedger(Protocol):
     async def claim(self, update_id: int, reads: Reads = ()) -> Ticket: ...
-    async def complete(self, update_id: int, writes: Reads = ()) -> None: ...
+    async def complete(self, update_id: int, writes: Writes = ()) -> None: ...
     async def release(self, update_id: int) -> None: ...
     async def forget(self, update_id: int) -> None: ...
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
 
 
 @cache
@@ -160,11 +214,20 @@ class DatabaseLedger:
         self.lease = timedelta(seconds=lease_seconds)
 
     async def claim(self, update_id: int, reads: Reads = ()) -> Ticket:
-        """``reads`` are Redis commands; a database claim has none to carry."""
+        """Claim; a first attempt also runs the ``DatabaseRead`` among ``reads`` on the
+        claim's connection (Redis commands have nothing to go to here).
+
+        On the session's connection with statements built once: the ORM's execution path
+        cost more than the statements, and a read riding here spares the update a
+        transaction of its own (on SQLite a ``BEGIN IMMEDIATE`` and a pool checkout).
+        Each statement is atomic alone (an insert that ignores a conflict, a conditional
+        takeover), so on SQLite they run without a transaction around them and hold the
+        write lock only while each runs (``statementwise``)."""
         now = utcnow()
         async with self.sessions.begin() as session:
-            inserted = await session.execute(
-                _ledger_statement(_dialect(session), "claim"),
+            connection = await statementwise(session)
+            inserted = await connection.execute(
+                _ledger_statement(connection.dialect.name, "claim"),
                 {
                     "update_id": update_id,
                     "status": "processing",
@@ -174,7 +237,12 @@ class DatabaseLedger:
                 },
             )
             if rowcount(inserted) == 1:
-                return Ticket(Claim.NEW, 1, now)
+                prefetched = {
+                    read.command: (await connection.execute(read.statement, read.params)).all()
+                    for read in reads
+                    if isinstance(read, DatabaseRead)
+                }
+                return Ticket(Claim.NEW, 1, now, prefetched=prefetched or None)
             # Tried before: take it over if that attempt failed or its lease ran out.
             taken = (
                 await session.execute(
@@ -209,13 +277,31 @@ class DatabaseLedger:
             )
         return status == "done"
 
-    async def complete(self, update_id: int, writes: Reads = ()) -> None:
-        # An upsert: the claim may have been made in Redis, which then failed. ``writes``
-        # are Redis commands: without Redis there is nothing to send them to.
+    async def complete(self, update_id: int, writes: Writes = ()) -> None:
+        """Mark done (an upsert: the claim may have been made in Redis, which then failed);
+        the ``DatabaseWrite`` among ``writes`` go first on the same connection — on SQLite
+        a transaction fewer per update. Redis commands have nothing to go to here."""
+        carried = [w for w in writes if isinstance(w, DatabaseWrite)]
+        if carried:
+            try:
+                await self._complete(update_id, carried)
+                return
+            except Exception:
+                # What rides is a nicety (the variant memory): never lose the done mark to it.
+                log.warning("update %s: writes carried by the completion failed", update_id)
+        await self._complete(update_id, ())
+
+    async def _complete(self, update_id: int, carried: Sequence[DatabaseWrite]) -> None:
         now = utcnow()
         async with self.sessions.begin() as session:
-            await session.execute(
-                _ledger_statement(_dialect(session), "complete"),
+            # Each statement is atomic alone; the done mark comes last, so a process that
+            # dies in between leaves the update to be redelivered, never a mark without
+            # the work (the writes riding here are the variant memory: a nicety).
+            connection = await statementwise(session)
+            for write in carried:
+                await connection.execute(write.statement, write.params)  # type: ignore[arg-type]
+            await connection.execute(
+                _ledger_statement(connection.dialect.name, "complete"),
                 {
                     "update_id": update_id,
                     "status": "done",
@@ -298,10 +384,11 @@ class RedisLedger:
             f"{now.timestamp():.3f}",
         )
         prefetched: dict[tuple[Any, ...], Any] | None = None
-        if reads:
+        commands = [r for r in reads if not isinstance(r, DatabaseRead)]
+        if commands:
             async with self.redis.pipeline(transaction=False) as pipe:
                 pipe.eval(*claim)
-                for command in reads:
+                for command in commands:
                     pipe.execute_command(*command)
                 answers = await pipe.execute(raise_on_error=False)
             if isinstance(answers[0], Exception):
@@ -309,7 +396,7 @@ class RedisLedger:
             (status, attempt, first), rest = answers[0], answers[1:]
             # A read that failed is simply not served: the reader asks Redis itself.
             prefetched = {
-                c: a for c, a in zip(reads, rest, strict=True) if not isinstance(a, Exception)
+                c: a for c, a in zip(commands, rest, strict=True) if not isinstance(a, Exception)
             }
         else:
             status, attempt, first = await self.redis.eval(*claim)
@@ -321,13 +408,14 @@ class RedisLedger:
             Claim.NEW, int(attempt), first_at, unverified=self.verify, prefetched=prefetched
         )
 
-    async def complete(self, update_id: int, writes: Reads = ()) -> None:
+    async def complete(self, update_id: int, writes: Writes = ()) -> None:
         """Mark done; ``writes`` (cache writes the update deferred) ride along."""
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.set(self._key(update_id), "done", ex=int(DONE_TTL.total_seconds()))
             pipe.delete(self._attempts_key(update_id))
             for command in writes:
-                pipe.execute_command(*command)
+                if not isinstance(command, DatabaseWrite):  # none comes: see ``carrying``
+                    pipe.execute_command(*command)
             answers = await pipe.execute(raise_on_error=False)
         for answer in answers[:2]:  # a failed cache write is only a later miss
             if isinstance(answer, Exception):
@@ -367,7 +455,7 @@ class FallbackLedger:
             self._used[update_id] = self.fallback
             return await self.fallback.claim(update_id)
 
-    async def complete(self, update_id: int, writes: Reads = ()) -> None:
+    async def complete(self, update_id: int, writes: Writes = ()) -> None:
         ledger = self._used.pop(update_id, self.primary)
         if ledger is self.primary:
             try:

@@ -27,7 +27,7 @@ from aiogram.types import Update
 from pydantic import ValidationError
 
 from lucien.bot.dispatcher import shared_dispatcher
-from lucien.bot.storage import DatabaseStorage
+from lucien.bot.storage import DatabaseStorage, fsm_read
 from lucien.bot.storage_fallback import FallbackStorage
 from lucien.bot.storage_journal import JournaledStorage
 from lucien.bot.storage_scope import use_storage
@@ -38,10 +38,13 @@ from lucien.ledger import (
     AlreadyDone,
     Claim,
     DatabaseLedger,
+    DatabaseRead,
     FallbackLedger,
     RedisLedger,
     Ticket,
     UpdateLedger,
+    carrying,
+    take_carried,
     verify_done_mark,
 )
 from lucien.runtime import Runtime
@@ -148,25 +151,29 @@ def storage_for(runtime: Runtime) -> BaseStorage:
     return FallbackStorage(primary, database)
 
 
-def usual_reads(runtime: Runtime, update: Update) -> list[tuple[Any, ...]]:
-    """The Redis reads a person's update makes before its handler: its FSM state, the
-    configuration and role cache, its variant memory — sent with the ledger claim."""
-    if runtime.redis() is None:
-        return []
-    from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
+def usual_reads(runtime: Runtime, update: Update) -> list[tuple[Any, ...] | DatabaseRead]:
+    """The reads a person's update makes before its handler, sent with the ledger claim.
 
-    from lucien.voice import RedisVariantHistory
+    With Redis: its FSM state, the configuration and role cache, its variant memory, in
+    the claim's round trip. Without: its FSM record, on the database claim's connection
+    (the rest is read in the context middleware's session anyway)."""
+    from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 
     context = UserContextMiddleware.resolve_event_context(update)
     user = context.user
     if user is None or user.is_bot:
         return []
-    reads: list[tuple[Any, ...]] = []
     fsm = shared_dispatcher().fsm.resolve_event_context(runtime.bot, {"event_context": context})
+    redis = runtime.redis()
+    if redis is None:
+        return [] if fsm is None else [fsm_read(fsm.key)]
+    from lucien.voice import RedisVariantHistory
+
+    reads: list[tuple[Any, ...] | DatabaseRead] = []
     if fsm is not None:
         reads.append(("GET", _fsm_keys(runtime).build(fsm.key, "state")))
     reads.append(runtime.cache().lookup_command(user.id))
-    history = RedisVariantHistory(runtime.redis(), prefix=runtime.settings.redis_prefix)  # type: ignore[arg-type]
+    history = RedisVariantHistory(redis, prefix=runtime.settings.redis_prefix)
     reads.append(("HGETALL", history.key(user.id)))
     return reads
 
@@ -186,7 +193,7 @@ def _exhausted(runtime: Runtime, ticket: Ticket, *, failed_now: bool) -> bool:
 async def _settle(ledger: UpdateLedger, update_id: int) -> None:
     """Mark done; a completion that no store takes is logged, never turned into a re-run."""
     try:
-        await ledger.complete(update_id, take_deferred())
+        await ledger.complete(update_id, [*take_deferred(), *take_carried()])
     except Exception:
         log.exception(
             "update %s: its work is done but no ledger took the done mark; answering 200 "
@@ -239,7 +246,7 @@ async def process_update(runtime: Runtime, update: Update, *, replaying: bool = 
     if _exhausted(runtime, ticket, failed_now=False):
         # Earlier attempts never reported back (a crash, a timeout) or it is too old.
         return await _set_aside(runtime, ledger, update, ticket, "earlier attempts did not finish")
-    with journal_for(update_id, runtime.sessions) as journal, deferring():
+    with journal_for(update_id, runtime.sessions) as journal, deferring(), carrying(ledger):
         if ticket.attempt == 1 and not replaying:
             journal.previous = {}  # a first attempt has nothing to replay: no read
         return await _run(runtime, ledger, update, ticket, journal)

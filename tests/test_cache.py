@@ -155,18 +155,24 @@ async def test_a_configuration_change_is_seen_by_the_next_update(app: Harness, a
 
 async def test_a_warm_start_runs_few_statements(app: Harness, ana: TgUser) -> None:
     statements: list[str] = []
+    commits: list[object] = []
 
     def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
         statements.append(statement.split()[0].upper())
+
+    def commit(conn: object) -> None:
+        commits.append(conn)
 
     await app.send(app.updates.command(ana, "start"))
     await app.send(app.updates.command(ana, "start"))
     engine = app.runtime.engine.sync_engine
     event.listen(engine, "before_cursor_execute", count)
+    event.listen(engine, "commit", commit)
     try:
         await app.send(app.updates.command(ana, "start"))
     finally:
         event.remove(engine, "before_cursor_execute", count)
+        event.remove(engine, "commit", commit)
     data = [s for s in statements if s not in ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")]
     if app.runtime.settings.redis_url:
         # The user's refresh, which also answers the ledger's done-mark question;
@@ -174,7 +180,10 @@ async def test_a_warm_start_runs_few_statements(app: Harness, ana: TgUser) -> No
         assert len(data) <= 1, statements
     else:
         # SQLite: ledger claim and completion, FSM and variant memory live in the database.
-        assert len(data) <= 10, statements
+        # Three transactions: the claim (which reads the FSM record), the context (user,
+        # role, configuration, variant memory), the completion (which writes the memory).
+        assert len(data) <= 8, statements
+        assert len(commits) == 3, statements
 
 
 async def test_a_first_start_asks_nothing_about_a_role_it_cannot_have(

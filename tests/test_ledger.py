@@ -7,14 +7,19 @@ from datetime import timedelta
 
 import pytest
 from redis.asyncio import Redis
+from sqlalchemy import insert, text
 
 from lucien.ledger import (
     AlreadyDone,
     Claim,
     DatabaseLedger,
+    DatabaseWrite,
     FallbackLedger,
     RedisLedger,
+    carry,
+    carrying,
     check_done_mark,
+    take_carried,
     verify_done_mark,
 )
 from lucien.pipeline import ledger_for
@@ -153,3 +158,76 @@ async def test_a_completion_no_store_takes_is_logged_and_answered_200(
     assert response.status_code == 200 and response.json()["outcome"] == "handled"
     assert "no ledger took the done mark" in caplog.text
     assert len(app.double.sent_messages(ana.id)) == 1
+
+
+async def test_the_database_claim_carries_the_fsm_read(runtime: Runtime) -> None:
+    """Without Redis the claim also reads the FSM record the update will ask for;
+    the storage serves that answer once, and a write in between is never answered stale."""
+    from aiogram.fsm.storage.base import StorageKey
+
+    from lucien.bot.storage import DatabaseStorage, fsm_read
+    from lucien.cache import serving
+
+    key = StorageKey(bot_id=1, chat_id=5, user_id=5)
+    storage = DatabaseStorage(runtime.sessions)
+    await storage.set_state(key, "Wizard:step")
+    ledger = DatabaseLedger(runtime.sessions, lease_seconds=60)
+    ticket = await ledger.claim(301, [fsm_read(key), ("GET", "a redis read: not for here")])
+    assert ticket.claim is Claim.NEW and ticket.prefetched is not None
+    assert list(ticket.prefetched) == [fsm_read(key).command]
+    with serving(ticket.prefetched):
+        await storage.set_state(key, "Wizard:other")  # after the claim read it
+        assert await storage.get_state(key) == "Wizard:other"  # the write dropped the answer
+    ticket = await ledger.claim(302, [fsm_read(key)])
+    with serving(ticket.prefetched):
+        await storage.set_data(key, {"n": 1})  # the state read still comes from the claim
+        async with runtime.sessions.begin() as session:  # a change the claim did not see
+            await session.execute(text("UPDATE fsm_states SET state = 'Wizard:later'"))
+        assert await storage.get_state(key) == "Wizard:later"  # set_data dropped it too
+    ticket = await ledger.claim(303, [fsm_read(key)])
+    async with runtime.sessions.begin() as session:
+        await session.execute(text("UPDATE fsm_states SET state = 'Wizard:last'"))
+    with serving(ticket.prefetched):
+        assert await storage.get_state(key) == "Wizard:later"  # served from the claim, once
+        assert await storage.get_state(key) == "Wizard:last"  # then read again
+    # A busy or repeated claim carries nothing: a redelivery reads afresh.
+    assert (await ledger.claim(303, [fsm_read(key)])).prefetched is None
+    await ledger.release(303)
+    retaken = await ledger.claim(303, [fsm_read(key)])
+    assert retaken.attempt == 2 and retaken.prefetched is None
+
+
+async def test_the_database_completion_carries_held_writes(runtime: Runtime) -> None:
+    """On the database ledger alone, writes held during the update (the variant memory)
+    are written by the completion; one that fails never costs the done mark; a failed
+    update drops them; with Redis in front nothing is held (the done mark goes to Redis)."""
+    from lucien.db.models import VoiceHistory, utcnow
+    from lucien.voice import DatabaseVariantHistory
+
+    history = DatabaseVariantHistory(runtime.sessions)
+    ledger = DatabaseLedger(runtime.sessions, lease_seconds=60)
+    assert (await ledger.claim(401)).claim is Claim.NEW
+    with carrying(ledger):
+        await history.save(9, {"a.b": [1, 0]})
+        assert await history.load(9) == {}  # held, not written yet
+        await ledger.complete(401, take_carried())
+    assert await history.load(9) == {"a.b": [1, 0]}
+    assert await ledger.is_done(401)
+
+    bad = insert(VoiceHistory).values(user_id=9, message_key=None, recent="", updated_at=utcnow())
+    assert (await ledger.claim(402)).claim is Claim.NEW
+    with carrying(ledger):
+        await history.save(9, {"c.d": [2]})
+        assert carry(DatabaseWrite(bad, {}))
+        await ledger.complete(402, take_carried())
+    assert await ledger.is_done(402)  # the failing write never costs the done mark
+    assert (await history.load(9))["a.b"] == [1, 0]
+
+    with carrying(ledger):
+        await history.save(9, {"e.f": [0]})
+    assert "e.f" not in await history.load(9)  # the update never completed
+    assert not carry(DatabaseWrite(bad, {}))  # outside an update: written at once
+    if runtime.redis() is not None:
+        with carrying(ledger_for(runtime)):
+            await history.save(9, {"g.h": [1]})
+        assert (await history.load(9))["g.h"] == [1]

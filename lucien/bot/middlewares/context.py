@@ -21,6 +21,7 @@ from lucien.bot.storage_journal import JournaledStorage
 from lucien.bot.storage_scope import current_storage
 from lucien.bot.voice_history import variant_history_for
 from lucien.cache import RoleFacts, read_role_facts
+from lucien.db.engine import statementwise
 from lucien.journal import current_journal
 from lucien.ledger import (
     answer_done_mark,
@@ -80,6 +81,11 @@ class ContextMiddleware(BaseMiddleware):
             # The ledger's question rides on the user's upsert, in this transaction (see
             # lucien.ledger): a done mark found rolls the upsert back with everything else.
             asked = done_mark_question()
+            if asked is None and runtime.engine.dialect.name == "sqlite":
+                # Nothing here must be undone with anything else (no done-mark question
+                # to roll the upsert back): each statement commits alone and the write
+                # lock is held for the upsert only (lucien.db.engine.statementwise).
+                await statementwise(session)
             if journal is not None:  # what an earlier attempt of this update did, if any
                 await journal.load_in(session)
             user, status = await touch_user_asking(
