@@ -93,6 +93,24 @@ def test_only_the_aiosqlite_driver_gets_it(tmp_path: Path) -> None:
     assert type(pg.dialect.loaded_dbapi).__name__ != "OneHopDBAPI"
 
 
+async def test_without_the_private_parts_it_relies_on_sqlalchemy_s_adapter_serves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import aiosqlite
+
+    from lucien.db import sqlite_driver
+
+    assert sqlite_driver.missing_parts() == []  # the installed versions: the driver is on
+    monkeypatch.delattr(aiosqlite.Connection, "_execute")
+    engine = create_engine(f"sqlite:///{tmp_path}/stock.db")
+    assert type(engine.dialect.loaded_dbapi).__name__ != "OneHopDBAPI"
+    assert "Connection._execute" in caplog.text
+    monkeypatch.undo()  # the stock adapter runs on aiosqlite's own (restored) machinery
+    async with engine.begin() as connection:
+        assert (await connection.execute(text("select 41 + 1"))).scalar_one() == 42
+    await engine.dispose()
+
+
 async def test_the_write_lock_is_taken_with_the_first_statement(tmp_path: Path) -> None:
     """``BEGIN IMMEDIATE`` rides with the transaction's first statement: from then on a
     second writer waits (here: fails at once), so conditional updates stay atomic."""

@@ -55,7 +55,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         if "+aiosqlite" in url:  # one thread hop per statement (lucien.db.sqlite_driver)
             from lucien.db.sqlite_driver import one_hop_dbapi  # not imported for PostgreSQL
 
-            kwargs.setdefault("module", one_hop_dbapi())
+            module = one_hop_dbapi()
+            if module is not None:
+                kwargs.setdefault("module", module)
     # hide_parameters: a failing statement's message never carries a person's data into logs.
     kwargs.setdefault("hide_parameters", True)
     if dialect_of(url) == "sqlite" and ":memory:" not in url and "mode=memory" not in url:

@@ -18,6 +18,7 @@ dialect's DBAPI module (``module=``); the dialect is still ``sqlite+aiosqlite``.
 from __future__ import annotations
 
 import collections
+import logging
 import sqlite3
 from typing import Any
 
@@ -29,6 +30,8 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_ss_cursor,
 )
 from sqlalchemy.util import EMPTY_DICT, await_only
+
+log = logging.getLogger(__name__)
 
 #: What a statement leaves behind: description, rows, rowcount, lastrowid.
 _Outcome = tuple[Any, list[Any], int, int | None]
@@ -173,6 +176,26 @@ class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
         return OneHopConnection(self, adapted._connection)
 
 
-def one_hop_dbapi() -> OneHopDBAPI:
-    """The module to hand ``create_async_engine(..., module=…)`` for ``sqlite+aiosqlite``."""
+#: The private parts this module leans on. Should a new aiosqlite or SQLAlchemy drop one,
+#: the engine falls back to SQLAlchemy's own adapter (slower, never wrong) and says so once.
+_RELIED_ON = (
+    (aiosqlite.Connection, "_execute"),
+    (aiosqlite.Connection, "_conn"),
+    (AsyncAdapt_aiosqlite_connection, "_handle_exception"),
+    (AsyncAdapt_aiosqlite_connection, "_cursor_cls"),
+    (AsyncAdapt_aiosqlite_dbapi, "connect"),
+)
+
+
+def missing_parts() -> list[str]:
+    return [f"{owner.__name__}.{name}" for owner, name in _RELIED_ON if not hasattr(owner, name)]
+
+
+def one_hop_dbapi() -> OneHopDBAPI | None:
+    """The module to hand ``create_async_engine(..., module=…)`` for ``sqlite+aiosqlite``,
+    or None (SQLAlchemy's own adapter) when the installed versions lack what it relies on."""
+    missing = missing_parts()
+    if missing:
+        log.warning("SQLite one-hop driver off (not in this aiosqlite/SQLAlchemy: %s)", missing)
+        return None
     return OneHopDBAPI(aiosqlite, sqlite3)
