@@ -151,23 +151,24 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     def begin(self, statement: str) -> None:
         self.pending_begin = statement
 
-    def commit(self) -> None:
-        # Nothing sent, or each statement committed on its own (``statementwise``):
-        # nothing to commit, and asking sqlite3 so costs no hop.
+    def _to_end(self) -> bool:
+        """Forget a ``BEGIN`` never sent; whether sqlite3 holds a transaction to end.
+
+        Asking sqlite3 costs no hop. Nothing is open when nothing was sent, when each
+        statement committed on its own (``statementwise``), or — for the pool's rollback
+        of every returned connection — after a commit.
+        """
         self.pending_begin = None
         raw = self._connection._connection
-        if raw is not None and not raw.in_transaction:
-            return
-        super().commit()
+        return raw is None or raw.in_transaction
+
+    def commit(self) -> None:
+        if self._to_end():
+            super().commit()
 
     def rollback(self) -> None:
-        # The pool resets every returned connection with a rollback; after a commit there
-        # is nothing to roll back, and asking sqlite3 so costs no hop.
-        self.pending_begin = None
-        raw = self._connection._connection
-        if raw is not None and not raw.in_transaction:
-            return
-        super().rollback()
+        if self._to_end():
+            super().rollback()
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
