@@ -288,7 +288,9 @@ class DatabaseLedger:
                 return
             except Exception:
                 # What rides is a nicety (the variant memory): never lose the done mark to it.
-                log.warning("update %s: writes carried by the completion failed", update_id)
+                log.warning(
+                    "update %s: writes carried by the completion failed", update_id, exc_info=True
+                )
         await self._complete(update_id, ())
 
     async def _complete(self, update_id: int, carried: Sequence[DatabaseWrite]) -> None:
