@@ -389,3 +389,18 @@ async def test_a_renewal_paid_in_the_bot_is_refunded_from_the_panel(
     assert await _end(app, sub.id) == before  # back where it was before the renewal
     assert app.double.stars.charges[str(result.charge_id)].refunded
     assert app.double.stars.balance() == 0
+
+
+async def test_a_members_payments_are_listed_and_a_stranger_is_not_found(
+    app: Harness, owner: TgUser
+) -> None:
+    await add_payment(app.runtime, BRUNO.id, plan_name="Mensual", stars=250)
+    await app.send(app.updates.command(owner, "admin"))
+    await app.press(owner, cb(S.PAYMENTS, A.LIST, id=BRUNO.id))
+    shown = app.text(owner)
+    assert "Bruno" in shown and "1 pago" in shown
+    assert any("Mensual" in label for label in app.labels(owner))
+
+    told = await app.press(owner, cb(S.PAYMENTS, A.LIST, id=987_654))  # nobody by that id
+    assert "No encuentro a esa persona" in told["text"]
+    assert app.text(owner) == shown

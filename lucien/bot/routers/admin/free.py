@@ -84,10 +84,6 @@ async def _pending(runtime: Runtime) -> int:
         return await admin_free.count_pending(session)
 
 
-def _network(arg: str) -> Network | None:
-    return arg if arg in NETWORK_COLUMN else None  # type: ignore[return-value]
-
-
 @at_free.on(A.OPEN, A.CANCEL)
 async def on_menu(query: CallbackQuery, visit: Visit) -> None:
     await open_screen(query, await _menu(visit.runtime, visit.voice), state=visit.state)

@@ -47,10 +47,11 @@ async def on_member(query: CallbackQuery, callback_data: AdminCB, visit: Visit) 
     runtime, voice = visit.runtime, visit.voice
     async with runtime.sessions() as session:
         card = await admin_users.get_card(session, runtime.settings, callback_data.id)
-        if card is None:
-            await answer(query, voice.common.not_found_alert("user"))
-            return
-        found, at, total = await payments.member_payments(session, card.id, callback_data.page)
+        if card is not None:
+            found, at, total = await payments.member_payments(session, card.id, callback_data.page)
+    if card is None:  # answered once the session is closed: no Telegram call inside it
+        await answer(query, voice.common.not_found_alert("user"))
+        return
     await open_screen(
         query, voice.admin_payments.member(user=card, payments=found, page=at, total=total)
     )
