@@ -1,5 +1,6 @@
 """The deployed webhook keeps its long-lived objects out of the garbage collector's walks
-(``lucien.web.heap``): frozen once at import and once more after its first update."""
+(``lucien.web.heap``): frozen once at import and once more after its first update, with the
+collector off until then."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ PROBE = """
 import asyncio, gc, httpx
 import functions.webhook as fw
 after_import = gc.get_freeze_count()
+assert not gc.isenabled(), 'the collector ran during import'
+
 update = {'update_id': 1, 'message': {'message_id': 1, 'date': 1790000000, 'text': '/start',
           'entities': [{'type': 'bot_command', 'offset': 0, 'length': 6}],
           'chat': {'id': 9, 'type': 'private', 'first_name': 'A'},
@@ -25,6 +28,8 @@ async def post(n):
         assert r.status_code == 200, r.text
 asyncio.run(post(1))
 after_first = gc.get_freeze_count()
+assert gc.isenabled(), 'the collector stayed off after the first update'
+
 asyncio.run(post(2))
 print(after_import, after_first, gc.get_freeze_count())
 """
@@ -50,6 +55,39 @@ def test_the_deployed_webhook_freezes_its_heap_at_import_and_after_the_first_upd
     # objects whose last reference goes are still freed, so the count may only drop).
     assert after_first > after_import
     assert after_second <= after_first
+
+
+HEALTH_FIRST = """
+import asyncio, gc, httpx
+import functions.webhook as fw
+assert not gc.isenabled()
+async def get():
+    transport = httpx.ASGITransport(app=fw.app)
+    async with httpx.AsyncClient(transport=transport, base_url='http://x') as client:
+        for path in ('/health', '/metrics'):
+            await client.get(path)
+asyncio.run(get())
+print(gc.isenabled())
+"""
+
+
+def test_a_process_that_only_answers_health_checks_collects_its_garbage(
+    tmp_path: Path,
+) -> None:
+    """The collector waits for the first request of any kind, not only for an update: a
+    webhook process scraped or health-checked for days before its first update must not
+    keep every cycle those requests left."""
+    from lucien.db.migrations import upgrade
+
+    url = f"sqlite:///{tmp_path}/heap.db"
+    upgrade(url)
+    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "REDIS_URL")}
+    env.update(DATABASE_URL=url, LOG_LEVEL="WARNING")
+    done = subprocess.run(
+        [sys.executable, "-c", HEALTH_FIRST], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True"]
 
 
 def test_apps_made_in_tests_leave_the_collector_alone() -> None:

@@ -81,7 +81,6 @@ async def webhook_endpoint(request: Request) -> Response:
         return _error(400, str(exc))
 
     outcome = await run_observed(runtime, update)
-    heap.settled_after_update(request.app)
     if outcome is Outcome.FAILED:
         return _error(500, "processing failed; deliver again")
     if outcome is Outcome.BUSY:
@@ -102,9 +101,9 @@ def create_webhook_app(
     walks (``lucien.web.heap``)."""
     provider = runtime_provider(runtime)
     routes = [
-        Route("/webhook", webhook_endpoint, methods=["POST"]),
-        Route("/health", health_endpoint, methods=["GET"]),
-        Route("/metrics", metrics_endpoint, methods=["GET"]),
+        Route("/webhook", heap.settling(webhook_endpoint), methods=["POST"]),
+        Route("/health", heap.settling(health_endpoint), methods=["GET"]),
+        Route("/metrics", heap.settling(metrics_endpoint), methods=["GET"]),
     ]
     app = Starlette(routes=routes)
     app.state.runtime = provider
