@@ -100,9 +100,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = f"{tmp}/bench.db"
         upgrade(f"sqlite:///{db}")
-        runs = [
-            sample(db) | sample(db, FLOOR) | sample(db, ENTRY) for _ in range(SAMPLES)
-        ]
+        runs = [sample(db) | sample(db, FLOOR) | sample(db, ENTRY) for _ in range(SAMPLES)]
     for key in (
         "import_ms",
         "first_update_ms",

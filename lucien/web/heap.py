@@ -6,15 +6,15 @@ update adds the pydantic schemas it builds. None of them ever becomes garbage, y
 full collection walks them all: a pause of about 100 ms here on whichever update
 happens to be running. ``gc.freeze`` moves everything alive into a permanent generation
 that collections skip. It is done twice, each in constant time: once the app is made, and
-after the first update (the other big batch). Measured with ``bench/load.py`` (PostgreSQL
+after the first request (the first update is the other big batch). Measured with ``bench/load.py`` (PostgreSQL
 + Redis, 600 updates, 8 clients, interleaved runs): p99 180–198 → 96–133 ms on a quiet
 machine, 237–381 → 190–198 ms beside other work.
 
 The deployed entry also turns the collector off before its imports and this module turns
 it back on with the second freeze: until then every object made is long-lived, and the
 generational passes that import and the first update's schema building triggered were a
-fifth of the cold start (``import functions.webhook`` 0.87 → 0.70 s here). The first
-request of any kind ends the wait, so a process that only answers health checks or
+sixth of the import (``import functions.webhook`` 0.91 → 0.77 s, interleaved pairs). The
+first request of any kind ends the wait, so a process that only answers health checks or
 scrapes still collects its garbage.
 
 Only the deployed entries ask for it (``functions/webhook.py``): a test process makes
@@ -24,7 +24,6 @@ hundreds of apps, and freezing there would keep every test's cyclic garbage fore
 from __future__ import annotations
 
 import gc
-
 from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
@@ -33,7 +32,7 @@ from starlette.responses import Response
 
 
 def settle(app: Starlette) -> None:
-    """Freeze what is alive now, and again after the app's first update."""
+    """Freeze what is alive now, and again after the app's first request."""
     gc.freeze()
     app.state.heap_settled = False
 
@@ -52,7 +51,8 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def settling(endpoint: Endpoint) -> Endpoint:
-    """``endpoint``, then ``settled_after_request``: for the routes that are not updates."""
+    """``endpoint``, then ``settled_after_request``, whatever the endpoint answered or raised:
+    every route of the deployed app is wrapped, so no kind of first request is missed."""
 
     async def settle_after(request: Request) -> Response:
         try:
