@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -81,6 +82,7 @@ async def webhook_endpoint(request: Request) -> Response:
         return _error(400, str(exc))
 
     outcome = await run_observed(runtime, update)
+    heap.settled_after_update(request.app)
     if outcome is Outcome.FAILED:
         return _error(500, "processing failed; deliver again")
     if outcome is Outcome.BUSY:
@@ -101,11 +103,12 @@ def create_webhook_app(
     walks (``lucien.web.heap``)."""
     provider = runtime_provider(runtime)
     routes = [
-        Route("/webhook", heap.settling(webhook_endpoint), methods=["POST"]),
-        Route("/health", heap.settling(health_endpoint), methods=["GET"]),
-        Route("/metrics", heap.settling(metrics_endpoint), methods=["GET"]),
+        Route("/webhook", webhook_endpoint, methods=["POST"]),
+        Route("/health", health_endpoint, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
     ]
-    app = Starlette(routes=routes)
+    middleware = [Middleware(heap.ReleaseCollector)] if settle_heap else []
+    app = Starlette(routes=routes, middleware=middleware)
     app.state.runtime = provider
     provide_operations(shared_dispatcher())
     if settle_heap:
