@@ -33,7 +33,7 @@ from lucien.jobs import on_demand
 from lucien.jobs.on_demand import Bulk
 from lucien.journal import done_before, once
 from lucien.runtime import Runtime
-from lucien.services.admin_vip import user_card
+from lucien.services.cards import user_card
 from lucien.voice.data import JoinRequestCard, Network, Page, QueueFilter
 
 log = logging.getLogger(__name__)

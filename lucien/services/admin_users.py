@@ -62,7 +62,7 @@ from lucien.db.results import rowcount
 from lucien.db.upsert import insert_for
 from lucien.runtime import Runtime
 from lucien.services import packages as packages_service
-from lucien.services.admin_vip import sub_card, user_card
+from lucien.services.cards import sub_card, user_card
 from lucien.settings import Settings
 from lucien.telegram.errors import invite_link_gone
 from lucien.voice.data import (

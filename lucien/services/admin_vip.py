@@ -21,7 +21,7 @@ from lucien.access import audit
 from lucien.access.invitations import Status as TokenStatus
 from lucien.access.invitations import status_filter, status_of
 from lucien.access.plans import plan_in_use
-from lucien.access.subscriptions import ACTIVE, move_end, shown_status
+from lucien.access.subscriptions import ACTIVE, move_end
 from lucien.db.models import Invitation, Plan, Subscription, User, utcnow
 from lucien.db.records import from_attributes
 from lucien.db.results import rowcount
@@ -29,14 +29,13 @@ from lucien.jobs import on_demand
 from lucien.jobs.on_demand import Removal
 from lucien.journal import effect
 from lucien.runtime import Runtime
+from lucien.services.cards import sub_card, user_card
 from lucien.voice.data import (
     Page,
     PlanCard,
-    Role,
     SubFilter,
     SubscriptionCard,
     TokenCard,
-    UserCard,
 )
 
 log = logging.getLogger(__name__)
@@ -54,19 +53,6 @@ TOKEN_FILTERS: tuple[str, ...] = tuple(s.value for s in TokenStatus)
 
 def _count(model: Any, *where: Any) -> Any:
     return select(func.count()).select_from(model).where(*where).scalar_subquery()
-
-
-def user_card(user: User, role: Role = Role.FREE, *, is_owner: bool = False) -> UserCard:
-    """The one card of a person for the voice (lists, profiles, interests, join requests)."""
-    return from_attributes(
-        UserCard,
-        user,
-        first_name=user.first_name or "",
-        role=role,
-        is_owner=is_owner,
-        is_blocked=bool(user.is_blocked),
-        unreachable=bool(user.unreachable),
-    )
 
 
 def plan_card(plan: Plan, in_use: bool = False) -> PlanCard:
@@ -202,15 +188,6 @@ def sub_filter(kind: str, now: datetime) -> Any:
     if kind == "expired":
         return not_(current)
     return current
-
-
-def sub_card(
-    sub: Subscription, user: UserCard, plan_name: str | None, now: datetime
-) -> SubscriptionCard:
-    """A membership period as the panels show it (the subscriber list, a person's profile)."""
-    return from_attributes(
-        SubscriptionCard, sub, user=user, plan_name=plan_name, status=shown_status(sub, now)
-    )
 
 
 async def sub_counts(session: AsyncSession, now: datetime | None = None) -> dict[str, int]:

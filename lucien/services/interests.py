@@ -31,7 +31,7 @@ from lucien.db.models import Interest, InterestMark, Package, User, utcnow
 from lucien.db.upsert import insert_for
 from lucien.journal import effect
 from lucien.services import packages as packages_service
-from lucien.services.admin_vip import user_card
+from lucien.services.cards import user_card
 from lucien.voice.data import CATEGORIES, InterestCard, Role
 
 WINDOW = timedelta(minutes=5)
