@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 
 import httpx
 
@@ -132,9 +133,21 @@ async def test_health_on_webhook_app(app: Harness) -> None:
         assert body["checks"]["redis"]["ok"]
 
 
+def _join_new_sqlite_workers(before: set[threading.Thread]) -> None:
+    """aiosqlite stops the worker thread of a connection that failed to open without
+    waiting for it (``Connection._connect`` calls ``stop()`` and drops its future). If the
+    test's event loop closes first, the worker's last ``call_soon_threadsafe`` raises in
+    that thread, and pytest reports it against a later test. Those workers end on their
+    own at once; this waits for them while the loop is still open."""
+    for thread in set(threading.enumerate()) - before:
+        if thread.name.endswith("(_connection_worker_thread)"):
+            thread.join(timeout=5)
+
+
 async def test_health_503_names_the_database(backend, redis_prefix: str) -> None:  # type: ignore[no-untyped-def]
     from lucien.web.health_app import create_health_app
 
+    threads = set(threading.enumerate())
     for url in ("postgresql://postgres@127.0.0.1:1/nowhere", "sqlite:////nonexistent/dir/x.db"):
         settings = make_settings(backend, redis_prefix, database_url=url)
         runtime = Runtime(settings)
@@ -144,6 +157,7 @@ async def test_health_503_names_the_database(backend, redis_prefix: str) -> None
         await runtime.aclose()
         assert response.status_code == 503
         assert "database" in response.json()["failing"]
+    _join_new_sqlite_workers(threads)
 
 
 async def test_health_503_when_schema_is_behind(app: Harness) -> None:
