@@ -35,7 +35,6 @@ def settle(app: Starlette) -> None:
     request of any kind is served, give the collector back."""
     gc.freeze()
     app.state.heap_settled = False
-    app.state.collector_held = not gc.isenabled()
 
 
 def settled_after_update(app: Starlette) -> None:
@@ -47,12 +46,11 @@ def settled_after_update(app: Starlette) -> None:
     gc.freeze()
 
 
-def release_collector(app: Starlette) -> None:
+def release_collector() -> None:
     """Called after each request: the first one gives the collector back (freezing first,
     so what import and that request left alive is never walked)."""
-    if not getattr(app.state, "collector_held", False):
+    if gc.isenabled():
         return
-    app.state.collector_held = False
     gc.freeze()
     gc.enable()
 
@@ -72,4 +70,4 @@ class ReleaseCollector:
         try:
             await self.app(scope, receive, send)
         finally:
-            release_collector(scope["app"])
+            release_collector()
