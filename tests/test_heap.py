@@ -11,16 +11,42 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-PROBE = """
+#: What every probe starts with: the deployed entry imported (the collector still off),
+#: and a ``/start`` to post.
+ENTRY = """
 import asyncio, gc, httpx
 import functions.webhook as fw
 after_import = gc.get_freeze_count()
 assert not gc.isenabled(), 'the collector ran during import'
-
 update = {'update_id': 1, 'message': {'message_id': 1, 'date': 1790000000, 'text': '/start',
           'entities': [{'type': 'bot_command', 'offset': 0, 'length': 6}],
           'chat': {'id': 9, 'type': 'private', 'first_name': 'A'},
           'from': {'id': 9, 'is_bot': False, 'first_name': 'A'}}}
+"""
+
+
+def deployed(tmp_path: Path, script: str) -> list[str]:
+    """``script`` after ``ENTRY``, in a fresh interpreter on a migrated SQLite file: what
+    it printed, word by word."""
+    from lucien.db.migrations import upgrade
+
+    url = f"sqlite:///{tmp_path}/heap.db"
+    upgrade(url)
+    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "REDIS_URL")}
+    env.update(DATABASE_URL=url, LOG_LEVEL="WARNING")
+    done = subprocess.run(
+        [sys.executable, "-c", ENTRY + script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.split()
+
+
+UPDATES = """
 async def post(n):
     transport = httpx.ASGITransport(app=fw.app)
     async with httpx.AsyncClient(transport=transport, base_url='http://x') as client:
@@ -38,17 +64,7 @@ print(after_import, after_first, gc.get_freeze_count())
 def test_the_deployed_webhook_freezes_its_heap_at_import_and_after_the_first_update(
     tmp_path: Path,
 ) -> None:
-    from lucien.db.migrations import upgrade
-
-    url = f"sqlite:///{tmp_path}/heap.db"
-    upgrade(url)
-    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "REDIS_URL")}
-    env.update(DATABASE_URL=url, LOG_LEVEL="WARNING")
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    after_import, after_first, after_second = map(int, done.stdout.split())
+    after_import, after_first, after_second = map(int, deployed(tmp_path, UPDATES))
     # Import alone leaves hundreds of thousands of objects that will never be garbage.
     assert after_import > 100_000
     # The first update's schemas join them; later updates freeze nothing more (frozen
@@ -58,13 +74,6 @@ def test_the_deployed_webhook_freezes_its_heap_at_import_and_after_the_first_upd
 
 
 HEALTH_FIRST = """
-import asyncio, gc, httpx
-import functions.webhook as fw
-assert not gc.isenabled()
-update = {'update_id': 1, 'message': {'message_id': 1, 'date': 1790000000, 'text': '/start',
-          'entities': [{'type': 'bot_command', 'offset': 0, 'length': 6}],
-          'chat': {'id': 9, 'type': 'private', 'first_name': 'A'},
-          'from': {'id': 9, 'is_bot': False, 'first_name': 'A'}}}
 async def main():
     transport = httpx.ASGITransport(app=fw.app)
     async with httpx.AsyncClient(transport=transport, base_url='http://x') as client:
@@ -89,17 +98,7 @@ def test_a_process_health_checked_before_its_first_update_collects_and_still_fre
     before its first update must not keep every cycle those requests left. And those
     requests do not use up the freeze after the first update, whose schemas are the other
     big batch."""
-    from lucien.db.migrations import upgrade
-
-    url = f"sqlite:///{tmp_path}/heap.db"
-    upgrade(url)
-    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "REDIS_URL")}
-    env.update(DATABASE_URL=url, LOG_LEVEL="WARNING")
-    done = subprocess.run(
-        [sys.executable, "-c", HEALTH_FIRST], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["True", "True", "True"]
+    assert deployed(tmp_path, HEALTH_FIRST) == ["True", "True", "True"]
 
 
 def test_apps_made_in_tests_leave_the_collector_alone() -> None:

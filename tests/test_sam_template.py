@@ -89,6 +89,7 @@ def test_http_entries_expose_handler(module: str, monkeypatch: pytest.MonkeyPatc
     try:
         assert callable(importlib.import_module(module).handler)
     finally:
-        # The deployed webhook turns the collector off until its first request
-        # (``lucien.web.heap``); this test process has many more to make.
+        # The deployed webhook turns the collector off until its first request and
+        # freezes the heap (``lucien.web.heap``); this test process has many more to make.
+        gc.unfreeze()
         gc.enable()
