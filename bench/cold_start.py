@@ -5,9 +5,11 @@ is cached between samples (except the OS file cache, as on a warm Lambda host).
 
 Also the floor under it: the same interpreter importing only the third-party stack the
 webhook is served with (uvicorn with uvloop and httptools, aiogram as
-``lucien.lazy_types`` loads it, SQLAlchemy's ORM and asyncio with asyncpg, redis-py,
-Starlette, Mangum), with the collector off as the entry has it. Whatever Lucien does, its
-webhook cannot start faster or smaller than that; the difference is Lucien's own share.
+``lucien.lazy_types`` loads it, SQLAlchemy's ORM and asyncio with its PostgreSQL dialect,
+redis-py, Starlette, Mangum), under the entry's conditions: uvicorn loaded with the
+collector on, the rest with it off. Whatever Lucien does, its webhook cannot be loaded
+faster or smaller than that; the difference is Lucien's own share. (asyncpg itself is
+loaded by the first update, as the entry does.)
 """
 
 from __future__ import annotations
@@ -55,12 +57,12 @@ FLOOR = (
     RSS
     + r"""
 import gc, json, time
-gc.disable()
 t0 = time.perf_counter()
 import asyncio, uvicorn.main, uvicorn.protocols.http.httptools_impl, uvloop
+gc.disable()  # where functions.webhook turns it off
 import lucien.lazy_types
 import aiogram, aiogram.client.session.aiohttp
-import sqlalchemy.orm, sqlalchemy.ext.asyncio, sqlalchemy.dialects.postgresql.asyncpg, asyncpg
+import sqlalchemy.orm, sqlalchemy.ext.asyncio, sqlalchemy.dialects.postgresql.asyncpg
 import redis.asyncio
 import starlette.applications, starlette.routing, starlette.responses, mangum
 t1 = time.perf_counter()
