@@ -20,8 +20,12 @@ from lucien.bot.dispatcher import build_dispatcher
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
+from lucien.ops.observe import handler_name
 from lucien.telegram.double import TgUser
 from tests.conftest import Harness
+
+#: The modules whose wrappers must lend a handler its name, not keep their own.
+WRAPPERS = ("lucien.bot.visit.", "lucien.bot.wizard.")
 
 
 def _callables(router: Router) -> Iterator[tuple[str, Any, bool]]:
@@ -58,3 +62,25 @@ async def test_a_start_and_a_wizard_answer_never_leave_the_event_loop(
     await app.say(TgUser(id=4242, first_name="Ana"), "hola")  # the fallback
     assert "nadie" in app.text(owner)
     assert hops == []
+
+
+def test_every_handler_is_known_by_its_own_name() -> None:
+    """The operations panel, the dead-letter alerts (one per handler and error) and the
+    profiles name a handler by its module and qualified name (``handler_name``). A wrapper
+    (``card_press``, ``list_press``, ``text_step``, a step factory) that kept its own would
+    file different handlers under one name, and one dead letter would silence another's
+    alert."""
+    dispatcher = build_dispatcher(MemoryStorage())
+    names: dict[str, set[Any]] = {}
+    for router in dispatcher.chain_tail:
+        for observer in router.observers.values():
+            for handler in observer.handlers:
+                name = handler_name(handler.callback)
+                # A method of a router object (the VIP and Free catalogues) is one function.
+                function = getattr(handler.callback, "__func__", handler.callback)
+                names.setdefault(name, set()).add(function)
+    assert len(names) > 100
+    borrowed = [n for n in names if "<locals>" in n or n.startswith(WRAPPERS)]
+    assert borrowed == []
+    # One name, one function.
+    assert {n: c for n, c in names.items() if len(c) > 1} == {}

@@ -35,11 +35,22 @@ from lucien.voice.providers.common import NotFound
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 Read = Callable[[AsyncSession, int], Awaitable[T | None]]
 PARTS = ("runtime", "user", "role", "config", "voice", "state")
 #: A filtered list screen: made from the filter and the page its button carries.
 ListScreen = Callable[[Runtime, Voice, str, int], Awaitable[VoiceMessage]]
 Press = Callable[[CallbackQuery, AdminCB, "Visit"], Awaitable[None]]
+
+
+def named_after(wrapper: F, original: Callable[..., Any]) -> F:
+    """``wrapper`` under ``original``'s module and name: the name the operations panel,
+    the dead-letter alerts and the profiles know a handler by (``lucien.ops.observe``).
+    Not ``functools.wraps``: its ``__wrapped__`` would send aiogram, which reads a
+    handler's signature to pass it its data, to ``original``'s parameters."""
+    for attribute in ("__module__", "__name__", "__qualname__"):
+        setattr(wrapper, attribute, getattr(original, attribute))
+    return wrapper
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +90,7 @@ def card_press(kind: NotFound, read: Read[T]) -> Callable[[Callable[..., Awaitab
             given = {"query": query, "callback_data": callback_data, "visit": visit, "card": card}
             await handler(**{k: v for k, v in given.items() if k in wanted})
 
-        press.__name__ = press.__qualname__ = handler.__name__
-        return press
+        return named_after(press, handler)
 
     return wrap
 
@@ -94,7 +104,7 @@ def list_press(screen: ListScreen, *, leave_wizard: bool = False) -> Press:
         shown = await screen(visit.runtime, visit.voice, callback_data.arg, callback_data.page)
         await open_screen(query, shown, state=visit.state if leave_wizard else None)
 
-    return on_list
+    return named_after(on_list, screen)
 
 
 class VisitMiddleware(BaseMiddleware):

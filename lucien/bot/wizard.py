@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lucien.bot.filters import not_a_command
 from lucien.bot.ui import open_screen, reply
-from lucien.bot.visit import Visit
+from lucien.bot.visit import Visit, named_after
 from lucien.callbacks import AdminSection
 from lucien.voice import Voice
 from lucien.voice.message import Message as VoiceMessage
@@ -83,8 +83,7 @@ def text_step(
             data["value"] = value
         return await handler(message, **{k: v for k, v in data.items() if k in wanted})
 
-    step.__name__ = step.__qualname__ = handler.__name__
-    router.message.register(step, StateFilter(awaited), not_a_command)
+    router.message.register(named_after(step, handler), StateFilter(awaited), not_a_command)
 
 
 def parsed(

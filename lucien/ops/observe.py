@@ -138,6 +138,12 @@ def instrument_bot(bot: Any) -> None:
     session._lucien_observed = True
 
 
+def handler_name(callback: Any) -> str:
+    """How the operations panel, the dead-letter alerts and the profiles name a handler."""
+    module = getattr(callback, "__module__", "").removeprefix("lucien.bot.routers.")
+    return f"{module}.{getattr(callback, '__qualname__', '?')}"
+
+
 class HandlerProbe:
     """aiogram inner middleware: which handler answered, with which role, and what it raised."""
 
@@ -151,8 +157,7 @@ class HandlerProbe:
         if obs is not None:
             callback = getattr(data.get("handler"), "callback", None)
             if callback is not None:
-                module = getattr(callback, "__module__", "").removeprefix("lucien.bot.routers.")
-                obs.handler = f"{module}.{getattr(callback, '__qualname__', '?')}"
+                obs.handler = handler_name(callback)
             role = data.get("role")
             if role is not None:
                 obs.role = str(getattr(role, "value", role))

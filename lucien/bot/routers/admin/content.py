@@ -152,7 +152,7 @@ def _step(field: str) -> Step:
         asked = visit.voice.admin_content.ask(field=next_field, step=number, total=STEPS)  # type: ignore[arg-type]
         await reply(message, asked)
 
-    step.__name__ = f"on_{field}"
+    step.__name__ = step.__qualname__ = f"on_{field}"
     return step
 
 

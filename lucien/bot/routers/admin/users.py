@@ -304,7 +304,7 @@ def _changes(action: str, change: Change, after: After | None = None) -> Handler
             await after(runtime, done[0])
         await _done(query, voice, action, done[0])
 
-    handler.__name__ = f"on_{action}_ok"
+    handler.__name__ = handler.__qualname__ = f"on_{action}_ok"
     return handler
 
 

@@ -606,7 +606,7 @@ def _plan_step(field: str) -> Step:
             message, visit.voice.admin_vip.plan_confirm(draft=_draft(await visit.state.get_data()))
         )
 
-    step.__name__ = f"on_plan_{field}"
+    step.__name__ = step.__qualname__ = f"on_plan_{field}"
     return step
 
 
