@@ -482,7 +482,7 @@ async def test_forged_vip_callbacks_from_a_visitor_change_nothing(
         cb(S.SUBS, A.EXTEND, id=sub_id, arg="90"),
         cb(S.SUBS, A.REMOVE_OK, id=sub_id),
         cb(S.PLANS, A.LIST),
-        cb(S.PLANS, A.TOGGLE, id=plan.id),
+        cb(S.PLANS, A.TOGGLE, id=plan.id, arg="off"),
         cb(S.PLANS, A.DELETE_OK, id=plan.id),
         cb(S.PLANS, A.SAVE),
     ]

@@ -194,6 +194,7 @@ FLOWS: dict[str, Flow] = {
             text(OWNER, "30"),
         ],
     ),
+    "plan_toggle": Flow(_plan, [press(OWNER, cb(S.PLANS, A.TOGGLE, id=1, arg="off"))]),
     "plan_edit": Flow(
         _plan,
         [press(OWNER, cb(S.PLANS, A.EDIT, id=1, arg="price")), text(OWNER, "24.50")],

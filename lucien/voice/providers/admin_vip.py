@@ -437,11 +437,13 @@ class AdminVipProvider(Provider):
                 ],
                 [self.admin_button("⭐ Estrellas", S.PLANS, A.EDIT, id=plan.id, arg="stars")],
                 [
+                    # arg: the state asked for, so a redelivered press cannot flip it back.
                     self.admin_button(
                         "💤 Desactivar" if plan.active else "✅ Activar",
                         S.PLANS,
                         A.TOGGLE,
                         id=plan.id,
+                        arg="off" if plan.active else "on",
                     )
                 ],
                 [self.admin_button("🗑 Eliminar", S.PLANS, A.DELETE, id=plan.id)]

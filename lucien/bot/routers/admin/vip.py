@@ -459,13 +459,20 @@ async def on_plan_edit_ask(
     await show(query, visit.voice.admin_vip.plan_ask(field=field, current=current))  # type: ignore[arg-type]
 
 
-@at_plans.on(A.TOGGLE)
+@at_plans.on(A.TOGGLE, arg_in=("on", "off"))
 @card_press("plan", admin_vip.plan)
-async def on_plan_toggle(query: CallbackQuery, card: PlanCard, visit: Visit) -> None:
+async def on_plan_toggle(
+    query: CallbackQuery, callback_data: AdminCB, card: PlanCard, visit: Visit
+) -> None:
+    # The button names the state asked for: a redelivered press sets it again, never
+    # flips it back (the catalogue's switch does the same), and says what the plan now is
+    # whichever attempt changed it.
+    active = callback_data.arg == "on"
     async with visit.runtime.sessions.begin() as session:
-        changed = await plans.set_active(session, card.id, not card.active, actor_id=visit.user.id)
+        await plans.set_active(session, card.id, active, actor_id=visit.user.id)
     card = await _plan(visit.runtime, card.id) or card
-    await answer(query, visit.voice.admin_vip.plan_toggled(plan=card) if changed else None)
+    done = card.active == active
+    await answer(query, visit.voice.admin_vip.plan_toggled(plan=card) if done else None)
     await show(query, visit.voice.admin_vip.plan(plan=card))
 
 
