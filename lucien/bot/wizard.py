@@ -17,7 +17,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Awaitable, Callable, Collection
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from aiogram import Router
 from aiogram.filters import StateFilter
@@ -60,13 +60,22 @@ def text_step(
     field: Field | FieldOf,
     section: AdminSection,
     read: Reading | None = None,
+    within: tuple[int, int] | None = None,
 ) -> None:
     """Register ``handler(message, text, …)`` for the typed answer awaited in ``awaited``.
 
     ``handler`` names the context it needs (``user``, ``runtime``, ``state``…) as any aiogram
     handler does. With ``read``, it is called only for a text that reads, and may name the
     ``value``; the refusal ``read`` gives for any other is sent here, and the step stays.
+    ``within=(minimum, maximum)`` is the ``read`` of a whole number (:func:`whole_number`).
     """
+    if within is not None:
+        minimum, maximum = within
+        number_field = cast(Field, field)  # a number's step names its field outright
+
+        def read(voice: Voice, text: str) -> object:
+            return whole_number(voice, text, number_field, minimum, maximum, section)
+
     wanted = set(inspect.signature(handler).parameters)
 
     async def step(message: Message, voice: Voice, state: FSMContext, **data: Any) -> Any:

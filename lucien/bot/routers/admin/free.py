@@ -22,7 +22,7 @@ from lucien.access.config import get_config, stored_config
 from lucien.bot.filters import Presses
 from lucien.bot.ui import answer, open_screen, reply, show
 from lucien.bot.visit import Visit, list_press
-from lucien.bot.wizard import ask, digits, finish, kept, parsed, text_step, whole_number
+from lucien.bot.wizard import ask, digits, finish, kept, parsed, text_step
 from lucien.callbacks import AdminAction as A
 from lucien.callbacks import AdminCB
 from lucien.callbacks import AdminSection as S
@@ -209,11 +209,8 @@ async def on_link_clear(query: CallbackQuery, visit: Visit) -> None:
 # -- wizard steps ---------------------------------------------------------------------------
 
 
-async def on_wait_minutes(message: Message, text: str, visit: Visit) -> None:
-    minutes = whole_number(visit.voice, text, "minutes", 0, WAIT_MAX, S.FREE)
-    if not isinstance(minutes, int):
-        await reply(message, minutes)
-        return
+async def on_wait_minutes(message: Message, value: int, visit: Visit) -> None:
+    minutes = value
     await _set_wait(visit.runtime, visit.user, visit.state, minutes)
     await reply(message, visit.voice.admin_free.wait_set(minutes=minutes))
 
@@ -241,7 +238,8 @@ def _refused(form: Form) -> Callable[[Voice, str], VoiceMessage]:
 def build() -> Router:
     router = Router(name="admin.free")
     at_free.register(router)
-    text_step(router, WaitWizard.minutes, on_wait_minutes, field="minutes", section=S.FREE)
+    wait = WaitWizard.minutes
+    text_step(router, wait, on_wait_minutes, field="minutes", section=S.FREE, within=(0, WAIT_MAX))
     url = parsed(admin_free.clean_https_url, _refused("invalid_url"))
     text_step(router, SocialWizard.url, on_social_url, field="url", section=S.FREE, read=url)
     link = parsed(admin_free.clean_invite_link, _refused("invalid_invite_link"))

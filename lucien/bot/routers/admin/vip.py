@@ -43,6 +43,7 @@ from lucien.voice.data import PlanCard, PlanDraft, SubscriptionCard, TokenCard
 from lucien.voice.message import Alert
 from lucien.voice.message import Message as VoiceMessage
 from lucien.voice.providers.admin_vip import PLAN_LIMITS
+from lucien.voice.providers.validation import Field
 
 log = logging.getLogger(__name__)
 
@@ -233,11 +234,8 @@ async def on_revoke_ok(query: CallbackQuery, callback_data: AdminCB, visit: Visi
         await open_screen(query, visit.voice.admin_vip.token_revoked(token=card))
 
 
-async def on_issue_quantity(message: Message, text: str, visit: Visit) -> None:
-    quantity = whole_number(visit.voice, text, "quantity", 1, BATCH_MAX, S.VIP)
-    if not isinstance(quantity, int):
-        await reply(message, quantity)
-        return
+async def on_issue_quantity(message: Message, value: int, visit: Visit) -> None:
+    quantity = value
     plan = await _active_plan(visit.runtime, int((await visit.state.get_data()).get("plan_id", 0)))
     if plan is None:
         await visit.state.clear()
@@ -246,11 +244,8 @@ async def on_issue_quantity(message: Message, text: str, visit: Visit) -> None:
     await reply(message, await _ask_deadline(visit.state, visit.voice, plan, quantity))
 
 
-async def on_issue_days(message: Message, text: str, visit: Visit) -> None:
-    days = whole_number(visit.voice, text, "days", 1, REDEEM_DAYS_MAX, S.VIP)
-    if not isinstance(days, int):
-        await reply(message, days)
-        return
+async def on_issue_days(message: Message, value: int, visit: Visit) -> None:
+    days = value
     data = await visit.state.get_data()
     result = await _issue(
         visit.runtime,
@@ -305,12 +300,7 @@ async def _tell_member(
     await tell(runtime, user_id, message)
 
 
-@at_subs.on(A.OPEN, A.LIST, A.CANCEL)
-async def on_subs(query: CallbackQuery, callback_data: AdminCB, visit: Visit) -> None:
-    await visit.state.clear()
-    await answer(query)
-    kind = callback_data.arg or "active"
-    await show(query, await _subscribers(visit.runtime, visit.voice, kind, callback_data.page))
+on_subs = at_subs.on(A.OPEN, A.LIST, A.CANCEL)(list_press(_subscribers, leave_wizard=True))
 
 
 @at_subs.on(A.VIEW)
@@ -383,11 +373,8 @@ async def on_remove_ok(query: CallbackQuery, card: SubscriptionCard, visit: Visi
     )
 
 
-async def on_extend_days(message: Message, text: str, visit: Visit) -> None:
-    days = whole_number(visit.voice, text, "days", 1, EXTEND_DAYS_MAX, S.SUBS)
-    if not isinstance(days, int):
-        await reply(message, days)
-        return
+async def on_extend_days(message: Message, value: int, visit: Visit) -> None:
+    days = value
     sub_id = int((await visit.state.get_data()).get("sub_id", 0))
     try:
         result = await _extend(visit.runtime, visit.voice, visit.user, sub_id, days)
@@ -662,9 +649,13 @@ def build() -> Router:
     at_subs.register(router)
     at_plans.register(router)
     router.callback_query.register(on_issue_go, IssueCB.filter())
-    text_step(router, IssueWizard.quantity, on_issue_quantity, field="quantity", section=S.VIP)
-    text_step(router, IssueWizard.days, on_issue_days, field="days", section=S.VIP)
-    text_step(router, ExtendWizard.days, on_extend_days, field="days", section=S.SUBS)
+    numbers: tuple[tuple[State, Step, Field, S, int], ...] = (
+        (IssueWizard.quantity, on_issue_quantity, "quantity", S.VIP, BATCH_MAX),
+        (IssueWizard.days, on_issue_days, "days", S.VIP, REDEEM_DAYS_MAX),
+        (ExtendWizard.days, on_extend_days, "days", S.SUBS, EXTEND_DAYS_MAX),
+    )
+    for awaited, step, asked, section, most in numbers:
+        text_step(router, awaited, step, field=asked, section=section, within=(1, most))
     for field in PLAN_FIELDS:
         state = getattr(PlanWizard, field)
         text_step(router, state, _plan_step(field), field=field, section=S.PLANS)  # type: ignore[arg-type]
