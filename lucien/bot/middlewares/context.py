@@ -81,10 +81,10 @@ class ContextMiddleware(BaseMiddleware):
             # The ledger's question rides on the user's upsert, in this transaction (see
             # lucien.ledger): a done mark found rolls the upsert back with everything else.
             asked = done_mark_question()
-            if asked is None and runtime.engine.dialect.name == "sqlite":
+            if asked is None:
                 # Nothing here must be undone with anything else (no done-mark question
-                # to roll the upsert back): each statement commits alone and the write
-                # lock is held for the upsert only (lucien.db.engine.statementwise).
+                # to roll the upsert back): on SQLite each statement commits alone and the
+                # write lock is held for the upsert only (lucien.db.engine.statementwise).
                 await statementwise(session)
             if journal is not None:  # what an earlier attempt of this update did, if any
                 await journal.load_in(session)
