@@ -13,6 +13,18 @@ from lucien.db.engine import create_engine
 from lucien.db.sqlite_driver import OneHopConnection
 
 
+def count_hops(aio: Any, into: list[str]) -> None:
+    """Record the name of each function ``aio`` (an aiosqlite connection) sends to its
+    thread: one entry per hop."""
+    real = aio._execute
+
+    async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        into.append(getattr(fn, "__name__", "?"))
+        return await real(fn, *args, **kwargs)
+
+    aio._execute = counted
+
+
 async def test_statements_rows_counts_and_errors(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite:///{tmp_path}/one.db")
     hops: list[str] = []
@@ -20,14 +32,7 @@ async def test_statements_rows_counts_and_errors(tmp_path: Path) -> None:
         async with engine.begin() as conn:
             raw = await conn.get_raw_connection()
             assert isinstance(raw.dbapi_connection, OneHopConnection)
-            aio: Any = raw.driver_connection
-            real = aio._execute
-
-            async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
-                hops.append(getattr(fn, "__name__", "?"))
-                return await real(fn, *args, **kwargs)
-
-            aio._execute = counted
+            count_hops(raw.driver_connection, hops)
             await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)"))
             inserted = await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
             assert inserted.rowcount == 1 and inserted.lastrowid == 1
@@ -67,14 +72,7 @@ async def test_a_rollback_undoes_and_a_committed_connection_is_not_rolled_back(
         async with engine.connect() as conn:
             await conn.execute(text("INSERT INTO t VALUES ('x')"))
             await conn.rollback()
-            aio: Any = (await conn.get_raw_connection()).driver_connection
-            real = aio._execute
-
-            async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
-                sent.append(getattr(fn, "__name__", "?"))
-                return await real(fn, *args, **kwargs)
-
-            aio._execute = counted
+            count_hops((await conn.get_raw_connection()).driver_connection, sent)
         assert sent == []  # returned to the pool after the rollback: no second one sent
         async with engine.connect() as conn:
             assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
